@@ -1,0 +1,80 @@
+"""Entry point: assembles the command groups and turns errors into exit codes.
+
+After pip's ``base_command``: the one place that catches :class:`FtiError`, prints it
+as a diagnostic and exits with its code; ``--debug`` (or ``FTI_DEBUG=1``) shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from fti_gateway import __version__
+from fti_gateway.cli import demo, disclose, law, ledger, request, resolve, synth, vault
+from fti_gateway.cli.common import HomeOpt, console, err_console
+from fti_gateway.core.errors import FtiError
+from fti_gateway.core.workspace import Workspace
+
+app = typer.Typer(
+    name="fti",
+    help="FTI Gateway: decide, resolve, minimize and account for § 6103 disclosures.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(synth.app, name="synth")
+app.add_typer(vault.app, name="vault")
+app.add_typer(request.app, name="request")
+app.add_typer(law.app, name="law")
+app.add_typer(resolve.app, name="resolve")
+app.add_typer(disclose.app, name="disclose")
+app.add_typer(ledger.app, name="ledger")
+app.command(name="demo")(demo.demo)
+
+
+@app.command()
+def init(home: HomeOpt, name: str | None = typer.Option(None, help="Log origin name.")) -> None:
+    """Create a workspace (folders, signing key, commitment secret). Safe to re-run."""
+    ws = Workspace.init(Path(home), name=name)
+    console.print(f"workspace ready at [bold]{ws.home}[/] (log origin {ws.name})")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv or os.environ.get("FTI_DEBUG") == "1"
+    if "--debug" in sys.argv:
+        sys.argv.remove("--debug")
+    try:
+        app(standalone_mode=False)
+    except FtiError as e:
+        if debug:
+            raise
+        err_console.print(f"[red]error:[/] {e}", highlight=False, markup=True)
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as e:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if isinstance(e, click.exceptions.Exit):
+            sys.exit(e.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

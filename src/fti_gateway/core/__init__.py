@@ -1,0 +1,1 @@
+"""Shared foundations every stage may use: errors, the data-element catalogue, the workspace."""

@@ -1,0 +1,92 @@
+"""The workspace: one folder holding the vault, state database, ledger, keys and runs.
+
+Every command takes ``--home DIR`` (default ``$FTI_HOME`` or ``./fti-home``). The state
+database is a SQLite file inside the workspace unless ``FTI_DATABASE_URL`` points at
+another database (PostgreSQL for the service).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from fti_gateway.core.errors import NotFoundError
+from fti_gateway.core.keys import ensure_keys
+
+DEFAULT_HOME = "fti-home"
+MARKER = "workspace.json"
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("FTI_HOME", DEFAULT_HOME))
+
+
+@dataclass(frozen=True)
+class Workspace:
+    home: Path
+
+    @property
+    def vault_dir(self) -> Path:
+        return self.home / "vault"
+
+    @property
+    def ledger_dir(self) -> Path:
+        return self.home / "ledger"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def registry_dir(self) -> Path:
+        """Registries a disclosure office has edited; the shipped ones are the fallback."""
+        return self.home / "registry"
+
+    @property
+    def models_dir(self) -> Path:
+        """Trained resolution models, reused across requests."""
+        return self.home / "models"
+
+    @property
+    def database_url(self) -> str:
+        url = os.environ.get("FTI_DATABASE_URL")
+        return url if url else f"sqlite:///{(self.home / 'state.db').resolve()}"
+
+    @property
+    def name(self) -> str:
+        """The log origin/key name: stable for the life of the workspace."""
+        meta = json.loads((self.home / MARKER).read_text())
+        return str(meta["name"])
+
+    def exists(self) -> bool:
+        return (self.home / MARKER).is_file()
+
+    @classmethod
+    def init(cls, home: Path, name: str | None = None) -> Workspace:
+        """Create (or complete) a workspace; never overwrites keys or data."""
+        ws = cls(home)
+        for d in (ws.home, ws.vault_dir, ws.ledger_dir, ws.keys_dir, ws.runs_dir, ws.models_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        marker = ws.home / MARKER
+        if not marker.exists():
+            origin = name or f"fti-gateway.example/{ws.home.resolve().name}"
+            marker.write_text(json.dumps({"format": "fti/workspace/v1", "name": origin}) + "\n")
+        ensure_keys(ws.keys_dir)
+        return ws
+
+    @classmethod
+    def open(cls, home: Path) -> Workspace:
+        ws = cls(home)
+        if not ws.exists():
+            raise NotFoundError(
+                "no workspace here",
+                where=str(home),
+                hint=f"create one with `fti init --home {home}`",
+            )
+        return ws

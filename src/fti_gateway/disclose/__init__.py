@@ -1,0 +1,1 @@
+"""Minimization and signed disclosure packages: only allowed elements, only approved subjects."""

@@ -1,0 +1,161 @@
+"""Typed request models for FORMATS §1 (manifest) and §2 (subject rows).
+
+Field names are the external contract: extend with optional fields, never rename. The
+models accept what a requester may plausibly send and leave *legal* judgement (is the
+signer eligible? is the statute criminal?) to the law stage; they only reject what
+cannot be read at all.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+REQUEST_FORMAT = "fti/request/v1"
+
+SUBJECT_COLUMNS = (
+    "subject_id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "dob",
+    "tin",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "zip",
+    "reason",
+    "case_number",
+)
+REQUIRED_SUBJECT_COLUMNS = ("subject_id", "last_name")
+
+
+class PurposeKind(StrEnum):
+    CRIMINAL_INVESTIGATION = "criminal-investigation"
+    CRIMINAL_PROCEEDING = "criminal-proceeding"
+    GRAND_JURY = "grand-jury"
+    CIVIL_ENFORCEMENT = "civil-enforcement"
+    TAX_ADMINISTRATION = "tax-administration"
+    CHILD_SUPPORT = "child-support"
+    BENEFIT_ELIGIBILITY = "benefit-eligibility"
+    FEDERAL_CLAIM = "federal-claim"
+    EMERGENCY_DANGER = "emergency-danger"
+    EMERGENCY_FLIGHT = "emergency-flight"
+    TERRORISM = "terrorism"
+    OTHER = "other"
+
+
+class _Model(BaseModel):
+    # Unknown fields are kept (forward-compatible extensions), never silently dropped.
+    model_config = ConfigDict(extra="allow", frozen=False)
+
+
+class Requester(_Model):
+    agency: str = Field(min_length=1)
+    position: str = Field(min_length=1)
+    official: str | None = None
+    title: str | None = None
+    in_writing: bool = False
+    signed: bool = False
+
+
+class Purpose(_Model):
+    kind: PurposeKind
+    statutes: list[str] = Field(default_factory=list)
+    reason: str | None = None
+
+
+CourtFinding = Literal["specific-crime", "relevance", "exclusive-use", "no-other-source"]
+
+
+class CourtOrder(_Model):
+    court: str | None = None
+    judge: str | None = None
+    docket: str | None = None
+    issued: date | None = None
+    expires: date | None = None
+    findings: list[str] = Field(default_factory=list)
+    ex_parte: bool | None = None
+    arrest_warrant: bool | None = None  # (i)(5): a federal felony arrest warrant exists
+
+
+class Consent(_Model):
+    taxpayer_tin: str | None = None
+    designee: str | None = None
+    elements: list[str] = Field(default_factory=list)
+    periods: list[str] = Field(default_factory=list)
+    signed: bool = False
+    signed_on: date | None = None
+    expires: date | None = None
+    purpose: str | None = None
+
+
+class Emergency(_Model):
+    kind: Literal["danger", "flight"]
+    recipient_level: Literal["federal", "state", "local"]
+    recipient: str | None = None
+    facts: str | None = None
+
+
+class SubjectRow(_Model):
+    """One person a request is about (FORMATS §2). Values are kept as the requester has them."""
+
+    subject_id: str = Field(min_length=1)
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str = Field(min_length=1)
+    suffix: str | None = None
+    dob: date | None = None
+    tin: str | None = None
+    street: str | None = None
+    unit: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    reason: str | None = None
+    case_number: str | None = None
+
+    @field_validator("tin")
+    @classmethod
+    def _tin_digits(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        digits = v.replace("-", "").replace(" ", "")
+        if len(digits) != 9 or not digits.isdigit():
+            raise ValueError("tin must be 9 digits (dashes allowed)")
+        return digits
+
+
+class Manifest(_Model):
+    """One written request from one agency under one claimed authority (FORMATS §1)."""
+
+    format: Literal["fti/request/v1"]
+    id: str = Field(min_length=1)
+    received: date
+    authority: str = Field(min_length=1)
+    requester: Requester
+    purpose: Purpose
+    taxable_periods: list[str] = Field(default_factory=list)
+    elements: list[str] = Field(default_factory=list)
+    court_order: CourtOrder | None = None
+    consent: Consent | None = None
+    emergency: Emergency | None = None
+    subjects: str | list[dict[str, object]]
+
+    @field_validator("taxable_periods", mode="before")
+    @classmethod
+    def _periods_as_text(cls, v: object) -> object:
+        # YAML reads `2022` as an int; a period is a label, so keep it as text.
+        if isinstance(v, list):
+            return [str(p) for p in v]
+        return v
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(agency, id) is unique: resubmitting it is idempotent."""
+        return (self.requester.agency, self.id)

@@ -1,0 +1,1 @@
+"""§ 6103 as code: authorities, registries, element classes, findings and decisions."""

@@ -1,0 +1,1 @@
+"""The request pipeline: runs every stage in order and writes a run folder."""

@@ -1,0 +1,1 @@
+"""Identity resolution, precision first: each subject → one taxpayer, or none, or review."""

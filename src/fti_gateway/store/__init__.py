@@ -1,0 +1,1 @@
+"""Request and decision state: SQLAlchemy, SQLite by default, PostgreSQL via FTI_DATABASE_URL."""

@@ -1,0 +1,1 @@
+"""The taxpayer master store: Parquet files queried through DuckDB; import and synthesis."""

@@ -1,0 +1,48 @@
+"""Shared fixtures: a fresh workspace, and database URLs for both state backends."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fti_gateway.core.workspace import Workspace
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return Workspace.init(tmp_path / "home")
+
+
+def _postgres_url() -> str | None:
+    return os.environ.get("FTI_TEST_DATABASE_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Both state backends. PostgreSQL runs when FTI_TEST_DATABASE_URL is set; CI sets
+    FTI_REQUIRE_POSTGRES=1 so that a missing server fails instead of skipping."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state.db'}"
+        return
+    url = _postgres_url()
+    if not url:
+        if os.environ.get("FTI_REQUIRE_POSTGRES") == "1":
+            pytest.fail("FTI_REQUIRE_POSTGRES=1 but FTI_TEST_DATABASE_URL is not set")
+        pytest.skip("set FTI_TEST_DATABASE_URL to run the PostgreSQL backend tests")
+    import sqlalchemy as sa
+
+    # A private schema per test keeps runs independent on a shared database.
+    schema = f"t_{os.getpid()}_{abs(hash(str(tmp_path))) % 10**8}"
+    engine = sa.create_engine(url)
+    with engine.begin() as c:
+        c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in url else "?"
+    yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    engine = sa.create_engine(url)
+    with engine.begin() as c:
+        c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
