@@ -4,19 +4,25 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+BASE   := $(VENV)/.installed-base
+STAMP  := $(VENV)/.installed-dev
 
 .PHONY: demo test lint typecheck layers pytest venv bench clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+# The demo needs only the runtime dependencies; the tests add the dev tools and PySpark.
+$(BASE): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $(BASE)
+
+$(STAMP): $(BASE)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(BASE)
 	$(BIN)/fti demo --home $(or $(FTI_HOME),demo-home)
 
 lint: $(STAMP)

@@ -1,0 +1,178 @@
+"""`submit`: one request through every stage, in order, with a run folder at the end.
+
+The order is the law's order: nothing is looked up in the vault before the law stage has
+said which subjects may be looked up at all, and nothing is packaged before the (i)(6)
+check has seen the resolved taxpayers. Everything received is persisted, and the
+request's receipt is in the ledger, before any stage acts on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from fti_gateway.core.keys import load_commitment_secret, load_signing_key
+from fti_gateway.core.workspace import Workspace
+from fti_gateway.disclose import PackageSpec, build_package
+from fti_gateway.intake import load_request
+from fti_gateway.intake.persist import receive
+from fti_gateway.law import Decision, check_resolved, decide, load_registry
+from fti_gateway.ledger import Ledger, entries
+from fti_gateway.report.decision import render_summary
+from fti_gateway.resolve import resolve
+from fti_gateway.store import StateStore
+from fti_gateway.vault.store import Vault
+
+Progress = Callable[[str], None]
+
+FLAG_COLUMNS = ("irs.open_tax_investigation", "irs.confidential_informant")
+
+
+@dataclass
+class RunResult:
+    """What one submission produced; the CLI prints it, the service returns it."""
+
+    run_dir: Path
+    outcome: str
+    new: bool
+    receipt_message: str
+    decision: dict[str, object]
+    summary: str
+    subject_counts: dict[str, int] = field(default_factory=dict)
+    match_counts: dict[str, int] = field(default_factory=dict)
+    disclosed: int = 0
+    rejected_rows: int = 0
+    checkpoint: str | None = None
+
+
+def run_dir_for(ws: Workspace, agency: str, request_id: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{agency}__{request_id}")
+    return ws.runs_dir / safe
+
+
+def _flags_for(vault: Vault, taxpayer_ids: list[str]) -> pd.DataFrame:
+    """The (i)(6) flags of the resolved taxpayers, across every tax year the vault holds."""
+    if not taxpayer_ids:
+        return pd.DataFrame(columns=["taxpayer_id", *FLAG_COLUMNS])
+    con = vault.connect()
+    con.register("wanted", pd.DataFrame({"taxpayer_id": taxpayer_ids}))
+    cols = ", ".join(f'bool_or(coalesce(m."{c}", false)) AS "{c}"' for c in FLAG_COLUMNS)
+    return con.execute(
+        f"SELECT m.taxpayer_id, {cols} FROM master m JOIN wanted w USING (taxpayer_id) "
+        "GROUP BY m.taxpayer_id"
+    ).df()
+
+
+def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = None) -> RunResult:
+    say = progress or (lambda _msg: None)
+    say("intake: reading the request")
+    parsed = load_request(manifest_path)
+    store = StateStore.for_workspace(ws)
+    store.create_all()
+    receipt = receive(parsed, store)
+    manifest = parsed.manifest
+    agency, request_id = manifest.key
+    run_dir = run_dir_for(ws, agency, request_id)
+    if not receipt.new and (run_dir / "decision.json").exists():
+        decision_doc = json.loads((run_dir / "decision.json").read_text())
+        return RunResult(
+            run_dir=run_dir,
+            outcome=str(decision_doc["outcome"]),
+            new=False,
+            receipt_message=receipt.message,
+            decision=decision_doc,
+            summary=(run_dir / "summary.md").read_text(),
+        )
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    signing_key = load_signing_key(ws.keys_dir)
+    ledger = Ledger.open(ws.ledger_dir, ws.name, signing_key)
+    ledger.append([entries.request_received(manifest, subjects=len(parsed.subjects))])
+
+    say("law: deciding the request")
+    registry = load_registry(ws.registry_dir if ws.registry_dir.exists() else None)
+    decision: Decision = decide(manifest, parsed.subjects, registry, rejects=parsed.rejects)
+
+    matches = pd.DataFrame()
+    vault = Vault.for_workspace(ws)
+    approved = decision.subject_findings.loc[
+        decision.subject_findings["result"] == "approve", "subject_id"
+    ]
+    if decision.outcome != "deny" and len(approved) and not vault.is_empty():
+        to_resolve = parsed.subjects[parsed.subjects["subject_id"].isin(approved)]
+        say(f"resolve: matching {len(to_resolve):,} subjects against the vault")
+        matches = resolve(to_resolve, vault, models_dir=ws.models_dir)
+        matches.to_parquet(run_dir / "matches.parquet", index=False)
+        ledger.append(
+            [entries.inspection(manifest, purpose="identity resolution", subjects=len(to_resolve))]
+        )
+        matched = matches.loc[matches["status"] == "match", "taxpayer_id"].dropna().tolist()
+        resolved = matches.merge(_flags_for(vault, matched), on="taxpayer_id", how="left").reindex(
+            columns=["subject_id", "taxpayer_id", "status", *FLAG_COLUMNS]
+        )
+        decision = check_resolved(decision, resolved)
+
+    disclosed = 0
+    if decision.outcome in ("approve", "partial") and not matches.empty:
+        released = decision.subject_findings.merge(matches, on="subject_id")
+        released = released[(released["result"] == "approve") & (released["status"] == "match")]
+        if len(released) and decision.elements_allowed:
+            say(f"disclose: packaging {len(released):,} subjects")
+            spec = PackageSpec.from_decision(manifest, decision)
+            build_package(
+                run_dir / "package",
+                spec,
+                released[["subject_id", "taxpayer_id"]],
+                vault.connect(),
+                signing_key,
+            )
+            secret = load_commitment_secret(ws.keys_dir)
+            tins = vault.tins_for(released["taxpayer_id"].tolist())
+            ledger.append(
+                [
+                    entries.disclosure(manifest, decision, tin=tins[tp], secret=secret)
+                    for tp in released["taxpayer_id"]
+                ]
+            )
+            disclosed = len(released)
+
+    decision_doc = decision.to_json(subject_findings_name="subject_findings.csv")
+    ledger.append([entries.decision(manifest, decision_doc)])
+    checkpoint = ledger.checkpoint().decode()
+
+    say("report: writing the run folder")
+    (run_dir / "decision.json").write_text(json.dumps(decision_doc, indent=2) + "\n")
+    decision.subject_findings.to_csv(run_dir / "subject_findings.csv", index=False)
+    (run_dir / "checkpoint").write_text(checkpoint)
+    summary = render_summary(
+        decision_doc,
+        decision.subject_findings,
+        matches,
+        rejects=parsed.rejects,
+        disclosed=disclosed,
+    )
+    (run_dir / "summary.md").write_text(summary)
+    store.save_decision(receipt.request_pk, decision_doc, decision.subject_findings)
+    store.set_status(receipt.request_pk, f"decided:{decision.outcome}")
+    return RunResult(
+        run_dir=run_dir,
+        outcome=decision.outcome,
+        new=receipt.new,
+        receipt_message=receipt.message,
+        decision=decision_doc,
+        summary=summary,
+        subject_counts=decision.subject_findings["result"].value_counts().to_dict(),
+        match_counts=matches["status"].value_counts().to_dict() if not matches.empty else {},
+        disclosed=disclosed,
+        rejected_rows=len(parsed.rejects),
+        checkpoint=checkpoint,
+    )
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,58 @@
+import json
+
+import pandas as pd
+
+from fti_gateway.report.decision import counts_by_rule, example_explanation, render_summary
+
+
+def _findings() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "subject_id": ["s1", "s2", "s3", "s4"],
+            "result": ["deny", "deny", "approve", "review"],
+            "rule": ["6103(i)(2)(B)(i)", "6103(i)(2)(B)(i)", None, "6103(i)(2)(B)(iv)"],
+            "message": ["no usable address", "no usable address", None, "boilerplate reason"],
+        }
+    )
+
+
+def test_counts_by_rule_groups_and_orders_largest_first() -> None:
+    counts = counts_by_rule(_findings())
+    assert counts.iloc[0]["rule"] == "6103(i)(2)(B)(i)"
+    assert counts.iloc[0]["subjects"] == 2
+    assert counts["subjects"].sum() == 4
+
+
+def test_summary_states_outcome_rules_and_counts() -> None:
+    decision = {
+        "format": "fti/decision/v1",
+        "request": {"agency": "DHS", "id": "R-1"},
+        "authority": "6103(i)(2)",
+        "outcome": "review",
+        "findings": [
+            {"rule": "6103(i)(2)(B)(iv)", "level": "request", "result": "review", "message": "m"}
+        ],
+        "elements": {"allowed": ["identity.address"], "refused": {"return.agi": "6103(i)(2)(A)"}},
+        "subjects": {"total": 4, "approved": 1, "denied": 2, "review": 1},
+    }
+    matches = pd.DataFrame(
+        {
+            "subject_id": ["s3"],
+            "taxpayer_id": ["TP000000001"],
+            "status": ["match"],
+            "match_weight": [21.5],
+            "runner_up_weight": [3.0],
+            "explanation": [json.dumps([{"field": "tin", "level": "exact", "weight": 12.0}])],
+        }
+    )
+    text = render_summary(decision, _findings(), matches, rejects=[object()], disclosed=0)
+    assert "**Outcome: review**" in text
+    assert "refused: return.agi (6103(i)(2)(A))" in text
+    assert "| deny | 6103(i)(2)(B)(i) | 2 | no usable address |" in text
+    assert "1 rows rejected at intake" in text
+    assert "| tin | exact | +12.00 |" in text
+
+
+def test_no_explanation_without_a_match() -> None:
+    matches = pd.DataFrame({"subject_id": ["a"], "status": ["ambiguous"], "explanation": ["[]"]})
+    assert example_explanation(matches) == []
