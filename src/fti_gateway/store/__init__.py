@@ -1,1 +1,19 @@
 """Request and decision state: SQLAlchemy, SQLite by default, PostgreSQL via FTI_DATABASE_URL."""
+
+from fti_gateway.store.state import (
+    STATUSES,
+    DuplicateRequest,
+    NewRequest,
+    RequestRecord,
+    RunRecord,
+    StateStore,
+)
+
+__all__ = [
+    "STATUSES",
+    "DuplicateRequest",
+    "NewRequest",
+    "RequestRecord",
+    "RunRecord",
+    "StateStore",
+]

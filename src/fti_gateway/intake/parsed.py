@@ -1,0 +1,99 @@
+"""What intake hands to the rest of the pipeline: the parsed request and its rejected rows.
+
+Kept apart from the parsers so that every later stage (and the CLI) can name these types
+without pulling in CSV or YAML machinery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from fti_gateway.intake.models import Manifest
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with one subject row. The row is not used; the other rows still are.
+
+    ``line`` is the physical line in a CSV file where the row starts (the header is line
+    1), the row number in a Parquet file, or the manifest line of an inline row (its
+    position in the list when the line is unknown). ``source`` and ``unit`` let messages
+    say exactly that: "subjects.csv line 7".
+    """
+
+    line: int
+    subject_id: str | None
+    field: str | None
+    reason: str
+    source: str = "subjects"
+    unit: str = "line"
+
+    @property
+    def where(self) -> str:
+        return f"{self.source} {self.unit} {self.line}"
+
+    def __str__(self) -> str:
+        who = f" (subject {self.subject_id})" if self.subject_id else ""
+        return f"{self.where}{who}: {self.reason}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "subject_id": self.subject_id,
+            "field": self.field,
+            "reason": self.reason,
+            "where": self.where,
+        }
+
+
+@dataclass
+class ParsedRequest:
+    """A request as read from disk, before anything acts on it.
+
+    ``subjects`` holds only the rows that passed intake: the columns of
+    ``intake.models.SUBJECT_COLUMNS`` as ``str``/``None`` (``dob`` as ISO date text,
+    ``tin`` digits only) plus ``line``. Columns a requester added beyond FORMATS §2 are
+    kept in ``extra`` (``line`` + those columns) so nothing they sent is dropped.
+    """
+
+    manifest: Manifest
+    subjects: pd.DataFrame
+    rejects: list[RowError]
+    digest: str
+    source: Path
+    subjects_source: str = "subjects"
+    warnings: list[str] = field(default_factory=list)
+    extra: pd.DataFrame | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.manifest.key
+
+    @property
+    def accepted(self) -> int:
+        return len(self.subjects)
+
+    @property
+    def rejected_rows(self) -> int:
+        """Rows refused (a row with two problems has two rejects but counts once)."""
+        return len({r.line for r in self.rejects})
+
+    def summary(self) -> dict[str, Any]:
+        """A small JSON-ready description, for `fti request validate --json` and the API."""
+        agency, rid = self.key
+        return {
+            "request": {"agency": agency, "id": rid},
+            "authority": self.manifest.authority,
+            "received": self.manifest.received.isoformat(),
+            "digest": self.digest,
+            "source": str(self.source),
+            "subjects_source": self.subjects_source,
+            "accepted": self.accepted,
+            "rejected_rows": self.rejected_rows,
+            "rejects": [r.to_json() for r in self.rejects],
+            "warnings": list(self.warnings),
+        }

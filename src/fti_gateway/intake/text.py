@@ -1,0 +1,57 @@
+"""Turning received bytes into text, with errors that say which byte on which line.
+
+Requests must be UTF-8 (FORMATS §2). We never guess another encoding: a Latin-1 or
+Windows-1252 file would be read "successfully" with wrong names, and a wrong name is a
+wrong match. A leading byte-order mark (Excel writes one) is accepted and dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from fti_gateway.core.errors import InputError
+
+_SHOW_AT_MOST = 5
+
+
+def line_of(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column-in-bytes) of ``offset`` in ``data``."""
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def decode_utf8(data: bytes, where: str) -> str:
+    """Decode ``data`` as UTF-8 or raise an :class:`InputError` listing the first bad bytes."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as first:
+        details: list[str] = []
+        pos = first.start
+        bad_lines: set[int] = set()
+        while pos < len(data) and len(details) < _SHOW_AT_MOST:
+            try:
+                data[pos:].decode("utf-8")
+                break
+            except UnicodeDecodeError as e:
+                at = pos + e.start
+                line, col = line_of(data, at)
+                if line not in bad_lines:
+                    bad_lines.add(line)
+                    details.append(
+                        f"line {line}, byte {col} (offset {at}): byte 0x{data[at]:02X} "
+                        "is not valid UTF-8"
+                    )
+                # Continue after this line, so each bad line is reported once.
+                nl = data.find(b"\n", at)
+                pos = len(data) if nl < 0 else nl + 1
+        line, col = line_of(data, first.start)
+        raise InputError(
+            f"the file is not UTF-8 text (first bad byte on line {line}, byte {col})",
+            where=where,
+            details=details,
+            hint="save the file as UTF-8 (in Excel: 'CSV UTF-8'); names with accents "
+            "such as 'Peña' are often the cause",
+        ) from None

@@ -1,0 +1,190 @@
+"""Tables of the state store (SQLAlchemy 2 typed ORM), the same on SQLite and PostgreSQL.
+
+What a request went through is kept here: the request as received (manifest, digest,
+every accepted subject row, every rejected row with its reason), its status history, the
+law stage's decision with one finding per subject, and each pipeline run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# The FORMATS §2 subject columns, as stored. The store sits below intake, so it cannot
+# import intake's list; tests/store checks that the two lists are the same.
+SUBJECT_COLUMNS = (
+    "subject_id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "dob",
+    "tin",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "zip",
+    "reason",
+    "case_number",
+)
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+# Row tables can pass 2**31 rows over a deployment's life; SQLite needs INTEGER for rowid.
+BigPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timestamps are stored and returned as aware UTC (SQLite would drop the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Request(Base):
+    """One received request; (agency, external_id) is its identity (FORMATS §1)."""
+
+    __tablename__ = "requests"
+    __table_args__ = (sa.UniqueConstraint("agency", "external_id", name="uq_requests_key"),)
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    agency: Mapped[str] = mapped_column(sa.String(200))
+    external_id: Mapped[str] = mapped_column(sa.String(400))
+    authority: Mapped[str] = mapped_column(sa.String(200))
+    received: Mapped[date] = mapped_column(sa.Date)
+    format: Mapped[str] = mapped_column(sa.String(100))
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    digest: Mapped[str] = mapped_column(sa.String(100))
+    source: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(40))
+    subject_count: Mapped[int] = mapped_column(sa.Integer)
+    reject_count: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SubjectRow(Base):
+    """One accepted subject row, exactly as intake passed it on."""
+
+    __tablename__ = "request_subjects"
+    __table_args__ = (
+        sa.UniqueConstraint("request_pk", "subject_id", name="uq_request_subjects_id"),
+    )
+
+    pk: Mapped[int] = mapped_column(BigPK, primary_key=True)
+    request_pk: Mapped[int] = mapped_column(sa.ForeignKey("requests.pk", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(sa.Integer)
+    subject_id: Mapped[str] = mapped_column(sa.Text)
+    first_name: Mapped[str | None] = mapped_column(sa.Text)
+    middle_name: Mapped[str | None] = mapped_column(sa.Text)
+    last_name: Mapped[str] = mapped_column(sa.Text)
+    suffix: Mapped[str | None] = mapped_column(sa.Text)
+    dob: Mapped[str | None] = mapped_column(sa.String(10))
+    tin: Mapped[str | None] = mapped_column(sa.String(9))
+    street: Mapped[str | None] = mapped_column(sa.Text)
+    unit: Mapped[str | None] = mapped_column(sa.Text)
+    city: Mapped[str | None] = mapped_column(sa.Text)
+    state: Mapped[str | None] = mapped_column(sa.Text)
+    zip: Mapped[str | None] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    case_number: Mapped[str | None] = mapped_column(sa.Text)
+    # Columns beyond FORMATS §2 that the requester sent: kept, never silently dropped.
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+
+
+class RejectedRow(Base):
+    """A subject row intake refused, with its line and the reason."""
+
+    __tablename__ = "request_rejects"
+
+    pk: Mapped[int] = mapped_column(BigPK, primary_key=True)
+    request_pk: Mapped[int] = mapped_column(
+        sa.ForeignKey("requests.pk", ondelete="CASCADE"), index=True
+    )
+    line: Mapped[int] = mapped_column(sa.Integer)
+    subject_id: Mapped[str | None] = mapped_column(sa.Text)
+    field: Mapped[str | None] = mapped_column(sa.String(200))
+    reason: Mapped[str] = mapped_column(sa.Text)
+
+
+class RequestEvent(Base):
+    """Status history: every status a request took, when, and why."""
+
+    __tablename__ = "request_events"
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    request_pk: Mapped[int] = mapped_column(
+        sa.ForeignKey("requests.pk", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(40))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Decision(Base):
+    """The law stage's decision (FORMATS §5 JSON) for a request."""
+
+    __tablename__ = "decisions"
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    request_pk: Mapped[int] = mapped_column(
+        sa.ForeignKey("requests.pk", ondelete="CASCADE"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    decision: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SubjectFinding(Base):
+    """One row of a decision's subject_findings (FORMATS §5)."""
+
+    __tablename__ = "subject_findings"
+
+    pk: Mapped[int] = mapped_column(BigPK, primary_key=True)
+    decision_pk: Mapped[int] = mapped_column(
+        sa.ForeignKey("decisions.pk", ondelete="CASCADE"), index=True
+    )
+    subject_id: Mapped[str] = mapped_column(sa.Text)
+    result: Mapped[str] = mapped_column(sa.String(20))
+    rule: Mapped[str | None] = mapped_column(sa.Text)
+    message: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Run(Base):
+    """One pipeline run over a request: where its folder is and how it ended."""
+
+    __tablename__ = "runs"
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    request_pk: Mapped[int] = mapped_column(
+        sa.ForeignKey("requests.pk", ondelete="CASCADE"), index=True
+    )
+    run_dir: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(40))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
