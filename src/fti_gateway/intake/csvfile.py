@@ -105,6 +105,8 @@ def _header(text: str, source: str) -> tuple[list[str], int]:
 
 def _fast(data: bytes, header: list[str]) -> RawRows | None:
     body = data.rstrip(b"\r\n")
+    if body.count(b"\r") != body.count(b"\r\n"):
+        return None  # a bare CR ends a line for the careful path's count: keep one count
     physical_lines = body.count(b"\n") + 1
     invalid: list[int] = []
 
