@@ -41,9 +41,15 @@ def write_request(folder: Path, rows: int, broken: int, seed: int = 7) -> Path:
             "last_name": rng.choice(LAST, rows),
             "suffix": "",
             "dob": pd.to_datetime(rng.integers(-15000, 15000, rows), unit="D").strftime("%Y-%m-%d"),
-            "tin": [f"{a}-{b:02d}-{c:04d}" for a, b, c in zip(
-                rng.integers(900, 1000, rows), rng.integers(1, 100, rows),
-                rng.integers(1, 10000, rows), strict=True)],
+            "tin": [
+                f"{a}-{b:02d}-{c:04d}"
+                for a, b, c in zip(
+                    rng.integers(900, 1000, rows),
+                    rng.integers(1, 100, rows),
+                    rng.integers(1, 10000, rows),
+                    strict=True,
+                )
+            ],
             "street": [f"{n} Main St" for n in rng.integers(1, 9999, rows)],
             "unit": "",
             "city": "Springfield",
@@ -63,9 +69,9 @@ def write_request(folder: Path, rows: int, broken: int, seed: int = 7) -> Path:
         text = "\n".join(lines)
     (folder / "subjects.csv").write_text(text, encoding="utf-8")
     (folder / "manifest.yaml").write_text(
-        "format: fti/request/v1\nid: BENCH-{}\nreceived: 2025-06-04\n"
-        'authority: "6103(i)(2)"\nrequester: {{agency: DOJ, position: us-attorney}}\n'
-        "purpose: {{kind: criminal-investigation}}\nsubjects: subjects.csv\n".format(broken)
+        f"format: fti/request/v1\nid: BENCH-{broken}\nreceived: 2025-06-04\n"
+        'authority: "6103(i)(2)"\nrequester: {agency: DOJ, position: us-attorney}\n'
+        "purpose: {kind: criminal-investigation}\nsubjects: subjects.csv\n"
     )
     return folder / "manifest.yaml"
 

@@ -49,9 +49,13 @@ def test_what_a_csv_writer_writes_is_read_back_with_true_lines(
     if not crlf:
         # csv.writer leaves a bare CR unquoted when lines end in LF: the file it writes
         # is then ambiguous to any reader, so such values are not part of the property.
-        rows = [[v.replace("\r\n", "§").replace("\r", "").replace("§", "\r\n") for v in r] for r in rows]
+        rows = [
+            [v.replace("\r\n", "§").replace("\r", "").replace("§", "\r\n") for v in r] for r in rows
+        ]
     text = write(rows, term)
-    keep = [(r, n) for r, n in zip(rows, expected_lines(rows, term), strict=True) if not is_blank(r)]
+    keep = [
+        (r, n) for r, n in zip(rows, expected_lines(rows, term), strict=True) if not is_blank(r)
+    ]
     for raw in (read_csv_rows(text.encode(), "s.csv"), _careful(text, HEADER, 1, "s.csv")):
         assert raw.rejects == []
         got = raw.table.to_pylist()

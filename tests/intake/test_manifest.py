@@ -60,7 +60,11 @@ def test_every_problem_is_listed_not_only_the_first(make_request: MakeRequest) -
         ("received", "06/04/2025", "'06/04/2025' is not a date"),
         ("received", "2025-02-30", "'2025-02-30' is not a date"),
         ("requester.signed", "maybe", "'maybe' is not true or false"),
-        ("purpose.kind", "fishing-expedition", "'fishing-expedition' is not one of the allowed values"),
+        (
+            "purpose.kind",
+            "fishing-expedition",
+            "'fishing-expedition' is not one of the allowed values",
+        ),
         ("requester", "DOJ", "should be a block of fields"),
         ("taxable_periods", {"from": 2022}, "should be a list"),
         ("authority", "", "is empty"),
@@ -150,8 +154,10 @@ def test_duplicate_key_in_yaml_is_an_error_not_last_wins(make_request: MakeReque
 
 
 def test_duplicate_key_in_json_is_an_error(make_request: MakeRequest, data_dir: Path) -> None:
-    text = (data_dir / "manifest.json").read_text().replace(
-        '"id": "DOJ-USAO-DC-2025-0042",', '"id": "A", "id": "B",'
+    text = (
+        (data_dir / "manifest.json")
+        .read_text()
+        .replace('"id": "DOJ-USAO-DC-2025-0042",', '"id": "A", "id": "B",')
     )
     with pytest.raises(InputError) as e:
         load_request(make_request(manifest_text=text, name="manifest.json"))

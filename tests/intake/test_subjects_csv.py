@@ -30,7 +30,11 @@ def test_sample_rows_come_through_as_written(data_dir: Path) -> None:
     assert df["subject_id"].tolist() == ["S-001", "S-002", "S-003", "S-004"]
     assert df["line"].tolist() == [2, 3, 4, 5]
     first = df.iloc[0]
-    assert (first.first_name, first.middle_name, first.last_name) == ("Ana", "María", "García López")
+    assert (first.first_name, first.middle_name, first.last_name) == (
+        "Ana",
+        "María",
+        "García López",
+    )
     assert first.suffix is None and first.dob == "1984-03-09"
     second = df.iloc[1]
     assert second.street == "400 Main St, Rear"  # quoted comma
@@ -135,7 +139,7 @@ def test_unterminated_quote_at_the_end_costs_only_its_own_row(make_request: Make
 
 
 def test_a_quoted_value_may_span_lines(make_request: MakeRequest) -> None:
-    csv = "subject_id,last_name,street\nA,Lee,\"12 Elm St\nBuilding 4\"\nB,Kim,3 Oak Ave\n"
+    csv = 'subject_id,last_name,street\nA,Lee,"12 Elm St\nBuilding 4"\nB,Kim,3 Oak Ave\n'
     parsed = load_request(make_request(subjects_csv=csv))
     assert parsed.rejects == []
     assert parsed.subjects["street"].tolist() == ["12 Elm St\nBuilding 4", "3 Oak Ave"]
@@ -167,7 +171,9 @@ def test_control_characters_are_refused(make_request: MakeRequest) -> None:
     csv = HEADER + "A,Ann,Le\x00e,,\nB,Bob,Kim,,\n"
     parsed = load_request(make_request(subjects_csv=csv))
     assert parsed.subjects["subject_id"].tolist() == ["B"]
-    assert parsed.rejects[0].field == "last_name" and "control character" in parsed.rejects[0].reason
+    assert (
+        parsed.rejects[0].field == "last_name" and "control character" in parsed.rejects[0].reason
+    )
 
 
 def test_missing_required_column_fails_the_file(make_request: MakeRequest) -> None:
@@ -191,7 +197,9 @@ def test_header_only_file_is_read_with_a_warning(make_request: MakeRequest) -> N
     assert any("lists no subjects" in w for w in parsed.warnings)
 
 
-def test_non_utf8_subject_file_says_line_and_byte(data_dir: Path, make_request: MakeRequest) -> None:
+def test_non_utf8_subject_file_says_line_and_byte(
+    data_dir: Path, make_request: MakeRequest
+) -> None:
     with pytest.raises(InputError) as e:
         load_request(make_request(subjects_csv=(data_dir / "latin1.csv").read_bytes()))
     assert e.value.where == "subjects.csv"

@@ -99,10 +99,14 @@ def test_inline_subjects_keep_text_and_report_manifest_lines(data_dir: Path) -> 
 
 
 def test_inline_subjects_in_json(make_request: MakeRequest, data_dir: Path) -> None:
-    text = (data_dir / "manifest.json").read_text().replace(
-        '"subjects": "subjects.csv"',
-        '"subjects": [{"subject_id": "J1", "last_name": "Lee", "tin": 900123456},\n'
-        '             {"subject_id": "J2", "last_name": ""}]',
+    text = (
+        (data_dir / "manifest.json")
+        .read_text()
+        .replace(
+            '"subjects": "subjects.csv"',
+            '"subjects": [{"subject_id": "J1", "last_name": "Lee", "tin": 900123456},\n'
+            '             {"subject_id": "J2", "last_name": ""}]',
+        )
     )
     parsed = load_request(make_request(manifest_text=text, name="manifest.json"))
     assert parsed.subjects["tin"].tolist() == ["900123456"]

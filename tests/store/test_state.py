@@ -60,7 +60,14 @@ def test_hard_text_survives_the_bulk_path(store: StateStore) -> None:
     """Quotes, commas, line ends, backslashes, tabs, non-ASCII, SQL-looking text and
     empty text must come back exactly (PostgreSQL takes these rows through COPY)."""
     df = subjects(6)
-    nasty = ['O"Brien, Jr.', "line\none\r\ntwo", "back\\slash\\N", "tab\there", "Peña 漢字", "'); drop--"]
+    nasty = [
+        'O"Brien, Jr.',
+        "line\none\r\ntwo",
+        "back\\slash\\N",
+        "tab\there",
+        "Peña 漢字",
+        "'); drop--",
+    ]
     df["street"] = nasty
     df["reason"] = ["", None, "NULL", "\\.", ",", '""']
     rec = store.record_request(new_request(), df, NO_REJECTS)
