@@ -1,7 +1,121 @@
-"""`fti request` commands."""
+"""`fti request` commands: check a request before sending it, and look at received ones.
+
+Thin by design: each command calls intake or the state store once and prints. The lead
+adds `submit` here (it runs the pipeline).
+"""
 
 from __future__ import annotations
 
-import typer
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
 
-app = typer.Typer(help="request commands.", no_args_is_help=True)
+import typer
+from rich.table import Table
+
+from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
+from fti_gateway.core.errors import FtiError, NotFoundError
+from fti_gateway.intake import ParsedRequest, load_request
+from fti_gateway.store import RequestRecord, StateStore
+
+app = typer.Typer(help="Check, list and show requests.", no_args_is_help=True)
+
+SHOW_REJECTS = 50
+ManifestArg = Annotated[Path, typer.Argument(help="The request manifest (.yaml or .json).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+@app.command()
+def validate(manifest: ManifestArg, as_json: JsonOpt = False) -> None:
+    """Read a request as intake would, without storing it; list every rejected row.
+
+    Exit 0: every row accepted. Exit 1: some rows rejected (the rest would go through).
+    Exit 2: the request cannot be read at all.
+    """
+    try:
+        parsed = load_request(manifest)
+    except FtiError as e:
+        if not as_json:
+            raise
+        console.print_json(json.dumps(e.to_json()))
+        sys.exit(e.exit_code)
+    if as_json:
+        console.print_json(json.dumps(parsed.summary()))
+    else:
+        _print_parsed(parsed)
+    # sys.exit, not typer.Exit: main() runs click with standalone_mode=False, which
+    # returns a typer.Exit code instead of exiting with it.
+    sys.exit(1 if parsed.rejects else 0)
+
+
+@app.command(name="list")
+def list_(home: HomeOpt) -> None:
+    """List the requests received in this workspace, oldest first."""
+    records = StateStore.for_workspace(open_workspace(home)).list_requests()
+    if not records:
+        console.print("no requests received yet (submit one with `fti request submit`)")
+        return
+    table = Table("agency", "id", "authority", "received", "status", "subjects", "rejected")
+    for column in table.columns:
+        column.overflow = "fold"
+    for r in records:
+        table.add_row(
+            r.agency, r.id, r.authority, r.received.isoformat(), r.status,
+            f"{r.subject_count:,}", f"{r.reject_count:,}",
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def show(
+    agency: Annotated[str, typer.Argument(help="Requesting agency id, e.g. DOJ.")],
+    request_id: Annotated[str, typer.Argument(metavar="ID", help="The request's own id.")],
+    home: HomeOpt,
+) -> None:
+    """Show one received request: its manifest, rejected rows, status history and decision."""
+    store = StateStore.for_workspace(open_workspace(home))
+    record = store.get_request(agency, request_id)
+    if record is None:
+        raise NotFoundError(
+            f"no request {agency} {request_id} has been received",
+            hint="`fti request list` shows the received requests",
+        )
+    _print_record(store, record)
+
+
+def _print_parsed(parsed: ParsedRequest) -> None:
+    agency, rid = parsed.key
+    console.print(f"[bold]{agency} {rid}[/] under {parsed.manifest.authority}", highlight=False)
+    for warning in parsed.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    for r in parsed.rejects[:SHOW_REJECTS]:
+        console.print(f"  rejected: {r}", highlight=False, markup=False)
+    if len(parsed.rejects) > SHOW_REJECTS:
+        console.print(f"  … and {len(parsed.rejects) - SHOW_REJECTS:,} more (see --json)")
+    console.print(
+        f"{parsed.accepted:,} subject rows accepted, {parsed.rejected_rows:,} rejected "
+        f"({parsed.subjects_source}); digest {parsed.digest}",
+        highlight=False,
+    )
+
+
+def _print_record(store: StateStore, r: RequestRecord) -> None:
+    console.print(f"[bold]{r.agency} {r.id}[/] — status [bold]{r.status}[/]", highlight=False)
+    console.print(
+        f"authority {r.authority}; dated {r.received}; stored {r.created_at:%Y-%m-%d %H:%M} UTC\n"
+        f"{r.subject_count:,} subjects accepted, {r.reject_count:,} rows rejected\n"
+        f"source {r.source}\ndigest {r.digest}",
+        highlight=False,
+    )
+    rejects = store.load_rejects(r.pk)
+    for _, subject_id, _, reason, where in rejects.head(SHOW_REJECTS).itertuples(index=False):
+        who = f" (subject {subject_id})" if subject_id else ""
+        console.print(f"  rejected: {where}{who}: {reason}", highlight=False, markup=False)
+    if len(rejects) > SHOW_REJECTS:
+        console.print(f"  … and {len(rejects) - SHOW_REJECTS:,} more rejected rows")
+    for at, status, note in store.events(r.pk):
+        console.print(f"  {at:%Y-%m-%d %H:%M:%S} {status}{f' — {note}' if note else ''}")
+    decision = store.latest_decision(r.pk)
+    if decision is not None:
+        console.print(f"decision: [bold]{decision[1].get('outcome')}[/]")

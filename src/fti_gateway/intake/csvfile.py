@@ -105,6 +105,8 @@ def _header(text: str, source: str) -> tuple[list[str], int]:
 
 def _fast(data: bytes, header: list[str]) -> RawRows | None:
     body = data.rstrip(b"\r\n")
+    if body.count(b"\r") != body.count(b"\r\n"):
+        return None  # a bare CR ends a line for the careful path's count: keep one count
     physical_lines = body.count(b"\n") + 1
     invalid: list[int] = []
 
@@ -208,14 +210,10 @@ def _careful(text: str, header: list[str], header_lines: int, source: str) -> Ra
 def _count_problem(record: list[str], ncols: int) -> str:
     n = len(record)
     if n > ncols:
-        if not any(v.strip() for v in record[ncols:]):
-            return (
-                f"has {n} values but the header has {ncols} columns "
-                "(the extra ones are empty: a trailing comma?)"
-            )
         return (
             f"has {n} values but the header has {ncols} columns — a value containing a "
-            'comma must be put in double quotes, e.g. "Smith, Jr."'
+            'comma must be put in double quotes (e.g. "Smith, Jr."), and a line must not '
+            "end with an extra comma"
         )
     return f"has {n} values but the header has {ncols} columns (a value is missing)"
 

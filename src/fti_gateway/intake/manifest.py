@@ -79,7 +79,7 @@ class RawManifest:
 
     def line_for(self, loc: tuple[str | int, ...]) -> int | None:
         """Line of the deepest part of ``loc`` we know (a missing field → its parent block)."""
-        for n in range(len(loc), -1, -1):
+        for n in range(len(loc), 0, -1):
             if loc[:n] in self.lines:
                 return self.lines[loc[:n]]
         return None
@@ -342,7 +342,8 @@ def _describe(raw: RawManifest, err: Any) -> str:
     elif kind in ("string_type", "str_type"):
         what = f"should be text, not {type(value).__name__} '{_short(value)}'"
     elif kind in ("literal_error", "enum"):
-        what = f"'{_short(value)}' is not one of: {ctx.get('expected', '?')}"
+        allowed = "" if _hint_for(loc, kind) else f": {ctx.get('expected', '?')}"
+        what = f"'{_short(value)}' is not one of the allowed values{allowed}"
     elif "date" in kind:
         what = f"'{_short(value)}' is not a date"
     elif kind.startswith("bool"):

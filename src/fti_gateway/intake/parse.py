@@ -86,7 +86,7 @@ def load_request(path: Path) -> ParsedRequest:
         subjects=checked.subjects,
         rejects=rejects,
         digest=request_digest(raw, source),
-        source=path,
+        source=path.resolve(),
         subjects_source=source.label,
         warnings=warnings,
         extra=checked.extra,

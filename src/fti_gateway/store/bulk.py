@@ -19,6 +19,9 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
 BATCH_ROWS = 100_000
+# Every non-null value quoted, nulls left empty: COPY's CSV format reads an unquoted
+# empty field as NULL and "" as the empty string, so both survive.
+_CSV_OUT = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
 
 
 class BulkLoader(Protocol):
@@ -61,17 +64,12 @@ class ExecuteManyLoader:
         sql = str(compiled)
         order = compiled.positiontup or names
         position = [names.index(k) for k in order]
-        dbapi = conn.connection.driver_connection
-        assert dbapi is not None
-        cur = dbapi.cursor()
-        try:
-            for start in range(0, len(frame), BATCH_ROWS):
-                rows = _records(frame.iloc[start : start + BATCH_ROWS], json_cols)
-                if position != list(range(len(names))):
-                    rows = [tuple(r[i] for i in position) for r in rows]
-                cur.executemany(sql, rows)
-        finally:
-            cur.close()
+        for start in range(0, len(frame), BATCH_ROWS):
+            rows = _records(frame.iloc[start : start + BATCH_ROWS], json_cols)
+            if position != list(range(len(names))):
+                rows = [tuple(r[i] for i in position) for r in rows]
+            # exec_driver_sql: the DB-API executemany, with SQLAlchemy's error types.
+            conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
         return len(frame)
 
 
@@ -90,18 +88,17 @@ class CopyLoader:
         )
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
-        with dbapi.cursor() as cur, cur.copy(stmt) as copy:
-            for start in range(0, len(frame), BATCH_ROWS):
-                chunk = _arrow_chunk(frame.iloc[start : start + BATCH_ROWS], json_cols)
-                buf = io.BytesIO()
-                pacsv.write_csv(
-                    chunk,
-                    buf,
-                    write_options=pacsv.WriteOptions(
-                        include_header=False, quoting_style="all_valid"
-                    ),
-                )
-                copy.write(buf.getvalue())
+        error = conn.dialect.loaded_dbapi.Error
+        try:
+            with dbapi.cursor() as cur, cur.copy(stmt) as copy:
+                for start in range(0, len(frame), BATCH_ROWS):
+                    chunk = _arrow_chunk(frame.iloc[start : start + BATCH_ROWS], json_cols)
+                    buf = io.BytesIO()
+                    pacsv.write_csv(chunk, buf, write_options=_CSV_OUT)
+                    copy.write(buf.getvalue())
+        except error as e:
+            # The same exception types as every other SQLAlchemy call (IntegrityError, …).
+            raise sa.exc.DBAPIError.instance(stmt.as_string(dbapi), None, e, error) from e
         return len(frame)
 
 

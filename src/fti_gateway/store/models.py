@@ -129,6 +129,8 @@ class RejectedRow(Base):
     subject_id: Mapped[str | None] = mapped_column(sa.Text)
     field: Mapped[str | None] = mapped_column(sa.String(200))
     reason: Mapped[str] = mapped_column(sa.Text)
+    # Where, in words: "subjects.csv line 7", "subjects.parquet row 7", "manifest.yaml line 30".
+    location: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class RequestEvent(Base):

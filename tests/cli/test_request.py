@@ -1,0 +1,135 @@
+"""`fti request validate|list|show`, driven through the real entry point as a user would."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fti_gateway.cli.main import main
+from fti_gateway.core.workspace import Workspace
+from fti_gateway.intake import load_request
+from fti_gateway.intake.persist import receive
+from fti_gateway.store import StateStore
+
+DATA = Path(__file__).parents[1] / "intake" / "data"
+
+
+def run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["fti", *args])
+    monkeypatch.setenv("COLUMNS", "200")
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = int(e.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def broken_request(tmp_path: Path) -> Path:
+    shutil.copy(DATA / "manifest.yaml", tmp_path / "manifest.yaml")
+    shutil.copy(DATA / "subjects_broken.csv", tmp_path / "subjects.csv")
+    return tmp_path / "manifest.yaml"
+
+
+def test_validate_clean_request_exits_0(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run(capsys, monkeypatch, "request", "validate", str(DATA / "manifest.yaml"))
+    assert code == 0
+    assert "DOJ DOJ-USAO-DC-2025-0042 under 6103(i)(2)" in out
+    assert "4 subject rows accepted, 0 rejected (subjects.csv)" in out
+
+
+def test_validate_lists_rejected_lines_and_exits_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, broken_request: Path
+) -> None:
+    code, out, _ = run(capsys, monkeypatch, "request", "validate", str(broken_request))
+    assert code == 1
+    assert "rejected: subjects.csv line 3: has 6 values" in out
+    assert "rejected: subjects.csv line 4: a double quote opened" in out
+    assert "rejected: subjects.csv line 6: has 3 values" in out
+    assert "3 subject rows accepted, 3 rejected" in out
+
+
+def test_validate_json(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, broken_request: Path
+) -> None:
+    code, out, _ = run(capsys, monkeypatch, "request", "validate", str(broken_request), "--json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["accepted"] == 3 and doc["rejected_rows"] == 3
+    assert [r["line"] for r in doc["rejects"]] == [3, 4, 6]
+    assert doc["digest"].startswith("sha256:")
+
+
+def test_validate_unreadable_manifest_exits_2_with_the_place(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "m.yaml").write_bytes(b"")
+    code, _, err = run(capsys, monkeypatch, "request", "validate", str(tmp_path / "m.yaml"))
+    assert code == 2
+    assert "error: m.yaml: the manifest is empty (0 bytes)" in err
+    assert "hint:" in err
+    code, out, _ = run(
+        capsys, monkeypatch, "request", "validate", str(tmp_path / "m.yaml"), "--json"
+    )
+    assert code == 2
+    assert json.loads(out)["error"] == "InputError"
+
+
+def test_list_and_show_a_received_request(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    broken_request: Path,
+) -> None:
+    monkeypatch.delenv("FTI_DATABASE_URL", raising=False)
+    home = tmp_path / "home"
+    code, out, _ = run(capsys, monkeypatch, "init", "--home", str(home))
+    assert code == 0
+    code, out, _ = run(capsys, monkeypatch, "request", "list", "--home", str(home))
+    assert code == 0 and "no requests received yet" in out
+    store = StateStore.for_workspace(Workspace.open(home))
+    receive(load_request(broken_request), store)
+    store.dispose()
+    code, out, _ = run(capsys, monkeypatch, "request", "list", "--home", str(home))
+    assert code == 0
+    assert "DOJ-USAO-DC-2025-0042" in out and "received" in out
+    code, out, _ = run(
+        capsys, monkeypatch, "request", "show", "DOJ", "DOJ-USAO-DC-2025-0042", "--home", str(home)
+    )
+    assert code == 0
+    assert "status received" in out and "3 subjects accepted, 3 rows rejected" in out
+    assert "rejected: subjects.csv line 4: a double quote opened" in out
+
+
+def test_show_unknown_request_exits_3(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, workspace: Workspace
+) -> None:
+    monkeypatch.delenv("FTI_DATABASE_URL", raising=False)
+    code, _, err = run(
+        capsys, monkeypatch, "request", "show", "DOJ", "NOPE", "--home", str(workspace.home)
+    )
+    assert code == 3 and "no request DOJ NOPE has been received" in err
+
+
+def test_the_installed_fti_command_reports_exit_codes(tmp_path: Path) -> None:
+    fti = Path(sys.executable).parent / "fti"
+    (tmp_path / "m.json").write_text("{not json")
+    done = subprocess.run(
+        [str(fti), "request", "validate", str(tmp_path / "m.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "m.json line 1: not valid JSON" in done.stderr

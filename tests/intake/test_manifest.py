@@ -1,0 +1,195 @@
+"""Manifests as a new user would write them, good and bad (FORMATS §1)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from fti_gateway.core.errors import InputError
+from fti_gateway.intake import load_request
+from tests.intake.conftest import MakeRequest
+
+
+def problems(err: InputError) -> str:
+    return "\n".join([str(err), *err.details])
+
+
+def test_sample_yaml_manifest_reads_as_written(data_dir: Path) -> None:
+    parsed = load_request(data_dir / "manifest.yaml")
+    m = parsed.manifest
+    assert m.key == ("DOJ", "DOJ-USAO-DC-2025-0042")
+    assert m.received == date(2025, 6, 4)
+    assert m.authority == "6103(i)(2)"
+    assert m.taxable_periods == ["2022", "2023"]  # text, not YAML integers
+    assert m.requester.in_writing is True and m.requester.signed is True
+    assert m.purpose.statutes == ["18 U.S.C. 1343"]
+    assert parsed.warnings == []
+
+
+def test_json_manifest_reads_the_same_as_yaml(data_dir: Path) -> None:
+    from_yaml = load_request(data_dir / "manifest.yaml").manifest
+    from_json = load_request(data_dir / "manifest.json").manifest
+    assert from_json.model_dump() == from_yaml.model_dump()
+
+
+def test_missing_nested_field_names_its_path_line_and_hint(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(drop=("requester.position",)))
+    text = problems(e.value)
+    assert e.value.where == "manifest.yaml"
+    assert "requester.position" in text and "is missing" in text
+    assert "(line 5)" in text  # the requester block starts on line 5
+    assert "hint: the position id from the agency registry" in text
+    assert e.value.exit_code == 2
+
+
+def test_every_problem_is_listed_not_only_the_first(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(drop=("id", "purpose.kind", "received")))
+    assert len(e.value.details) == 3
+    assert "3 problems" in e.value.message
+    starts = sorted(d.split(":")[0] for d in e.value.details)
+    assert starts == ["id", "purpose.kind (line 10)", "received"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("received", "06/04/2025", "'06/04/2025' is not a date"),
+        ("received", "2025-02-30", "'2025-02-30' is not a date"),
+        ("requester.signed", "maybe", "'maybe' is not true or false"),
+        (
+            "purpose.kind",
+            "fishing-expedition",
+            "'fishing-expedition' is not one of the allowed values",
+        ),
+        ("requester", "DOJ", "should be a block of fields"),
+        ("taxable_periods", {"from": 2022}, "should be a list"),
+        ("authority", "", "is empty"),
+    ],
+)
+def test_wrong_values_are_explained(
+    make_request: MakeRequest, field: str, value: object, expected: str
+) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(set={field: value}))
+    text = problems(e.value)
+    assert field in text and expected in text
+
+
+def test_date_error_hints_at_the_form(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(set={"received": "June 4, 2025"}))
+    assert "hint: write the date as YYYY-MM-DD" in problems(e.value)
+
+
+def test_unknown_format_is_refused_with_the_one_we_read(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(set={"format": "fti/request/v2"}))
+    assert "'fti/request/v2' is not a request format" in e.value.message
+    assert e.value.where == "manifest.yaml line 1"
+    assert "fti/request/v1" in (e.value.hint or "")
+
+
+def test_missing_format_is_reported(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(drop=("format",)))
+    assert "format" in problems(e.value) and "is missing" in problems(e.value)
+
+
+def test_unknown_authority_is_not_intakes_business(make_request: MakeRequest) -> None:
+    parsed = load_request(make_request(set={"authority": "6103(z)(99)"}))
+    assert parsed.manifest.authority == "6103(z)(99)"  # the law stage finds it unknown
+
+
+def test_zero_byte_manifest(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(manifest_text=b""))
+    assert "empty (0 bytes)" in e.value.message
+    assert "format: fti/request/v1" in (e.value.hint or "")
+
+
+def test_blank_manifest(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(manifest_text="\n   \n"))
+    assert "blank" in e.value.message
+
+
+def test_missing_manifest_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(tmp_path / "nope.yaml")
+    assert "does not exist" in e.value.message and e.value.exit_code == 2
+
+
+def test_manifest_that_is_a_list(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(manifest_text="- format: fti/request/v1\n"))
+    assert "is a list, not a block of fields" in e.value.message
+
+
+def test_yaml_syntax_error_names_the_line(make_request: MakeRequest) -> None:
+    text = "format: fti/request/v1\nid: X\nrequester:\n  agency: DOJ\n position: oops\n"
+    with pytest.raises(InputError) as e:
+        load_request(make_request(manifest_text=text))
+    assert e.value.message.startswith("not valid YAML")
+    assert e.value.where is not None and e.value.where.startswith("manifest.yaml line ")
+
+
+def test_json_syntax_error_names_line_and_column(make_request: MakeRequest) -> None:
+    text = '{\n  "format": "fti/request/v1",\n  "id": "X"\n  "received": "2025-01-01"\n}\n'
+    with pytest.raises(InputError) as e:
+        load_request(make_request(manifest_text=text, name="manifest.json"))
+    assert "line 4" in e.value.message and "column 3" in e.value.message
+    assert e.value.where == "manifest.json line 4"
+
+
+def test_duplicate_key_in_yaml_is_an_error_not_last_wins(make_request: MakeRequest) -> None:
+    text = (Path(__file__).parent / "data" / "manifest.yaml").read_text()
+    text += 'authority: "6103(i)(1)"\n'
+    with pytest.raises(InputError) as e:
+        load_request(make_request(manifest_text=text))
+    assert "'authority' is given twice (lines 5 and 23)" in e.value.message
+
+
+def test_duplicate_key_in_json_is_an_error(make_request: MakeRequest, data_dir: Path) -> None:
+    text = (
+        (data_dir / "manifest.json")
+        .read_text()
+        .replace('"id": "DOJ-USAO-DC-2025-0042",', '"id": "A", "id": "B",')
+    )
+    with pytest.raises(InputError) as e:
+        load_request(make_request(manifest_text=text, name="manifest.json"))
+    assert "'id' appears twice" in e.value.message
+    assert e.value.where == "manifest.json"
+
+
+def test_non_utf8_manifest_says_which_line_and_byte(make_request: MakeRequest) -> None:
+    text = "format: fti/request/v1\nid: X\nrequester:\n  official: Jos\xe9 Pe\xf1a\n"
+    with pytest.raises(InputError) as e:
+        load_request(make_request(manifest_text=text.encode("latin-1")))
+    assert "not UTF-8" in e.value.message
+    assert "line 4, byte 16" in e.value.message
+    assert "0xE9" in "\n".join(e.value.details)
+
+
+def test_misspelled_field_is_warned_about_with_a_suggestion(make_request: MakeRequest) -> None:
+    parsed = load_request(make_request(set={"taxable_period": ["2021"]}))
+    assert parsed.manifest.taxable_periods == ["2022", "2023"]
+    assert any(
+        "taxable_period " in w and "did you mean 'taxable_periods'" in w for w in parsed.warnings
+    )
+
+
+def test_subjects_missing_from_manifest(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(drop=("subjects",)))
+    assert "subjects" in problems(e.value) and "is missing" in problems(e.value)
+
+
+def test_subjects_of_the_wrong_kind(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(set={"subjects": {"file": "subjects.csv"}}))
+    assert "file name or a list of rows" in e.value.message
+    assert (e.value.where or "").endswith("subjects")
