@@ -25,7 +25,7 @@ ORIGINS: tuple[str, ...] = ("general", "hispanic", "black", "asian")
 # Share of adult filers by origin (roughly the US adult population).
 ORIGIN_P = np.array([0.60, 0.19, 0.13, 0.08])
 # Share of each origin's surnames that come from the rare tail rather than the table.
-TAIL_SHARE = {"general": 0.45, "hispanic": 0.22, "black": 0.30, "asian": 0.25}
+TAIL_SHARE = {"general": 0.6, "hispanic": 0.3, "black": 0.45, "asian": 0.3}
 
 
 @dataclass(frozen=True)

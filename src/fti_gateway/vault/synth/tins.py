@@ -25,6 +25,7 @@ _SSN_HIGH_GROUPS = 49  # groups 01–49 in areas 900–999
 SSN_SPACE = _SSN_LOW + 100 * _SSN_HIGH_GROUPS * SERIALS
 ITIN_GROUPS = np.array([*range(50, 66), *range(70, 89), 90, 91, 92, *range(94, 100)])
 ITIN_SPACE = 100 * len(ITIN_GROUPS) * SERIALS
+_ITIN_GROUP_SET = frozenset(int(g) for g in ITIN_GROUPS)
 
 
 def is_never_issued(tin: str) -> bool:
@@ -37,7 +38,7 @@ def is_never_issued(tin: str) -> bool:
 
 def is_itin_shaped(tin: str) -> bool:
     """True if the TIN has an ITIN's structure: area 9xx and an ITIN group."""
-    return is_never_issued(tin) and tin[0] == "9" and int(tin[3:5]) in set(ITIN_GROUPS.tolist())
+    return is_never_issued(tin) and tin[0] == "9" and int(tin[3:5]) in _ITIN_GROUP_SET
 
 
 class TinSpace:
