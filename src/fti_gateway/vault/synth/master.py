@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -265,6 +266,18 @@ def _people(rng: np.random.Generator, t: Tables, sizes: np.ndarray) -> _People:
     k = rng.random(len(chosen))
     suffix[chosen] = np.where(k < 0.7, "Jr", np.where(k < 0.82, "II", NA))
     suffix[fathers] = np.where(rng.random(len(chosen)) < 0.45, "Sr", NA)
+
+    # Two members of one household with the same name are the chosen namesakes only:
+    # siblings or spouses are not given identical names by chance.
+    protected = np.zeros(n, dtype=bool)
+    protected[chosen] = True
+    for _ in range(6):
+        key = pd.Series(hh.astype(str)) + "|" + pd.Series(first) + "|" + pd.Series(last)
+        dup = key.duplicated().to_numpy() & ~protected
+        if not dup.any():
+            break
+        idx = np.flatnonzero(dup)
+        first[idx] = _sample_by(rng, code[idx], lambda c: t.given[(ORIGINS[c // 2], "MF"[c % 2])])
 
     return _People(hh, role, origin, male, age, first, middle, last, suffix)
 

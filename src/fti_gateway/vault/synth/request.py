@@ -180,6 +180,7 @@ def _build(
     neg = neg[~_in_vault(con, neg)]
     tin_other = fresh.iloc[: counts["tin_other_name"]].copy()
     tin_other["tin"] = latest.loc[ids["tin_other_name"], "tin"].to_numpy()
+    tin_other["taxpayer_id"] = ids["tin_other_name"]
     tin_other["category"] = "tin_other_name"
     rest = fresh.iloc[counts["tin_other_name"] :]
     rest = rest[~_in_vault(con, rest)]
