@@ -149,7 +149,7 @@ def test_hard_negatives_are_near_vault_taxpayers_but_not_in_the_truth(
 def test_noise_is_realistic_and_tins_stay_never_issued(
     requests: dict[str, request.RequestFiles],
 ) -> None:
-    subjects, truth, detail = _frames(requests["ice-2025"])
+    subjects, _, detail = _frames(requests["ice-2025"])
     noise = Counter(t for n in detail["noise"] for t in n.split(";") if t)
     for tag in (
         "nickname",
