@@ -211,3 +211,13 @@ def test_unknown_kind_and_empty_vault_are_input_errors(synth_vault: Vault, tmp_p
         request.generate(Vault(tmp_path / "empty"), "ice-2025", 10, 1, tmp_path)
     with pytest.raises(InputError):
         request.generate(synth_vault, "ice-2025", 0, 1, tmp_path)
+
+
+def test_every_hard_negative_keeps_a_distinguishing_birth_date(
+    requests: dict[str, request.RequestFiles],
+) -> None:
+    for files in requests.values():
+        subjects, _, detail = _frames(files)
+        hard = detail["category"].isin(request.HARD_NEGATIVES)
+        assert hard.any()
+        assert (subjects.loc[hard, "dob"] != "").all()

@@ -14,6 +14,9 @@ What makes the data hard, as real request files are hard:
   non-filing household members (same address and surname), namesakes elsewhere, a Jr/Sr
   at the same address with another date of birth, and people using a vault taxpayer's
   TIN under another name;
+- every hard negative keeps a date of birth that differs from its vault relative's, so
+  the truth can be decided from the request itself (a Jr with no date of birth at his
+  father's address would not be hard but unknowable);
 - a share of addresses are placeholders ("Failed to Provide", "NA NA", a bare ZIP, a
   detention facility), as in the 2025 file.
 
@@ -58,6 +61,7 @@ _IDENTITY = (
     "street", "unit", "city", "state", "zip", "household_id",
 )  # fmt: skip
 _ADDRESS = ("street", "unit", "city", "state", "zip")
+HARD_NEGATIVES = ("household", "namesake", "junior")
 
 
 @dataclass(frozen=True)
@@ -406,7 +410,10 @@ def _apply_noise(df: pd.DataFrame, spec: Kind, rng: np.random.Generator) -> dict
     tags["address_format"] = nz.apply_address_format(df, p(z.address_format), rng)
 
     u = rng.random(n)
-    tags["dob_missing"] = nz.apply_dob(df, u < z.dob_missing, "missing", rng)
+    # A hard negative keeps its date of birth: without it a Jr at his father's address
+    # would be indistinguishable from the father, and the truth could not be known.
+    hard = df["category"].isin(HARD_NEGATIVES).to_numpy()
+    tags["dob_missing"] = nz.apply_dob(df, (u < z.dob_missing) & ~hard, "missing", rng)
     tags["dob_digit"] = nz.apply_dob(
         df, (u >= z.dob_missing) & (u < z.dob_missing + z.dob_digit), "digit", rng
     )
