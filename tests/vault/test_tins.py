@@ -41,3 +41,13 @@ def test_tin_space_depends_on_seed() -> None:
     idx = np.arange(1000)
     assert list(TinSpace(1).ssn(idx)) == list(TinSpace(1).ssn(idx))
     assert list(TinSpace(1).ssn(idx)) != list(TinSpace(2).ssn(idx))
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 1000, 4097])
+def test_permute_is_a_bijection_of_the_range(size: int) -> None:
+    from fti_gateway.vault.synth.tins import permute
+
+    out = permute(np.arange(size), size, np.array([3, 1, 4, 1, 5, 9]))
+    assert sorted(out.tolist()) == list(range(size))
+    with pytest.raises(ValueError):
+        permute(np.array([size]), size, np.array([1]))

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from fti_gateway.core.errors import InputError
@@ -38,7 +39,7 @@ from fti_gateway.vault.schema import ELEMENT_TYPES, master_schema
 from fti_gateway.vault.synth.addresses import Addresses, generate_addresses
 from fti_gateway.vault.synth.returns import person_economics, yearly_items
 from fti_gateway.vault.synth.tables import NA, ORIGIN_P, ORIGINS, Tables, tables
-from fti_gateway.vault.synth.tins import TinSpace, as_text
+from fti_gateway.vault.synth.tins import TinSpace, as_text, permute
 
 CHUNK_PEOPLE = 250_000
 YEARS = (2021, 2022, 2023, 2024)
@@ -403,11 +404,10 @@ def _has_spouse(p: _People, h: int) -> np.ndarray:
 
 
 def _taxpayer_ids(seed: int, g: np.ndarray) -> np.ndarray:
-    """``TP`` + 9 digits: an affine scramble of the global index, unique below 10^9."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x1D]))
-    a = int(rng.integers(10**8, 10**9)) | 1
-    while a % 5 == 0:
-        a += 2
-    b = int(rng.integers(0, 10**9))
-    k = (a * g.astype(object) + b) % 10**9
-    return np.asarray([f"TP{int(x):09d}" for x in k], dtype=object)
+    """``TP`` + 9 digits: a keyed permutation of the global index, unique below 10^9."""
+    keys = np.random.default_rng(np.random.SeedSequence([seed, 0x1D])).integers(0, 2**31, 6)
+    k = permute(g, 10**9, keys)
+    ids = pc.utf8_lpad(pc.cast(pa.array(k, pa.int64()), pa.string()), 9, "0")
+    return np.asarray(
+        pc.binary_join_element_wise("TP", ids, "").to_numpy(zero_copy_only=False), dtype=object
+    )

@@ -5,14 +5,12 @@ real person's SSN. ITINs live in the 9xx area too; to look like one an ITIN need
 group (digits 4–5) in the IRS's ITIN ranges 50–65, 70–88, 90–92 or 94–99. SSN-like
 numbers in the 9xx area use groups 01–49, so the two spaces never overlap.
 
-Each space is enumerated, and person *i* gets element ``(a*i + b) mod size`` — an affine
-bijection, so TINs are unique without remembering which were used, scattered (household
-members do not get neighbouring numbers) and fixed by the seed.
+Each space is enumerated, and person *i* gets element ``permute(i)`` of a keyed
+bijection (:func:`permute`), so TINs are unique without remembering which were used,
+scattered (household members do not get neighbouring numbers) and fixed by the seed.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pyarrow as pa
@@ -41,33 +39,46 @@ def is_itin_shaped(tin: str) -> bool:
     return is_never_issued(tin) and tin[0] == "9" and int(tin[3:5]) in _ITIN_GROUP_SET
 
 
+def permute(idx: np.ndarray, size: int, keys: np.ndarray) -> np.ndarray:
+    """A keyed bijection of ``[0, size)``: a Feistel network over the next power of two,
+    with cycle walking back into range. Unlike an affine map it leaves no visible
+    stride between neighbours, and it needs no table of used values."""
+    i = np.asarray(idx, dtype=np.uint64)
+    if i.size and int(i.max()) >= size:
+        raise ValueError("index outside the permuted space")
+    bits = max(2, int(size - 1).bit_length())
+    half = (bits + 1) // 2
+    mask = np.uint64((1 << half) - 1)
+    shift = np.uint64(half)
+
+    def rounds(x: np.ndarray) -> np.ndarray:
+        left, right = x >> shift, x & mask
+        for k in keys:
+            f = (right * np.uint64(0x9E3779B1) + np.uint64(k)) & np.uint64(0xFFFFFFFF)
+            f ^= f >> np.uint64(11)
+            f = (f * np.uint64(0x85EBCA6B)) & mask
+            left, right = right, left ^ f
+        return np.asarray((left << shift) | right, dtype=np.uint64)
+
+    out = rounds(i)
+    todo = out >= np.uint64(size)
+    while todo.any():
+        out[todo] = rounds(out[todo])
+        todo = out >= np.uint64(size)
+    return out.astype(np.int64)
+
+
 class TinSpace:
-    """Affine permutations of the SSN and ITIN spaces, fixed by a seed."""
+    """Keyed permutations of the SSN and ITIN spaces, fixed by a seed."""
 
     def __init__(self, seed: int) -> None:
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0x7115]))
-        self._ssn = self._affine(rng, SSN_SPACE)
-        self._itin = self._affine(rng, ITIN_SPACE)
-
-    @staticmethod
-    def _affine(rng: np.random.Generator, size: int) -> tuple[int, int]:
-        a = int(rng.integers(size // 3, size - 1))
-        while math.gcd(a, size) != 1:
-            a += 1
-        return a, int(rng.integers(0, size))
-
-    @staticmethod
-    def _permute(idx: np.ndarray, ab: tuple[int, int], size: int) -> np.ndarray:
-        a, b = ab
-        i = np.asarray(idx, dtype=np.int64)
-        if i.size and int(i.max()) > (2**62) // size:
-            raise ValueError("person index too large for the TIN space")
-        # a < size ~ 5e7, so a*i stays far inside int64 for any realistic population.
-        return np.asarray((a * i + b) % size, dtype=np.int64)
+        self._ssn_keys = rng.integers(0, 2**31, size=6)
+        self._itin_keys = rng.integers(0, 2**31, size=6)
 
     def ssn(self, person_index: np.ndarray) -> np.ndarray:
         """SSN-shaped numbers (as int64 ``AAAGGSSSS``) for global person indices."""
-        k = self._permute(person_index, self._ssn, SSN_SPACE)
+        k = permute(person_index, SSN_SPACE, self._ssn_keys)
         low = k < _SSN_LOW
         per_area_low = 99 * SERIALS
         kl = np.where(low, k, 0)
@@ -84,7 +95,7 @@ class TinSpace:
 
     def itin(self, person_index: np.ndarray) -> np.ndarray:
         """ITIN-shaped numbers (as int64) for global person indices."""
-        k = self._permute(person_index, self._itin, ITIN_SPACE)
+        k = permute(person_index, ITIN_SPACE, self._itin_keys)
         per_area = len(ITIN_GROUPS) * SERIALS
         area = 900 + k // per_area
         group = ITIN_GROUPS[(k % per_area) // SERIALS]
