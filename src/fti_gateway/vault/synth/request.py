@@ -28,6 +28,7 @@ The vault layer sits below intake, so the manifest is written as a plain dict.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -311,10 +312,24 @@ def _juniors(base: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     gap = rng.integers(20, 34, len(df))
     df["dob"] = _shift_dob(df["dob"], np.where(younger, gap, -gap), rng)
     u = rng.random(len(df))
-    df["suffix"] = np.where(u < 0.45, np.where(younger, "Jr", "Sr"), NA)
+    female = np.array([_is_female(f) for f in df["first_name"]], dtype=bool)
+    df["suffix"] = np.where((u < 0.45) & ~female, np.where(younger, "Jr", "Sr"), NA)
     df["tin"] = None
     df["category"] = "junior"
     return df
+
+
+@functools.cache
+def _female_names() -> frozenset[str]:
+    t = tables()
+    female = {n for (_, sex), w in t.given.items() if sex == "F" for n in w.values}
+    male = {n for (_, sex), w in t.given.items() if sex == "M" for n in w.values}
+    return frozenset(female - male)
+
+
+def _is_female(first: object) -> bool:
+    """Jr and Sr are men's suffixes; a mother and daughter of one name carry none."""
+    return isinstance(first, str) and first in _female_names()
 
 
 def _fresh_people(con: object, seed: int, n: int) -> pd.DataFrame:
