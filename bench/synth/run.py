@@ -1,0 +1,126 @@
+"""Benchmark: time and peak memory of `fti synth master` and `fti synth request`.
+
+Each step runs as its own process under GNU time (``/usr/bin/time -v``), so the peak
+RSS is that process's own high-water mark, not the runner's. Workspaces go under
+``bench/work/`` (ignored by git); results go next to this file.
+
+    .venv/bin/python bench/synth/run.py --sizes 100000 1000000 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+WORK = ROOT / "bench" / "work" / "synth"
+FTI = [sys.executable, "-m", "fti_gateway.cli.main"]
+
+
+def _timed(cmd: list[str]) -> dict[str, float]:
+    """Run ``cmd`` under GNU time; wall seconds and peak RSS in MB."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        ["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    peak_mb = int(m.group(1)) / 1024 if m else float("nan")
+    return {"wall_s": round(wall, 2), "peak_rss_mb": round(peak_mb, 1)}
+
+
+def _dir_mb(path: Path) -> float:
+    return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6, 1)
+
+
+def run(sizes: list[int], request_share: float, seed: int) -> list[dict[str, object]]:
+    results: list[dict[str, object]] = []
+    for people in sizes:
+        home = WORK / f"home-{people}"
+        shutil.rmtree(home, ignore_errors=True)
+        gen = _timed(
+            [
+                *FTI,
+                "synth",
+                "master",
+                "--people",
+                str(people),
+                "--seed",
+                str(seed),
+                "--home",
+                str(home),
+            ]
+        )
+        master_dir = home / "vault" / "master"
+        row = {
+            "step": "synth master",
+            "people": people,
+            **gen,
+            "parquet_mb": _dir_mb(master_dir),
+            "parts": len(list(master_dir.glob("part-*.parquet"))),
+        }
+        results.append(row)
+        print(json.dumps(row), flush=True)
+        size = max(1, int(people * request_share))
+        out = home / "request-ice"
+        req = _timed(
+            [*FTI, "synth", "request", "--kind", "ice-2025", "--size", str(size),
+             "--seed", str(seed), "--home", str(home), "--out", str(out)]
+        )  # fmt: skip
+        row = {"step": "synth request ice-2025", "people": people, "subjects": size, **req}
+        results.append(row)
+        print(json.dumps(row), flush=True)
+        shutil.rmtree(home, ignore_errors=True)
+    return results
+
+
+def _markdown(results: list[dict[str, object]], meta: dict[str, object]) -> str:
+    lines = [
+        "# Synthetic data generator: time and peak memory",
+        "",
+        f"Machine: {meta['machine']}; Python {meta['python']}; run {meta['date']}.",
+        f"Command: `{meta['command']}`",
+        "",
+        "| step | vault people | subjects | wall (s) | peak RSS (MB) | Parquet (MB) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['step']} | {r['people']:,} | {r.get('subjects', '') if not r.get('subjects') else format(r['subjects'], ',')} "
+            f"| {r['wall_s']} | {r['peak_rss_mb']} | {r.get('parquet_mb', '')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    ap.add_argument("--request-share", type=float, default=0.1, help="subjects per vault person")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    results = run(args.sizes, args.request_share, args.seed)
+    meta = {
+        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, 2 cores, 24 GiB",
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "command": "python bench/synth/run.py --sizes " + " ".join(map(str, args.sizes)),
+    }
+    (HERE / "results.json").write_text(
+        json.dumps({"meta": meta, "results": results}, indent=2) + "\n"
+    )
+    (HERE / "results.md").write_text(_markdown(results, meta))
+    print((HERE / "results.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
