@@ -1,0 +1,111 @@
+"""Reading a tiled log: entries, tree nodes, roots and subtree hashes for any size.
+
+A :class:`TileReader` looks at the log as it is at ``size`` (the latest checkpoint) and
+answers for any smaller size too, because tiles only grow. The tree nodes between tile
+levels (heights 1–7 inside each tile) are recomputed from the tile's hashes; expanded
+tiles are kept in a small LRU cache so that proofs near each other share the work.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from fti_gateway.core.errors import IntegrityError
+from fti_gateway.ledger.storage import TileStore
+from fti_gateway.ledger.tiles import (
+    ENTRIES,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TileId,
+    decode_bundle,
+    split_hashes,
+    tile_at,
+)
+from fti_gateway.ledger.tree import EMPTY_ROOT, SubtreeHash, fold_right, node_hash, split
+
+
+def expand(hashes: list[bytes]) -> list[list[bytes]]:
+    """All internal levels of one tile: ``out[r][i]`` is the node at height ``r`` above the
+    tile's bottom row covering entries ``[i * 2**r, (i+1) * 2**r)`` (complete nodes only)."""
+    levels = [hashes]
+    cur = hashes
+    for _ in range(TILE_HEIGHT):
+        cur = [node_hash(cur[i], cur[i + 1]) for i in range(0, len(cur) - 1, 2)]
+        levels.append(cur)
+    return levels
+
+
+class TileReader:
+    def __init__(self, store: TileStore, size: int, cache_tiles: int = 64) -> None:
+        self.store = store
+        self.size = size
+        self.cache_tiles = cache_tiles
+        self._cache: OrderedDict[tuple[int, int], list[list[bytes]]] = OrderedDict()
+        self._bundle: tuple[int, list[bytes]] | None = None
+
+    def _read(self, tile: TileId) -> bytes:
+        data = self.store.read_tile(tile)
+        if data is None:
+            raise IntegrityError(f"tile is missing for a log of size {self.size}", where=tile.path)
+        return data
+
+    def tile(self, level: int, index: int) -> list[list[bytes]]:
+        key = (level, index)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        tile = tile_at(self.size, level, index)
+        levels = expand(split_hashes(self._read(tile), tile))
+        self._cache[key] = levels
+        if len(self._cache) > self.cache_tiles:
+            self._cache.popitem(last=False)
+        return levels
+
+    def node(self, height: int, index: int) -> bytes:
+        """The perfect subtree root at ``height`` over leaves ``[index << height, ...)``."""
+        k, r = divmod(height, TILE_HEIGHT)
+        first = index << r  # first level-k entry under the node
+        levels = self.tile(k, first // TILE_WIDTH)
+        return levels[r][(first % TILE_WIDTH) >> r]
+
+    def subtree(self, start: int, end: int) -> bytes:
+        """MTH of leaves ``[start, end)`` (the ``SubtreeHash`` proofs are written against)."""
+        n = end - start
+        if n <= 0 or end > self.size:
+            raise ValueError(f"no subtree [{start}, {end}) in a log of size {self.size}")
+        h = n.bit_length() - 1
+        if n == 1 << h and start % n == 0:
+            return self.node(h, start >> h)
+        k = split(n)
+        return node_hash(self.subtree(start, start + k), self.subtree(start + k, end))
+
+    def as_subtree_hash(self) -> SubtreeHash:
+        return self.subtree
+
+    def root(self, size: int | None = None) -> bytes:
+        """The tree root at ``size`` (default: the reader's size)."""
+        n = self.size if size is None else size
+        if n > self.size:
+            raise ValueError(f"size {n} is beyond the log's size {self.size}")
+        if n == 0:
+            return EMPTY_ROOT
+        parts = []
+        start = 0
+        for h in range(n.bit_length() - 1, -1, -1):
+            if n >> h & 1:
+                parts.append(self.node(h, start >> h))
+                start += 1 << h
+        return fold_right(parts)
+
+    def entry(self, index: int) -> bytes:
+        if not 0 <= index < self.size:
+            raise ValueError(f"entry {index} is outside a log of size {self.size}")
+        n, i = divmod(index, TILE_WIDTH)
+        if self._bundle is None or self._bundle[0] != n:
+            tile = tile_at(self.size, ENTRIES, n)
+            self._bundle = (n, decode_bundle(self._read(tile), tile))
+        return self._bundle[1][i]
+
+    def leaf_hash(self, index: int) -> bytes:
+        return self.node(0, index)
