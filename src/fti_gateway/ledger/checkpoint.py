@@ -83,7 +83,9 @@ class Checkpoint:
             raise IntegrityError(f"checkpoint size {size_text!r} is not a number", where=where)
         root = _unb64(root_text, "checkpoint root", where)
         if len(root) != HASH_SIZE or _b64(root) != root_text:
-            raise IntegrityError(f"checkpoint root {root_text!r} is not a 32-byte hash", where=where)
+            raise IntegrityError(
+                f"checkpoint root {root_text!r} is not a 32-byte hash", where=where
+            )
         return cls(origin, int(size_text), root)
 
 

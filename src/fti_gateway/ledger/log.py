@@ -233,7 +233,7 @@ class Ledger:
     def _commit_state(
         self, size: int, bundle: list[bytes], edge: list[list[bytes]], note: bytes
     ) -> None:
-        if not self.storage.read_checkpoint() == note:
+        if self.storage.read_checkpoint() != note:
             self.storage.write_checkpoint(note)
         self._size, self._bundle, self._edge, self._note = size, bundle, edge, note
         self._root = edge_root(edge)
@@ -249,7 +249,9 @@ class Ledger:
             if not isinstance(e, bytes | bytearray):
                 raise InputError(f"entry {i} of the batch is not bytes")
             if len(e) > MAX_ENTRY:
-                raise InputError(f"entry {i} of the batch is {len(e)} bytes; the limit is {MAX_ENTRY}")
+                raise InputError(
+                    f"entry {i} of the batch is {len(e)} bytes; the limit is {MAX_ENTRY}"
+                )
         if not entries:
             return []
         start = self._size

@@ -21,6 +21,7 @@ Layout (the C2SP tlog-tiles layout, so the directory can be served over HTTP as 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -126,10 +127,8 @@ class FsStorage:
         path = self.tile_file(tile)
         path.unlink(missing_ok=True)
         if not tile.full:
-            try:
+            with contextlib.suppress(OSError):
                 path.parent.rmdir()  # the now-empty ``NNN.p`` folder
-            except OSError:
-                pass
 
     def list_tiles(self) -> Iterator[tuple[str, TileId | None]]:
         base = self.root / TILE_DIR

@@ -191,9 +191,7 @@ def verify_consistency(
         if path:
             raise ProofError("a consistency proof between equal sizes must be empty")
         if old_root != new_root:
-            raise ProofError(
-                f"size {old} has two roots: {old_root.hex()} and {new_root.hex()}"
-            )
+            raise ProofError(f"size {old} has two roots: {old_root.hex()} and {new_root.hex()}")
         return
     if old == 0:
         if path:
