@@ -129,7 +129,7 @@ class Verifier:
 
     @classmethod
     def parse(cls, vkey: str) -> Verifier:
-        parts = vkey.strip().split("+")
+        parts = vkey.strip().split("+", 2)
         if len(parts) != 3:
             raise InputError(
                 f"verifier key {vkey!r} is not name+keyid+key",

@@ -17,11 +17,12 @@ from fti_gateway.ledger.tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
     TileId,
+    bundle_prefix,
     decode_bundle,
     split_hashes,
     tile_at,
 )
-from fti_gateway.ledger.tree import EMPTY_ROOT, SubtreeHash, fold_right, node_hash, split
+from fti_gateway.ledger.tree import EMPTY_ROOT, HASH_SIZE, SubtreeHash, fold_right, node_hash, split
 
 
 def expand(hashes: list[bytes]) -> list[list[bytes]]:
@@ -45,6 +46,15 @@ class TileReader:
 
     def _read(self, tile: TileId) -> bytes:
         data = self.store.read_tile(tile)
+        if data is None and not tile.full:
+            # A writer may have grown the tile since our checkpoint and removed this
+            # partial version; the full tile starts with the same bytes (tlog-tiles).
+            full = self.store.read_tile(TileId(tile.level, tile.index, TILE_WIDTH))
+            if full is not None:
+                if tile.level == ENTRIES:
+                    data = bundle_prefix(full, tile.width)
+                else:
+                    data = full[: tile.width * HASH_SIZE]
         if data is None:
             raise IntegrityError(f"tile is missing for a log of size {self.size}", where=tile.path)
         return data

@@ -166,6 +166,16 @@ def decode_bundle(data: bytes, tile: TileId) -> list[bytes]:
     return entries
 
 
+def bundle_prefix(data: bytes, width: int) -> bytes:
+    """The first ``width`` entries of a (larger) bundle, still encoded."""
+    pos = 0
+    for _ in range(width):
+        if pos + 2 > len(data):
+            break
+        pos += 2 + int.from_bytes(data[pos : pos + 2], "big")
+    return data[:pos]
+
+
 def split_hashes(data: bytes, tile: TileId) -> list[bytes]:
     """Hashes of a hash tile, strictly: exactly ``tile.width`` of them."""
     if len(data) != tile.width * HASH_SIZE:
