@@ -108,14 +108,18 @@ class TileReader:
                 start += 1 << h
         return fold_right(parts)
 
+    def bundle(self, n: int) -> list[bytes]:
+        """The entries of bundle ``n`` as the log has them at the reader's size."""
+        if self._bundle is None or self._bundle[0] != n:
+            tile = tile_at(self.size, ENTRIES, n)
+            self._bundle = (n, decode_bundle(self._read(tile), tile))
+        return self._bundle[1]
+
     def entry(self, index: int) -> bytes:
         if not 0 <= index < self.size:
             raise ValueError(f"entry {index} is outside a log of size {self.size}")
         n, i = divmod(index, TILE_WIDTH)
-        if self._bundle is None or self._bundle[0] != n:
-            tile = tile_at(self.size, ENTRIES, n)
-            self._bundle = (n, decode_bundle(self._read(tile), tile))
-        return self._bundle[1][i]
+        return self.bundle(n)[i]
 
     def leaf_hash(self, index: int) -> bytes:
         return self.node(0, index)
