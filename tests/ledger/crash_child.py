@@ -32,12 +32,7 @@ def entry(i: int, start: int, n: int) -> bytes:
 def arm(primitive: str, n: int) -> None:
     """SIGKILL ourselves at the n-th call of an os primitive the storage driver uses."""
     calls = {"count": 0}
-    if primitive == "write":
-        import tempfile
-
-        target_mod, name = tempfile, "mkstemp"
-    else:
-        target_mod, name = os, primitive
+    target_mod, name = os, primitive
     original = getattr(target_mod, name)
 
     def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]

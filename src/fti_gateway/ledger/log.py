@@ -293,10 +293,11 @@ class Ledger:
 
         self.storage.write_tiles(writes.items())
         old = set(_edge_tiles(start))
-        note = self._sign(new_size, edge_root(edge))
+        root = edge_root(edge)
+        note = self._sign(new_size, root)
         self.storage.write_checkpoint(note)  # commit point
         self._size, self._bundle, self._edge, self._note = new_size, bundle, edge, note
-        self._root = edge_root(edge)
+        self._root = root
         for tile in old - set(_edge_tiles(new_size)):
             self.storage.delete_tile(tile)
         return list(range(start, new_size))

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
@@ -68,18 +67,27 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _write_atomic(path: Path, data: bytes, *, sync: bool) -> None:
-    """Write to a temporary file in the same folder, optionally fsync, rename over."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    """Write to ``.<name>.tmp`` in the same folder, optionally fdatasync, rename over.
+    One writer holds the ledger lock, so a fixed temporary name is safe (and cheaper than
+    mkstemp); a killed writer's temporary files are removed on the next open."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            if sync:
-                f.flush()
-                os.fdatasync(f.fileno())
-        os.replace(tmp, path)
+        _write_all(fd, data)
+        if sync:
+            os.fdatasync(fd)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
         raise
+    os.close(fd)
+    os.replace(tmp, path)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 class FsStorage:
@@ -160,6 +168,7 @@ class FsStorage:
             _fsync_dir(self.root)
 
     def keep_checkpoint(self, size: int, note: bytes) -> None:
+        """Keep a copy under ``checkpoints/<size>`` for consistency proofs and audits."""
         folder = self.root / HISTORY
         if not folder.is_dir():
             folder.mkdir(parents=True, exist_ok=True)
