@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -79,6 +80,7 @@ class Ledger:
         self._bundle: list[bytes] = []  # encoded entries of the partial entry bundle
         self._edge: list[list[bytes]] = []  # partial hash tile of each level
         self._kept: set[str] = set()
+        self._mutex = threading.Lock()  # one append at a time within the process, too
 
     # -- opening and recovery -----------------------------------------------------------
     @classmethod
@@ -243,6 +245,10 @@ class Ledger:
         """Append a batch; returns the entries' indices once the batch is durable and
         covered by a signed checkpoint. All or nothing: a crash keeps none of a batch
         that has not returned."""
+        with self._mutex:
+            return self._append(entries)
+
+    def _append(self, entries: Sequence[bytes]) -> list[int]:
         if self._lock_fd is None:
             raise InputError("the ledger is closed")
         for i, e in enumerate(entries):
@@ -305,11 +311,12 @@ class Ledger:
     def checkpoint(self) -> bytes:
         """Publish the current checkpoint: keep a copy in ``checkpoints/<size>`` (the
         history auditors ask consistency proofs between) and return the signed note."""
-        name = str(self._size)
-        if name not in self._kept:
-            self.storage.keep_checkpoint(self._size, self._note)
-            self._kept.add(name)
-        return self._note
+        with self._mutex:
+            name = str(self._size)
+            if name not in self._kept:
+                self.storage.keep_checkpoint(self._size, self._note)
+                self._kept.add(name)
+            return self._note
 
 
 def _edge_tiles(size: int) -> list[TileId]:
