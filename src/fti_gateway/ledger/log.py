@@ -1,0 +1,336 @@
+"""The append-only ledger: batched, durable appends to a tiled RFC 9162 log.
+
+How an append stays crash safe (``kill -9`` or power loss at any instant):
+
+1. the batch's new tiles are written — each to a temporary file, fsync'd, renamed into
+   place under a name no committed file has (tiles only grow, and a grown partial tile
+   gets a new ``.p/<W>`` path, so committed files are never overwritten);
+2. a new checkpoint is signed and atomically, durably replaces ``checkpoint``. **This is
+   the commit point**: :meth:`Ledger.append` returns after it, and the log's size is
+   always its checkpoint's size;
+3. only then are superseded partial tiles removed.
+
+On open, :meth:`Ledger.open` recovers: it verifies the checkpoint with the log's own key,
+rebuilds the right edge of the tree from the tiles the checkpoint names, checks that they
+give the checkpoint's root, and deletes every tile the checkpoint does not name — the
+leftovers of a batch that never committed, and superseded partial tiles. A batch is
+therefore all or nothing, and every acknowledged entry survives.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from fti_gateway.core.errors import FtiError, InputError, IntegrityError
+from fti_gateway.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
+from fti_gateway.ledger.reader import TileReader
+from fti_gateway.ledger.storage import FsStorage
+from fti_gateway.ledger.tiles import (
+    ENTRIES,
+    MAX_ENTRY,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TileId,
+    decode_bundle,
+    level_width,
+    split_hashes,
+    tile_at,
+    tiles_for_size,
+)
+from fti_gateway.ledger.tree import (
+    EMPTY_ROOT,
+    fold_right,
+    leaf_hash,
+    perfect_decomposition,
+    perfect_root,
+)
+
+
+class LedgerBusy(FtiError):
+    """Another process has the ledger open for writing."""
+
+
+def edge_root(edge: Sequence[Sequence[bytes]]) -> bytes:
+    """The tree root from the right edge alone: the partial tile of every level,
+    ``edge[L]``, decomposes into the perfect subtrees the size's binary digits name."""
+    parts: list[bytes] = []
+    for level in reversed(range(len(edge))):
+        if edge[level]:
+            parts.extend(perfect_decomposition(edge[level]))
+    return fold_right(parts) if parts else EMPTY_ROOT
+
+
+class Ledger:
+    """A tiled transparency log in one folder, written by one process at a time."""
+
+    def __init__(self, storage: FsStorage, signer: Signer) -> None:
+        self.storage = storage
+        self.signer = signer
+        self._lock_fd: int | None = None
+        self._size = 0
+        self._root = EMPTY_ROOT
+        self._note = b""
+        self._bundle: list[bytes] = []  # encoded entries of the partial entry bundle
+        self._edge: list[list[bytes]] = []  # partial hash tile of each level
+        self._kept: set[str] = set()
+        self._mutex = threading.Lock()  # one append at a time within the process, too
+
+    # -- opening and recovery -----------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        dir: Path,
+        origin: str,
+        signing_key: Ed25519PrivateKey,
+        *,
+        durable: bool = True,
+    ) -> Ledger:
+        """Open (creating if needed) the ledger in ``dir`` and recover from any crash."""
+        ledger = cls(FsStorage(Path(dir), durable=durable), Signer(origin, signing_key))
+        Path(dir).mkdir(parents=True, exist_ok=True)
+        ledger._lock()
+        try:
+            ledger._recover()
+        except BaseException:
+            ledger.close()
+            raise
+        return ledger
+
+    def _lock(self) -> None:
+        fd = os.open(self.storage.root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            os.close(fd)
+            raise LedgerBusy(
+                "the ledger is open for writing in another process",
+                where=str(self.storage.root),
+                hint="wait for the other command to finish",
+            ) from e
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _recover(self) -> None:
+        st = self.storage
+        where = str(st.root / "checkpoint")
+        st.remove_temporaries()
+        note = st.read_checkpoint()
+        if note is None:
+            # Never committed anything: whatever tiles exist belong to no checkpoint.
+            self._delete_unnamed(0)
+            self._commit_state(0, [], [], self._sign(0, EMPTY_ROOT))
+            return
+        cp = self.signer.verifier().open_checkpoint(note, where=where)
+        if cp.origin != self.signer.name:
+            raise InputError(
+                f"this ledger's origin is {cp.origin!r}, not {self.signer.name!r}",
+                where=where,
+            )
+        kept = {name for name, _ in st.kept_checkpoints()}
+        beyond = [n for n in kept if n.isdigit() and int(n) > cp.size]
+        if beyond:
+            raise IntegrityError(
+                f"checkpoint is at size {cp.size}, but checkpoints up to size "
+                f"{max(map(int, beyond))} were published: the checkpoint was rolled back",
+                where=where,
+                hint="restore the latest checkpoint from checkpoints/ or a backup",
+            )
+        bundle, edge = self._load_edge(cp.size)
+        root = edge_root(edge)
+        if root != cp.root:
+            raise IntegrityError(
+                f"calculated root {root.hex()} for size {cp.size}, "
+                f"but checkpoint claims {cp.root.hex()}",
+                where=where,
+                hint="run `fti ledger verify` to find the damaged tile",
+            )
+        self._delete_unnamed(cp.size)
+        self._kept = kept
+        self._commit_state(cp.size, bundle, edge, note)
+
+    def _load_edge(self, size: int) -> tuple[list[bytes], list[list[bytes]]]:
+        """The partial entry bundle and partial hash tiles of a log at ``size``."""
+        bundle: list[bytes] = []
+        if size % TILE_WIDTH:
+            tile = tile_at(size, ENTRIES, size // TILE_WIDTH)
+            data = self._must_read(tile)
+            bundle = [len(e).to_bytes(2, "big") + e for e in decode_bundle(data, tile)]
+        edge: list[list[bytes]] = []
+        level = 0
+        while level_width(size, level):
+            count = level_width(size, level)
+            if count % TILE_WIDTH:
+                tile = tile_at(size, level, count // TILE_WIDTH)
+                edge.append(split_hashes(self._must_read(tile), tile))
+            else:
+                edge.append([])
+            level += 1
+        return bundle, edge
+
+    def _must_read(self, tile: TileId) -> bytes:
+        data = self.storage.read_tile(tile)
+        if data is None:
+            raise IntegrityError(
+                "a tile the checkpoint needs is missing", where=str(self.storage.root / tile.path)
+            )
+        return data
+
+    def _delete_unnamed(self, size: int) -> None:
+        """Remove every tile a log of ``size`` does not consist of."""
+        wanted = set(tiles_for_size(size))
+        for _path, tile in list(self.storage.list_tiles()):
+            if tile is not None and tile not in wanted:
+                self.storage.delete_tile(tile)
+
+    # -- state ----------------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @property
+    def root(self) -> bytes:
+        return self._root
+
+    @property
+    def origin(self) -> str:
+        return self.signer.name
+
+    @property
+    def verifier_key(self) -> str:
+        return self.signer.verifier_key
+
+    @property
+    def latest(self) -> bytes:
+        """The latest signed checkpoint note (covers every acknowledged entry)."""
+        return self._note
+
+    def reader(self, cache_tiles: int = 64) -> TileReader:
+        return TileReader(self.storage, self._size, cache_tiles=cache_tiles)
+
+    def _sign(self, size: int, root: bytes) -> bytes:
+        return sign_checkpoint(self.signer, Checkpoint(self.signer.name, size, root))
+
+    def _commit_state(
+        self, size: int, bundle: list[bytes], edge: list[list[bytes]], note: bytes
+    ) -> None:
+        if self.storage.read_checkpoint() != note:
+            self.storage.write_checkpoint(note)
+        self._size, self._bundle, self._edge, self._note = size, bundle, edge, note
+        self._root = edge_root(edge)
+
+    # -- appending ------------------------------------------------------------------------
+    def append(self, entries: Sequence[bytes]) -> list[int]:
+        """Append a batch; returns the entries' indices once the batch is durable and
+        covered by a signed checkpoint. All or nothing: a crash keeps none of a batch
+        that has not returned."""
+        with self._mutex:
+            return self._append(entries)
+
+    def _append(self, entries: Sequence[bytes]) -> list[int]:
+        if self._lock_fd is None:
+            raise InputError("the ledger is closed")
+        for i, e in enumerate(entries):
+            if not isinstance(e, bytes | bytearray):
+                raise InputError(f"entry {i} of the batch is not bytes")
+            if len(e) > MAX_ENTRY:
+                raise InputError(
+                    f"entry {i} of the batch is {len(e)} bytes; the limit is {MAX_ENTRY}"
+                )
+        if not entries:
+            return []
+        start = self._size
+        new_size = start + len(entries)
+        writes: dict[TileId, bytes] = {}
+
+        bundle = list(self._bundle)
+        index = start // TILE_WIDTH
+        for e in entries:
+            bundle.append(len(e).to_bytes(2, "big") + bytes(e))
+            if len(bundle) == TILE_WIDTH:
+                writes[TileId(ENTRIES, index, TILE_WIDTH)] = b"".join(bundle)
+                bundle = []
+                index += 1
+        if bundle:
+            writes[TileId(ENTRIES, index, len(bundle))] = b"".join(bundle)
+
+        edge = [list(level) for level in self._edge]
+        carry = [leaf_hash(bytes(e)) for e in entries]
+        level = 0
+        while carry:
+            if level == len(edge):
+                edge.append([])
+            row = edge[level]
+            index = level_width(start, level) // TILE_WIDTH
+            up: list[bytes] = []
+            for h in carry:
+                row.append(h)
+                if len(row) == TILE_WIDTH:
+                    writes[TileId(level, index, TILE_WIDTH)] = b"".join(row)
+                    up.append(perfect_root(row))
+                    row = []
+                    index += 1
+            if row:
+                writes[TileId(level, index, len(row))] = b"".join(row)
+            edge[level] = row
+            carry = up
+            level += 1
+
+        self.storage.write_tiles(writes.items())
+        old = set(_edge_tiles(start))
+        root = edge_root(edge)
+        note = self._sign(new_size, root)
+        self.storage.write_checkpoint(note)  # commit point
+        self._size, self._bundle, self._edge, self._note = new_size, bundle, edge, note
+        self._root = root
+        for tile in old - set(_edge_tiles(new_size)):
+            self.storage.delete_tile(tile)
+        return list(range(start, new_size))
+
+    def checkpoint(self) -> bytes:
+        """Publish the current checkpoint: keep a copy in ``checkpoints/<size>`` (the
+        history auditors ask consistency proofs between) and return the signed note."""
+        with self._mutex:
+            name = str(self._size)
+            if name not in self._kept:
+                self.storage.keep_checkpoint(self._size, self._note)
+                self._kept.add(name)
+            return self._note
+
+
+def _edge_tiles(size: int) -> list[TileId]:
+    """The partial tiles a log of ``size`` has (at most one per level, plus the bundle)."""
+    out = []
+    level = ENTRIES
+    while True:
+        count = level_width(size, level)
+        if count == 0:
+            break
+        if count % TILE_WIDTH:
+            out.append(TileId(level, count // TILE_WIDTH, count % TILE_WIDTH))
+        level = 0 if level == ENTRIES else level + 1
+    return out
+
+
+__all__ = ["TILE_HEIGHT", "Ledger", "LedgerBusy", "edge_root"]

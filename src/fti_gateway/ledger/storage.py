@@ -1,0 +1,189 @@
+"""Where a ledger keeps its bytes: two small protocols and a file-system driver.
+
+After Tessera's storage drivers: the log needs to "read/write a tile" and "read/write the
+checkpoint", nothing more, so a different store (an object store, say) implements these
+two protocols and the rest of the ledger is unchanged.
+
+Durability contract (what :class:`fti_gateway.ledger.log.Ledger` relies on):
+
+- ``write_tiles`` returns only when every tile it was given is durable; each tile file
+  appears atomically (never torn), but a crash may leave any subset of a batch written;
+- ``write_checkpoint`` is atomic *and* durable, and is the commit point of an append: a
+  log's size is its checkpoint's size, and tiles past it are leftovers to remove.
+
+Layout (the C2SP tlog-tiles layout, so the directory can be served over HTTP as is)::
+
+    <dir>/checkpoint                 latest signed checkpoint
+    <dir>/tile/entries/...           entry bundles
+    <dir>/tile/<L>/...               hash tiles
+    <dir>/checkpoints/<size>         checkpoints kept for auditors (history)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+from fti_gateway.ledger.tiles import TileId, parse_tile_path
+
+CHECKPOINT = "checkpoint"
+HISTORY = "checkpoints"
+TILE_DIR = "tile"
+
+
+class TileStore(Protocol):
+    def read_tile(self, tile: TileId) -> bytes | None: ...
+
+    def write_tiles(self, tiles: Iterable[tuple[TileId, bytes]]) -> None: ...
+
+    def delete_tile(self, tile: TileId) -> None: ...
+
+    def list_tiles(self) -> Iterator[tuple[str, TileId | None]]:
+        """Every file under ``tile/`` as (relative path, parsed id or None if unknown)."""
+        ...
+
+
+class CheckpointStore(Protocol):
+    def read_checkpoint(self) -> bytes | None: ...
+
+    def write_checkpoint(self, note: bytes) -> None: ...
+
+    def keep_checkpoint(self, size: int, note: bytes) -> None: ...
+
+    def kept_checkpoints(self) -> Iterator[tuple[str, bytes]]:
+        """Kept checkpoints as (file name, bytes), in no particular order."""
+        ...
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: Path, data: bytes, *, sync: bool) -> None:
+    """Write to ``.<name>.tmp`` in the same folder, optionally fdatasync, rename over.
+    One writer holds the ledger lock, so a fixed temporary name is safe (and cheaper than
+    mkstemp); a killed writer's temporary files are removed on the next open."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        _write_all(fd, data)
+        if sync:
+            os.fdatasync(fd)
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    os.replace(tmp, path)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+class FsStorage:
+    """File-system driver for both protocols. ``durable=False`` skips fsync (tests and
+    throw-away logs only; crash safety then holds against process death, not power loss)."""
+
+    def __init__(self, root: Path, *, durable: bool = True) -> None:
+        self.root = Path(root)
+        self.durable = durable
+
+    # -- tiles ----------------------------------------------------------------------
+    def tile_file(self, tile: TileId) -> Path:
+        return self.root / tile.path
+
+    def read_tile(self, tile: TileId) -> bytes | None:
+        try:
+            return self.tile_file(tile).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def write_tiles(self, tiles: Iterable[tuple[TileId, bytes]]) -> None:
+        dirs: set[Path] = set()
+        for tile, data in tiles:
+            path = self.tile_file(tile)
+            if not path.parent.is_dir():
+                self._mkdirs(path.parent, dirs)
+            _write_atomic(path, data, sync=self.durable)
+            dirs.add(path.parent)
+        if self.durable:
+            for d in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
+                _fsync_dir(d)
+
+    def _mkdirs(self, path: Path, dirs: set[Path]) -> None:
+        """Create missing folders and remember every parent whose entries changed."""
+        missing = []
+        p = path
+        while not p.is_dir():
+            missing.append(p)
+            p = p.parent
+        for d in reversed(missing):
+            d.mkdir(exist_ok=True)
+            dirs.add(d.parent)
+
+    def delete_tile(self, tile: TileId) -> None:
+        path = self.tile_file(tile)
+        path.unlink(missing_ok=True)
+        if not tile.full:
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # the now-empty ``NNN.p`` folder
+
+    def list_tiles(self) -> Iterator[tuple[str, TileId | None]]:
+        base = self.root / TILE_DIR
+        if not base.is_dir():
+            return
+        for dirpath, _dirs, files in os.walk(base):
+            for name in files:
+                rel = Path(dirpath, name).relative_to(self.root).as_posix()
+                yield rel, parse_tile_path(rel)
+
+    def remove_temporaries(self) -> None:
+        """Temporary files a killed writer left behind (they were never renamed in)."""
+        for dirpath, _dirs, files in os.walk(self.root):
+            for name in files:
+                if name.startswith(".") and name.endswith(".tmp"):
+                    Path(dirpath, name).unlink(missing_ok=True)
+
+    # -- checkpoints ----------------------------------------------------------------
+    def read_checkpoint(self) -> bytes | None:
+        try:
+            return (self.root / CHECKPOINT).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def write_checkpoint(self, note: bytes) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self.root / CHECKPOINT, note, sync=self.durable)
+        if self.durable:
+            _fsync_dir(self.root)
+
+    def keep_checkpoint(self, size: int, note: bytes) -> None:
+        """Keep a copy under ``checkpoints/<size>`` for consistency proofs and audits."""
+        folder = self.root / HISTORY
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            if self.durable:
+                _fsync_dir(self.root)
+        _write_atomic(folder / str(size), note, sync=self.durable)
+        if self.durable:
+            _fsync_dir(folder)
+
+    def kept_checkpoints(self) -> Iterator[tuple[str, bytes]]:
+        folder = self.root / HISTORY
+        if not folder.is_dir():
+            return
+        for p in folder.iterdir():
+            yield p.name, p.read_bytes()
+
+    def delete_kept(self, name: str) -> None:
+        (self.root / HISTORY / name).unlink(missing_ok=True)

@@ -1,0 +1,132 @@
+"""Ledger.open / append / checkpoint: sizes, roots, reopening, and refusals."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from fti_gateway.core.errors import InputError, IntegrityError
+from fti_gateway.ledger.fsck import verify
+from fti_gateway.ledger.log import Ledger, LedgerBusy
+from fti_gateway.ledger.storage import FsStorage
+from fti_gateway.ledger.tiles import ENTRIES, TileId, tiles_for_size
+from fti_gateway.ledger.tree import EMPTY_ROOT, leaf_hash, root_of_hashes
+
+from .conftest import ORIGIN, assert_sound, open_ledger
+
+
+def _entries(rng: random.Random, n: int) -> list[bytes]:
+    return [rng.randbytes(rng.randint(0, 64)) for _ in range(n)]
+
+
+def test_a_new_ledger_has_a_signed_empty_checkpoint(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    with open_ledger(ledger_dir, key) as led:
+        assert led.size == 0 and led.root == EMPTY_ROOT
+        assert led.latest.startswith(f"{ORIGIN}\n0\n".encode())
+    assert_sound(ledger_dir, vkey)
+
+
+@pytest.mark.parametrize("batches", [[1], [255, 1], [256], [257, 255, 1], [1000, 64000], [3] * 90])
+def test_roots_after_batches_equal_the_plain_tree(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str, batches: list[int]
+) -> None:
+    rng = random.Random(len(batches))
+    everything: list[bytes] = []
+    with open_ledger(ledger_dir, key) as led:
+        for n in batches:
+            batch = _entries(rng, n)
+            assert led.append(batch) == list(range(len(everything), len(everything) + n))
+            everything += batch
+        assert led.size == len(everything)
+        assert led.root == root_of_hashes([leaf_hash(e) for e in everything])
+        reader = led.reader()
+        for i in {0, len(everything) // 2, len(everything) - 1}:
+            assert reader.entry(i) == everything[i]
+    # exactly the tiles the size calls for: superseded partial tiles are gone
+    names = {t for _, t in FsStorage(ledger_dir).list_tiles()}
+    assert names == set(tiles_for_size(len(everything)))
+    assert_sound(ledger_dir, vkey)
+
+
+def test_reopening_continues_the_same_tree(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    rng = random.Random(7)
+    a, b = _entries(rng, 300), _entries(rng, 300)
+    with open_ledger(ledger_dir, key) as led:
+        led.append(a)
+        led.checkpoint()
+    with open_ledger(ledger_dir, key, durable=True) as led:
+        assert led.size == 300
+        assert led.append(b)[0] == 300
+        led.checkpoint()
+        assert led.root == root_of_hashes([leaf_hash(e) for e in a + b])
+    assert sorted(p.name for p in (ledger_dir / "checkpoints").iterdir()) == ["300", "600"]
+    assert_sound(ledger_dir, vkey)
+
+
+def test_a_second_writer_is_refused(ledger_dir: Path, key: Ed25519PrivateKey, vkey: str) -> None:
+    with open_ledger(ledger_dir, key), pytest.raises(LedgerBusy):
+        open_ledger(ledger_dir, key)
+    assert_sound(ledger_dir, vkey)
+
+
+def test_the_wrong_key_or_origin_cannot_open_a_ledger(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    with open_ledger(ledger_dir, key) as led:
+        led.append([b"x"])
+    with pytest.raises(IntegrityError):
+        Ledger.open(ledger_dir, ORIGIN, Ed25519PrivateKey.generate(), durable=False)
+    with pytest.raises(IntegrityError):
+        Ledger.open(ledger_dir, "other.example/log", key, durable=False)
+    assert_sound(ledger_dir, vkey)
+
+
+def test_bad_entries_are_refused_whole(ledger_dir: Path, key: Ed25519PrivateKey, vkey: str) -> None:
+    with open_ledger(ledger_dir, key) as led:
+        with pytest.raises(InputError):
+            led.append([b"ok", b"x" * 70000])
+        with pytest.raises(InputError):
+            led.append(["not bytes"])  # type: ignore[list-item]
+        assert led.size == 0
+        assert led.append([]) == []
+    assert_sound(ledger_dir, vkey)
+
+
+def test_leftovers_of_an_uncommitted_batch_are_removed_on_open(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    with open_ledger(ledger_dir, key) as led:
+        led.append([b"a"] * 10)
+    store = FsStorage(ledger_dir)
+    # a batch that wrote tiles but died before its checkpoint
+    store.write_tiles(
+        [(TileId(ENTRIES, 0, 256), b"\x00\x01z" * 256), (TileId(0, 0, 12), bytes(384))]
+    )
+    (ledger_dir / "tile" / "0" / ".junk.tmp").write_bytes(b"half")
+    assert not verify(ledger_dir, vkey).ok
+    with open_ledger(ledger_dir, key) as led:
+        assert led.size == 10
+    assert not (ledger_dir / "tile" / "0" / ".junk.tmp").exists()
+    assert_sound(ledger_dir, vkey)
+
+
+def test_a_rolled_back_checkpoint_is_refused(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    with open_ledger(ledger_dir, key) as led:
+        led.append([b"a"])
+        first = led.checkpoint()
+        led.append([b"b"])
+        led.checkpoint()
+    (ledger_dir / "checkpoint").write_bytes(first)
+    with pytest.raises(IntegrityError, match="rolled back"):
+        open_ledger(ledger_dir, key)
+    report = verify(ledger_dir, vkey)
+    assert not report.ok and "beyond the latest" in str(report.problems)
