@@ -9,6 +9,7 @@ Public API (what the pipeline calls):
 
 from fti_gateway.disclose.minimize import package_columns
 from fti_gateway.disclose.package import build_package
+from fti_gateway.disclose.signing import encode_public_key, key_id
 from fti_gateway.disclose.spec import (
     DESTRUCTION_DUTY,
     P4_SAFEGUARDS,
@@ -16,7 +17,7 @@ from fti_gateway.disclose.spec import (
     PackageInfo,
     PackageSpec,
 )
-from fti_gateway.disclose.verify import Problem, VerifyReport, verify_package
+from fti_gateway.disclose.verify import Problem, VerifyReport, read_manifest, verify_package
 
 __all__ = [
     "DESTRUCTION_DUTY",
@@ -27,6 +28,9 @@ __all__ = [
     "Problem",
     "VerifyReport",
     "build_package",
+    "encode_public_key",
+    "key_id",
     "package_columns",
+    "read_manifest",
     "verify_package",
 ]

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from fti_gateway.core.elements import CATALOGUE
-from fti_gateway.core.errors import InputError, IntegrityError
+from fti_gateway.core.errors import InputError, IntegrityError, NotFoundError
 from fti_gateway.disclose import files as F
 from fti_gateway.disclose.minimize import KEY_SUBJECT, package_columns
 from fti_gateway.disclose.signing import (
@@ -264,3 +264,21 @@ def _check_data(path: Path, manifest: dict[str, Any]) -> None:
             f"{len(want_lines) - 1} rows",
             f"{len(got_lines) - 1} rows",
         )
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest of a package as stored, *without* verifying it (for display)."""
+    file = Path(path) / F.MANIFEST
+    if not file.is_file():
+        raise NotFoundError(
+            "no manifest.json: not a disclosure package",
+            where=str(path),
+            hint="give the folder that build_package wrote",
+        )
+    try:
+        manifest = json.loads(file.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"manifest.json is not JSON ({e})", where=str(file)) from e
+    if not isinstance(manifest, dict):
+        raise InputError("manifest.json is not a JSON object", where=str(file))
+    return manifest
