@@ -301,3 +301,49 @@ def test_manifest_carries_the_duties(
     assert m["destruction"].startswith("6103(p)(4)(F)")
     assert set(m["files"]) == {"data.parquet", "data.csv"}
     assert len(MASTER_COLUMNS) == 26
+
+
+@pytest.mark.parametrize("outcome", ["deny", "review", "maybe"])
+def test_a_decision_that_discloses_nothing_builds_no_package(
+    tmp_path: Path,
+    vault_con: duckdb.DuckDBPyConnection,
+    signing_key: Ed25519PrivateKey,
+    outcome: str,
+) -> None:
+    from dataclasses import replace
+
+    spec = replace(make_spec(["identity.address"]), outcome=outcome)
+    with pytest.raises(InputError) as e:
+        build_package(tmp_path / "pkg", spec, ALL_THREE, vault_con, signing_key)
+    assert e.value.where == "spec.outcome"
+    assert not (tmp_path / "pkg").exists()
+    ok = replace(spec, outcome="partial")
+    assert build_package(tmp_path / "pkg", ok, ALL_THREE, vault_con, signing_key).rows == 3
+
+
+def test_missing_status_values_count_as_not_matched(
+    tmp_path: Path, vault_con: duckdb.DuckDBPyConnection, signing_key: Ed25519PrivateKey
+) -> None:
+    subs = pd.DataFrame(
+        {
+            "subject_id": pd.array(["A", "B", "C"], dtype="string"),
+            "taxpayer_id": pd.array(["TP000000001", "TP000000002", pd.NA], dtype="string"),
+            "status": pd.array(["match", pd.NA, "no_match"], dtype="string"),
+        }
+    )
+    info = build_package(
+        tmp_path / "pkg", make_spec(["identity.name"]), subs, vault_con, signing_key
+    )
+    assert info.subjects == ["A"]
+    assert info.excluded == {
+        "B": "match status is None, not 'match'",
+        "C": "match status is 'no_match', not 'match'",
+    }
+
+
+def test_everyone_excluded_builds_nothing(
+    tmp_path: Path, vault_con: duckdb.DuckDBPyConnection, signing_key: Ed25519PrivateKey
+) -> None:
+    subs = ALL_THREE.assign(result="deny")
+    with pytest.raises(InputError, match="nothing to disclose"):
+        build_package(tmp_path / "pkg", make_spec(["identity.name"]), subs, vault_con, signing_key)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -101,12 +100,22 @@ class Selection:
     excluded: dict[str, str]
 
 
-def _blank(v: Any) -> bool:
-    return (
-        v is None
-        or (isinstance(v, float) and pd.isna(v))
-        or (isinstance(v, str) and not v.strip())
-        or v is pd.NA
+def _text(column: pd.Series) -> pd.Series:
+    """Values as stripped str, with None/NaN/NA and blank strings as None."""
+    out = column.astype(object).where(column.notna(), None)
+    out = out.map(lambda v: None if v is None else (str(v).strip() or None))
+    return out
+
+
+def _gate(subjects: pd.DataFrame, column: str, passing: str, label: str) -> pd.Series:
+    """Reason per row for failing ``column == passing`` (None where it passes)."""
+    if column not in subjects.columns:
+        return pd.Series([None] * len(subjects), index=subjects.index, dtype=object)
+    values = _text(subjects[column])
+    return pd.Series(
+        [None if v == passing else f"{label} is {v!r}, not {passing!r}" for v in values],
+        index=subjects.index,
+        dtype=object,
     )
 
 
@@ -114,8 +123,9 @@ def select_subjects(subjects: pd.DataFrame) -> Selection:
     """Keep approved, matched subjects; refuse rows the pipeline should never have sent.
 
     Optional columns are honoured when present: ``status`` (resolve: only ``match``
-    passes) and ``result`` (law: only ``approve`` passes). After that every remaining row
-    must have a subject_id, a taxpayer_id, and a unique subject_id.
+    passes) and ``result`` (law: only ``approve`` passes); the pipeline should pass both so
+    the builder re-checks them. After that every remaining row must have a subject_id,
+    a taxpayer_id, and a unique subject_id.
     """
     for col in (KEY_SUBJECT, "taxpayer_id"):
         if col not in subjects.columns:
@@ -124,41 +134,40 @@ def select_subjects(subjects: pd.DataFrame) -> Selection:
                 where="subjects",
                 hint="pass a DataFrame with subject_id and taxpayer_id",
             )
-    excluded: dict[str, str] = {}
-    keep: list[bool] = []
-    for rec in subjects.to_dict("records"):
-        sid = rec[KEY_SUBJECT]
-        reason = None
-        if "status" in subjects.columns and rec["status"] != "match":
-            reason = f"match status is {rec['status']!r}, not 'match'"
-        elif "result" in subjects.columns and rec["result"] != "approve":
-            reason = f"law result is {rec['result']!r}, not 'approve'"
-        if reason is not None and not _blank(sid):
-            excluded[str(sid)] = reason
-        keep.append(reason is None)
-    kept = subjects.loc[keep, [KEY_SUBJECT, "taxpayer_id"]]
-    for i, row in enumerate(kept.itertuples(index=False)):
-        if _blank(row.subject_id):
-            raise InputError(
-                "a subject has no subject_id",
-                where=f"subjects row {i}",
-                hint="every subject carries the requester's reference",
-            )
-        if _blank(row.taxpayer_id):
-            raise InputError(
-                f"subject {row.subject_id!r} has no taxpayer_id",
-                where=f"subjects[subject_id={row.subject_id}]",
-                hint="only subjects resolved to a taxpayer may be disclosed; drop unmatched ones",
-            )
-    dup = kept[KEY_SUBJECT].astype(str)
-    dups = sorted(set(dup[dup.duplicated()]))
+    sid = _text(subjects[KEY_SUBJECT])
+    tid = _text(subjects["taxpayer_id"])
+    reason = _gate(subjects, "status", "match", "match status")
+    reason = reason.where(reason.notna(), _gate(subjects, "result", "approve", "law result"))
+    out_mask = reason.notna()
+    excluded = {
+        str(s): str(r)
+        for s, r in zip(sid[out_mask], reason[out_mask], strict=True)
+        if s is not None
+    }
+    kept_sid, kept_tid = sid[~out_mask], tid[~out_mask]
+    if kept_sid.isna().any():
+        pos = int(kept_sid.isna().to_numpy().nonzero()[0][0])
+        raise InputError(
+            "a subject has no subject_id",
+            where=f"subjects row {kept_sid.index[pos]}",
+            hint="every subject carries the requester's reference",
+        )
+    missing = kept_sid[kept_tid.isna()]
+    if len(missing):
+        raise InputError(
+            f"subject {missing.iloc[0]!r} has no taxpayer_id",
+            where=f"subjects[subject_id={missing.iloc[0]}]",
+            hint="only subjects resolved to a taxpayer may be disclosed; drop unmatched ones",
+            details=[f"{len(missing)} such subject(s)"],
+        )
+    dups = sorted(set(kept_sid[kept_sid.duplicated()]))
     if dups:
         raise InputError(
             f"subject_id {dups[0]!r} appears more than once",
             where="subjects.subject_id",
             details=[f"duplicates: {', '.join(dups[:10])}"],
         )
-    if kept.empty:
+    if kept_sid.empty:
         raise InputError(
             "no approved, matched subjects: nothing to disclose",
             where="subjects",
@@ -166,8 +175,8 @@ def select_subjects(subjects: pd.DataFrame) -> Selection:
         )
     out = pd.DataFrame(
         {
-            KEY_SUBJECT: kept[KEY_SUBJECT].astype(str).str.strip().to_numpy(),
-            "taxpayer_id": kept["taxpayer_id"].astype(str).str.strip().to_numpy(),
+            KEY_SUBJECT: kept_sid.to_numpy(dtype=object),
+            "taxpayer_id": kept_tid.to_numpy(dtype=object),
         }
     )
     return Selection(out, excluded)

@@ -47,6 +47,9 @@ IDENTITY_PERIOD_RULE = (
 )
 
 
+DISCLOSING_OUTCOMES = ("approve", "partial")
+
+
 class Connectable(Protocol):
     """Anything that opens a DuckDB connection with a ``master`` view (e.g. ``Vault``)."""
 
@@ -62,6 +65,12 @@ def _check_spec(spec: PackageSpec) -> None:
                 where=f"spec.{name}",
                 hint="a package always names its request, authority, recipient and use limit",
             )
+    if spec.outcome is not None and spec.outcome not in DISCLOSING_OUTCOMES:
+        raise InputError(
+            f"a {spec.outcome!r} decision discloses nothing",
+            where="spec.outcome",
+            hint="only approve and partial decisions produce a package (FORMATS §5)",
+        )
     if not spec.destruction.strip():
         raise InputError("the package spec has no destruction duty", where="spec.destruction")
 

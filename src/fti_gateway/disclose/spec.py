@@ -57,7 +57,8 @@ class PackageSpec:
 
     ``elements`` and ``periods`` are what the law stage *allowed* (not what was asked);
     ``periods`` are tax years as strings ("2022"). ``use_restriction`` is the purpose limit
-    of the authority, in words the recipient can act on.
+    of the authority, in words the recipient can act on. Pass ``outcome`` (the decision's)
+    so the builder can refuse a package for a decision that allows none.
     """
 
     request_agency: str
@@ -69,6 +70,9 @@ class PackageSpec:
     use_restriction: str
     safeguards: list[dict[str, str]] = field(default_factory=lambda: list(P4_SAFEGUARDS))
     destruction: str = DESTRUCTION_DUTY
+    # The decision's outcome, when the caller has it: only ``approve`` and ``partial``
+    # decisions may produce a package (``deny``/``review`` disclose nothing, FORMATS §5).
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
