@@ -1,0 +1,30 @@
+"""`fti serve`: run the HTTP service over a workspace (register in cli/main.py).
+
+The CLI and the service sit side by side in the layering, so the app is named by its
+import path and built by uvicorn's factory, with the workspace passed as ``FTI_HOME``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from fti_gateway.cli.common import HomeOpt, console, open_workspace
+
+APP_FACTORY = "fti_gateway.service.app:app_from_env"
+
+
+def serve(
+    home: HomeOpt,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+) -> None:
+    """Serve the API (submit requests, fetch keys) until interrupted."""
+    import uvicorn
+
+    ws = open_workspace(home)  # fail here, with the usual diagnostic, if there is none
+    os.environ["FTI_HOME"] = str(ws.home.resolve())
+    console.print(f"serving {ws.home} on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")

@@ -1,0 +1,181 @@
+"""The HTTP service: submit, idempotency, errors as JSON with the right status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fti_gateway.core.errors import (
+    ConfigError,
+    FtiError,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+)
+from fti_gateway.core.workspace import Workspace
+from fti_gateway.service import create_app
+from fti_gateway.service.errors import status_for
+
+MANIFEST = """\
+format: fti/request/v1
+id: DOJ-USAO-DC-2025-0042
+received: 2025-06-04
+authority: "6103(i)(2)"
+requester: {agency: DOJ, position: us-attorney, in_writing: true, signed: true}
+purpose: {kind: criminal-investigation, statutes: ["18 U.S.C. 1343"], reason: fraud}
+taxable_periods: ["2022", "2023"]
+elements: [identity.address]
+subjects: subjects.csv
+"""
+SUBJECTS = (
+    "subject_id,first_name,last_name,street,city,state,zip\n"
+    "S1,Ana,Reyes,1 Old Rd,Laurel,MD,20701\n"
+    'S2,Ben,Okafor,"2 Elm St, Apt 4",Dover,DE,19901\n'
+)
+
+
+@pytest.fixture
+def client(workspace: Workspace) -> TestClient:
+    return TestClient(create_app(workspace.home))
+
+
+def post(
+    client: TestClient,
+    manifest: str = MANIFEST,
+    subjects: str | None = SUBJECTS,
+    name: str = "request.yaml",
+) -> tuple[int, dict[str, object]]:
+    files = {"manifest": (name, manifest.encode(), "application/yaml")}
+    if subjects is not None:
+        files["subjects"] = ("subjects.csv", subjects.encode(), "text/csv")
+    r = client.post("/v1/requests", files=files)
+    return r.status_code, r.json()
+
+
+def test_health(client: TestClient, workspace: Workspace) -> None:
+    r = client.get("/v1/health")
+    assert r.status_code == 200
+    assert r.json()["status"] == "ok"
+    assert r.json()["workspace"] == workspace.name
+
+
+def test_submit_returns_202_and_files_the_request(client: TestClient, workspace: Workspace) -> None:
+    status, body = post(client)
+    assert status == 202
+    assert body["new"] is True and body["subjects"] == 2
+    assert body["agency"] == "DOJ" and body["request_id"] == "DOJ-USAO-DC-2025-0042"
+    folder = workspace.home / "inbox" / str(body["id"])
+    assert (folder / "request.yaml").read_text() == MANIFEST
+    assert (folder / "subjects.csv").read_text() == SUBJECTS
+    got = client.get(str(body["location"]))
+    assert got.status_code == 200 and got.json()["status"] == "received"
+
+
+def test_resubmission_is_idempotent_and_a_changed_one_is_refused(client: TestClient) -> None:
+    first = post(client)[1]
+    status, again = post(client)
+    assert status == 200
+    assert again["id"] == first["id"] and again["new"] is False
+    status, changed = post(client, subjects=SUBJECTS + "S3,Cleo,Nguyen,3 Oak Ct,Salem,MD,20703\n")
+    assert status == 422
+    assert changed["error"] == "InputError" and "different content" in str(changed["message"])
+
+
+def test_json_manifest_is_accepted(client: TestClient) -> None:
+    import yaml
+
+    as_json = json.dumps(yaml.safe_load(MANIFEST), default=str)
+    status, body = post(client, manifest=as_json, name="request.json")
+    assert status == 202, body
+
+
+@pytest.mark.parametrize(
+    ("manifest", "subjects", "where"),
+    [
+        ("format: [unclosed\n", SUBJECTS, "request.yaml line"),
+        ("- just\n- a list\n", SUBJECTS, "request.yaml"),
+        (MANIFEST.replace("authority", "authorithy"), SUBJECTS, "request.yaml: authority"),
+        (MANIFEST, "subject_id,first_name\nS1,Ana\n", "subjects.csv line 1"),
+        (MANIFEST, SUBJECTS + "S3,Cleo\n", "subjects.csv line 4"),
+        (MANIFEST, None, "subjects"),
+        (MANIFEST.replace("subjects.csv", "../../etc/passwd"), SUBJECTS, "request.yaml: subjects"),
+    ],
+)
+def test_bad_input_is_422_naming_the_place(
+    client: TestClient, workspace: Workspace, manifest: str, subjects: str | None, where: str
+) -> None:
+    status, body = post(client, manifest=manifest, subjects=subjects)
+    assert status == 422
+    assert body["error"] == "InputError"
+    assert str(body["where"]).startswith(where), body
+    inbox = workspace.home / "inbox"
+    assert not inbox.exists() or list(inbox.iterdir()) == []  # nothing filed
+
+
+def test_missing_multipart_field_is_422_json(client: TestClient) -> None:
+    r = client.post("/v1/requests", files={"subjects": ("s.csv", b"subject_id,last_name\n")})
+    assert r.status_code == 422
+    assert r.json()["error"] == "InputError"
+    assert "manifest" in str(r.json()["where"])
+
+
+def test_unknown_request_and_route_are_404_json(client: TestClient) -> None:
+    r = client.get("/v1/requests/" + "0" * 24)
+    assert r.status_code == 404 and r.json()["error"] == "NotFoundError"
+    r = client.get("/v1/requests/..%2F..%2Fkeys")
+    assert r.status_code == 404
+    r = client.get("/v1/nothing-here")
+    assert r.status_code == 404 and r.json()["error"] == "NotFoundError"
+
+
+def test_package_key_matches_the_workspace_key(client: TestClient, workspace: Workspace) -> None:
+    from fti_gateway.core.keys import load_signing_key
+    from fti_gateway.disclose import encode_public_key
+
+    body = client.get("/v1/keys/package").json()
+    assert body["public_key"] == encode_public_key(
+        load_signing_key(workspace.keys_dir).public_key()
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (InputError("x"), 422),
+        (NotFoundError("x"), 404),
+        (IntegrityError("x"), 409),
+        (ConfigError("x"), 500),
+        (FtiError("x"), 400),
+    ],
+)
+def test_error_statuses(error: FtiError, status: int) -> None:
+    assert status_for(error) == status
+
+
+def test_integrity_error_from_an_adapter_renders_as_409(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fti_gateway.service import adapters
+
+    def broken(home: Path) -> dict[str, str]:
+        raise IntegrityError(
+            "key file damaged", where="keys/signing.ed25519.pem", hint="restore it"
+        )
+
+    monkeypatch.setattr(adapters, "package_signing_key", broken)
+    r = TestClient(create_app(workspace.home)).get("/v1/keys/package")
+    assert r.status_code == 409
+    assert (
+        r.json()
+        == IntegrityError(
+            "key file damaged", where="keys/signing.ed25519.pem", hint="restore it"
+        ).to_json()
+    )
+
+
+def test_app_refuses_a_missing_workspace(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError):
+        create_app(tmp_path / "nope")
