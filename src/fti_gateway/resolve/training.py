@@ -167,13 +167,18 @@ def corrupt(people: pd.DataFrame, addresses: pd.DataFrame, seed: int) -> pd.Data
     return pd.DataFrame(out)
 
 
-def _sample(
-    idx_con: duckdb.DuckDBPyConnection, vault: VaultLike, n: int, seed: int
+def sample(
+    idx: VaultIndex, settings: ResolveSettings, vault: VaultLike, n: int, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ids = idx_con.execute(
-        "SELECT taxpayer_id FROM records WHERE is_latest ORDER BY hash(taxpayer_id || ?) LIMIT ?",
-        [str(seed), n],
-    ).df()
+    """``n`` taxpayers chosen by a seeded hash: their latest raw row and all their addresses."""
+    idx_con = idx.connect(settings, read_only=True)
+    try:
+        ids = idx_con.execute(
+            "SELECT taxpayer_id FROM records WHERE is_latest ORDER BY hash(taxpayer_id || ?) LIMIT ?",
+            [str(seed), n],
+        ).df()
+    finally:
+        idx_con.close()
     con = duckdb.connect()
     con.register("ids", ids)
     rows = con.execute(
@@ -191,11 +196,13 @@ def _sample(
 
 def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[str, object]:
     """Estimate u and m, save ``model.json`` and ``meta.json`` in the index folder."""
+    con = idx.connect(settings, read_only=True)
+    n_taxpayers = int(con.execute("SELECT count(*) FROM records WHERE is_latest").fetchone()[0])  # type: ignore[index]
+    con.close()
+    n = min(settings.training_sample, n_taxpayers)
+    latest, addresses = sample(idx, settings, vault, n, settings.seed)
     con = idx.connect(settings)
     try:
-        n_taxpayers = int(con.execute("SELECT count(*) FROM records WHERE is_latest").fetchone()[0])  # type: ignore[index]
-        n = min(settings.training_sample, n_taxpayers)
-        latest, addresses = _sample(con, vault, n, settings.seed)
         copies = corrupt(latest, addresses, settings.seed)
         con.register("copies_raw", copies[["copy_id", "taxpayer_id", *RAW_COLS]])
         normalize_records(con, "copies_raw", "copies", uid_sql="s.copy_id", keep=("taxpayer_id",))
@@ -219,12 +226,18 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
         con.execute("DROP TABLE training")
     finally:
         con.close()
+    from fti_gateway.resolve.calibrate import calibrate
+
+    cal = calibrate(
+        vault, idx, settings, n_taxpayers, min(settings.calibration_sample, n_taxpayers)
+    )
     meta: dict[str, object] = {
         "fingerprint": idx.fingerprint,
         "taxpayers": n_taxpayers,
         "training_sample": n,
         "error_model": ERROR_MODEL,
         "seed": settings.seed,
+        **cal,
     }
     idx.meta_path.write_text(json.dumps(meta, indent=2) + "\n")
     return model
