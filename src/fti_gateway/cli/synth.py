@@ -1,7 +1,68 @@
-"""`fti synth` commands."""
+"""`fti synth` commands: a synthetic master file and synthetic requests (never real people)."""
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
 
-app = typer.Typer(help="synth commands.", no_args_is_help=True)
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from fti_gateway.cli.common import HomeOpt, console
+from fti_gateway.core.workspace import Workspace
+from fti_gateway.vault.store import Vault
+from fti_gateway.vault.synth import master as synth_master
+from fti_gateway.vault.synth import request as synth_request
+from fti_gateway.vault.synth.kinds import KINDS
+
+app = typer.Typer(help="Generate synthetic taxpayers and requests.", no_args_is_help=True)
+
+
+@app.command("master")
+def master(
+    home: HomeOpt,
+    people: int = typer.Option(100_000, "--people", help="Number of taxpayers."),
+    seed: int = typer.Option(1, "--seed", help="Random seed; same seed, same file."),
+    replace: bool = typer.Option(False, "--replace", help="Discard the vault's master parts."),
+) -> None:
+    """Write a synthetic taxpayer master file (tax years 2021–2024) into the vault."""
+    ws = Workspace.init(Path(home))
+    vault = Vault.for_workspace(ws)
+    columns = (
+        TextColumn("[bold]taxpayers"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("generate", total=people)
+        stats = synth_master.generate(
+            vault.master_dir,
+            people,
+            seed,
+            progress=lambda n: bar.advance(task, n),
+            replace=replace,
+        )
+    console.print(
+        f"wrote {stats.people:,} taxpayers ({stats.households:,} households, "
+        f"{stats.rows:,} taxpayer-years) in {len(stats.parts)} part(s) "
+        f"to {vault.master_dir} in {stats.seconds:.1f} s"
+    )
+
+
+@app.command("request")
+def request(
+    home: HomeOpt,
+    kind: str = typer.Option(
+        "ice-2025", "--kind", help=f"Request kind: {', '.join(KINDS)}.", show_default=True
+    ),
+    size: int = typer.Option(1000, "--size", help="Number of subjects."),
+    seed: int = typer.Option(1, "--seed", help="Random seed; same seed, same request."),
+    out: Path = typer.Option(..., "--out", help="Folder for manifest, subjects and truth."),
+) -> None:
+    """Write a synthetic request (manifest + subjects) and its ground truth, kept apart."""
+    ws = Workspace.open(Path(home))
+    with console.status(f"sampling {size:,} subjects from the vault"):
+        files = synth_request.generate(Vault.for_workspace(ws), kind, size, seed, out)
+    console.print(f"manifest  {files.manifest}")
+    console.print(f"subjects  {files.subjects}")
+    console.print(f"truth     {files.truth}  (keep apart from the request)")
