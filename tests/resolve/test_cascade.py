@@ -229,7 +229,7 @@ def test_explanation_sums_to_the_match_weight(results: pd.DataFrame) -> None:
     fields = e["best"]["fields"]  # type: ignore[index]
     total = e["prior_bits"] + sum(f["bits"] for f in fields)  # type: ignore[operator]
     assert total == pytest.approx(results.loc["moved", "match_weight"], abs=0.05)
-    assert {f["field"] for f in fields} >= {"first_name", "last_name", "dob", "street"}
+    assert {f["field"] for f in fields} >= {"first_name", "last_name", "dob", "address"}
     first = next(f for f in fields if f["field"] == "first_name")
     assert first["level"] == "first name is a nickname of the other"
 

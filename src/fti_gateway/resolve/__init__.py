@@ -70,6 +70,7 @@ def resolve(
             margin=s.margin_bits,
             floor=s.floor_weight,
             chunk_size=s.chunk_size,
+            require_corroboration=s.require_corroboration,
             progress=progress,
         )
     finally:

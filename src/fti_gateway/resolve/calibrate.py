@@ -19,7 +19,6 @@ With n copies the measurement cannot see error rates much below 1/n: the meta fi
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -37,10 +36,21 @@ def _per_subject(
     truth: dict[str, str],
     namesakes: set[tuple[str, str]],
     guarded: set[str],
+    require_corroboration: bool,
 ) -> pd.DataFrame:
     """Best true / best two false weights per copy. A false candidate that is a same-household
     namesake of the true taxpayer is dropped for ``guarded`` copies (no DOB, no TIN): the
     production guard sends those to review, so they are not wrong matches."""
+    from fti_gateway.resolve.cascade import corroborated
+
+    pairs = pairs.copy()
+    pairs["ok"] = [
+        corroborated({"mw_dob": d, "mw_tin": t})
+        for d, t in zip(pairs["mw_dob"], pairs["mw_tin"], strict=True)
+    ]
+    if require_corroboration:
+        # An uncorroborated pick is sent to review by the guard: never a match either way.
+        pairs = pairs[pairs["ok"]]
     best = pairs.groupby(["subject_id", "taxpayer_id"], as_index=False)["match_weight"].max()
     best["true_tp"] = best["subject_id"].map(truth)
     best["is_true"] = best["taxpayer_id"] == best["true_tp"]
@@ -58,9 +68,9 @@ def _per_subject(
         rows.append(
             {
                 "subject_id": sid,
-                "true_w": float(t.iloc[0]) if len(t) else -math.inf,
-                "f1": float(f[0]) if len(f) > 0 else -math.inf,
-                "f2": float(f[1]) if len(f) > 1 else -math.inf,
+                "true_w": float(t.iloc[0]) if len(t) else -1e9,
+                "f1": float(f[0]) if len(f) > 0 else -1e9,
+                "f2": float(f[1]) if len(f) > 1 else -1e9,
             }
         )
     return pd.DataFrame(rows, columns=["subject_id", "true_w", "f1", "f2"])
@@ -105,7 +115,7 @@ def calibrate(
     finally:
         backend.close()
     namesakes = set(zip(ns["taxpayer_id"], ns["other_id"], strict=True))
-    per = _per_subject(pairs, truth, namesakes, guarded)
+    per = _per_subject(pairs, truth, namesakes, guarded, settings.require_corroboration)
     theory = settings.threshold_bits
     grid = [theory + 0.25 * i for i in range(0, 161)]
     chosen = None

@@ -55,7 +55,10 @@ def _compatible(b: Backend, s: str = "s", r: str = "r") -> str:
 def deterministic_pass(b: Backend, subj: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Returns (decided: subject uid → taxpayer_id, rule), (tin conflicts: uid, taxpayer_id)."""
     comp = _compatible(b)
-    dob_ok = "(s.dob_s IS NULL OR r.dob_s IS NULL OR levenshtein(s.dob_s, r.dob_s) <= 1)"
+    dob_ok = (
+        "(s.dob_s IS NULL OR r.dob_s IS NULL OR (levenshtein(s.dob_s, r.dob_s) <= 1"
+        " AND substr(s.dob_s, 1, 3) = substr(r.dob_s, 1, 3)))"
+    )
     b.execute(
         f"""
         SELECT s.uid, r.taxpayer_id, 'tin+name' AS rule FROM {subj} s
@@ -104,6 +107,7 @@ def run(
     margin: float,
     floor: float,
     chunk_size: int,
+    require_corroboration: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Resolve normalized ``subjects`` (from :func:`.subjects.prepare`)."""
@@ -158,6 +162,7 @@ def run(
                             float(rec["match_probability"]),
                             rec,
                             tin_equal=_is_top(rec, labels, "tin"),
+                            corroborated=corroborated(rec),
                         )
                     )
             rule = det_rule.get(uid) if uid in det_uids else None
@@ -181,6 +186,7 @@ def run(
                 subject_has_dob=row["dob_s"] is not None and not pd.isna(row["dob_s"]),
                 namesakes=namesakes,
                 tin_conflict_ids=conflict_map.get(uid, set()),
+                require_corroboration=require_corroboration,
             )
             best, second = v.best, v.runner_up
             expl: dict[str, Any] = {
@@ -227,6 +233,14 @@ def run(
         if progress is not None:
             progress(len(chunk))
     return pd.DataFrame(results, columns=OUTPUT_COLUMNS)
+
+
+def corroborated(rec: dict[str, Any]) -> bool:
+    """DOB or TIN agrees at least nearly (its weight is positive)."""
+    return any(
+        rec.get(c) is not None and not pd.isna(rec.get(c)) and float(rec[c]) > 0
+        for c in ("mw_dob", "mw_tin")
+    )
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

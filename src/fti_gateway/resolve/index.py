@@ -26,7 +26,7 @@ from fti_gateway.core.errors import NotFoundError
 from fti_gateway.resolve.normalize.frame import normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
 
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 
 
 class VaultLike(Protocol):
@@ -135,6 +135,12 @@ def build(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> Vaul
                      AS is_latest
             FROM d WHERE rn = 1;
             DROP TABLE records_all;
+            CREATE OR REPLACE TABLE tf_fn AS
+            SELECT fn, count(*) / sum(count(*)) OVER () AS tf_fn
+            FROM records WHERE is_latest AND fn IS NOT NULL GROUP BY fn;
+            CREATE OR REPLACE TABLE tf_ln AS
+            SELECT ln, count(*) / sum(count(*)) OVER () AS tf_ln
+            FROM records WHERE is_latest AND ln IS NOT NULL GROUP BY ln;
             CREATE OR REPLACE TABLE namesakes AS
             SELECT DISTINCT a.taxpayer_id, b.taxpayer_id AS other_id
             FROM records a JOIN records b
@@ -156,11 +162,12 @@ def ensure(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> Vau
 
 
 def export_parquet(idx: VaultIndex, settings: ResolveSettings) -> Path:
-    """Write ``records`` as Parquet (what the Spark backend reads); cached."""
+    """Write the index tables as Parquet (what the Spark backend reads); cached."""
     if not idx.records_parquet.exists():
-        con = idx.connect(settings)
+        con = idx.connect(settings, read_only=True)
         try:
-            con.execute(f"COPY records TO '{idx.records_parquet}' (FORMAT parquet)")
+            for t in ("namesakes", "tf_fn", "tf_ln", "records"):
+                con.execute(f"COPY {t} TO '{idx.dir / (t + '.parquet')}' (FORMAT parquet)")
         finally:
             con.close()
     return idx.records_parquet

@@ -37,7 +37,7 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
         output_column_name="first_name",
         comparison_levels=[
             _null("fn"),
-            _lvl("fn_l = fn_r", "first name equal"),
+            _lvl("fn_l = fn_r", "first name equal").configure(tf_adjustment_column="fn"),
             _lvl(
                 "list_contains(fn_alts_l, fn_r) OR list_contains(fn_alts_r, fn_l)",
                 "first name is a nickname of the other",
@@ -55,7 +55,7 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
         output_column_name="last_name",
         comparison_levels=[
             _null("ln"),
-            _lvl("ln_l = ln_r", "surname equal"),
+            _lvl("ln_l = ln_r", "surname equal").configure(tf_adjustment_column="ln"),
             _lvl("levenshtein(ln_l, ln_r) <= 1", "surname one edit apart"),
             _lvl("list_has_any(ln_tokens_l, ln_tokens_r)", "shares one of a compound surname"),
             _lvl("levenshtein(ln_l, ln_r) <= 2", "surname two edits apart"),
@@ -78,18 +78,28 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             ElseLevel().configure(label_for_charts="suffix differs (e.g. Sr vs Jr)"),
         ],
     )
+    # Dates: a digit typo is only "nearly equal" inside the same decade. A different decade
+    # digit (1988 vs 1968) is also what a father and son 20 years apart look like, so it
+    # falls to "differs" — the Sr/Jr case must never look like a typo.
     dob = CustomComparison(
         output_column_name="dob",
         comparison_levels=[
             _null("dob_s"),
             _lvl("dob_s_l = dob_s_r", "date of birth equal"),
-            _lvl("levenshtein(dob_s_l, dob_s_r) <= 1", "date of birth one digit off"),
+            _lvl(
+                "levenshtein(dob_s_l, dob_s_r) <= 1 AND substr(dob_s_l, 1, 3) = substr(dob_s_r, 1, 3)",
+                "date of birth one digit off (same decade)",
+            ),
             _lvl(
                 "substr(dob_s_l, 1, 4) = substr(dob_s_r, 1, 4) AND substr(dob_s_l, 6, 2) = "
                 "substr(dob_s_r, 9, 2) AND substr(dob_s_l, 9, 2) = substr(dob_s_r, 6, 2)",
                 "date of birth day and month swapped",
             ),
-            _lvl("levenshtein(dob_s_l, dob_s_r) <= 2", "date of birth two digits off"),
+            _lvl(
+                "substr(dob_s_l, 6, 5) = substr(dob_s_r, 6, 5) AND abs(CAST(substr(dob_s_l, 1, 4) AS INT)"
+                " - CAST(substr(dob_s_r, 1, 4) AS INT)) <= 1",
+                "same birthday, year one apart",
+            ),
             ElseLevel().configure(label_for_charts="date of birth differs"),
         ],
     )
@@ -102,41 +112,37 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             ElseLevel().configure(label_for_charts="TIN differs"),
         ],
     )
-    street = CustomComparison(
-        output_column_name="street",
+    # One comparison for the whole address: street, ZIP and city move together when a person
+    # moves, so scoring them separately would count one fact (moved / did not) three times.
+    address = CustomComparison(
+        output_column_name="address",
         comparison_levels=[
-            _null("street"),
+            CustomLevel(
+                "(street_l IS NULL OR street_r IS NULL) AND (zip5_l IS NULL OR zip5_r IS NULL)"
+                " AND (city_l IS NULL OR city_r IS NULL)",
+                label_for_charts="missing",
+                base_dialect_str="duckdb",
+            ).configure(is_null_level=True),
             _lvl(
-                "street_l = street_r AND (unit_l IS NULL OR unit_r IS NULL OR unit_l = unit_r)",
-                "street address equal",
+                "street_l = street_r AND (zip5_l = zip5_r OR city_l = city_r)"
+                " AND (unit_l IS NULL OR unit_r IS NULL OR unit_l = unit_r)",
+                "same address",
             ),
-            _lvl("street_l = street_r", "same street address, other unit"),
             _lvl(
-                "house_no_l = house_no_r AND levenshtein(street_l, street_r) <= 3",
-                "same house number, street nearly equal",
+                "street_l = street_r AND (zip5_l = zip5_r OR city_l = city_r)",
+                "same building, other unit",
             ),
-            ElseLevel().configure(label_for_charts="street address differs"),
+            _lvl(
+                "house_no_l = house_no_r AND zip5_l = zip5_r AND levenshtein(street_l, street_r) <= 3",
+                "same house number and ZIP, street nearly equal",
+            ),
+            _lvl("zip5_l = zip5_r", "same ZIP, other street"),
+            _lvl("city_l = city_r AND state_l = state_r", "same city, other street"),
+            _lvl("state_l = state_r", "same state only"),
+            ElseLevel().configure(label_for_charts="address differs"),
         ],
     )
-    zipc = CustomComparison(
-        output_column_name="zip",
-        comparison_levels=[
-            _null("zip5"),
-            _lvl("zip5_l = zip5_r", "ZIP equal"),
-            _lvl("substr(zip5_l, 1, 3) = substr(zip5_r, 1, 3)", "same 3-digit ZIP area"),
-            ElseLevel().configure(label_for_charts="ZIP differs"),
-        ],
-    )
-    place = CustomComparison(
-        output_column_name="city_state",
-        comparison_levels=[
-            _null("state"),
-            _lvl("city_l = city_r AND state_l = state_r", "city and state equal"),
-            _lvl("state_l = state_r", "state equal"),
-            ElseLevel().configure(label_for_charts="state differs"),
-        ],
-    )
-    return [first, last, middle, sfx, dob, tin, street, zipc, place]
+    return [first, last, middle, sfx, dob, tin, address]
 
 
 def blocking_rules() -> list[Any]:

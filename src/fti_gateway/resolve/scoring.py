@@ -14,7 +14,7 @@ from splink import Linker, block_on
 
 from fti_gateway.resolve.backends.base import Backend
 
-COMPARE_COLS = (
+SUBJECT_COLS = (
     "uid, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, tin, street, "
     "house_no, unit, zip5, city, state"
 )
@@ -58,20 +58,30 @@ class Scorer:
         self.backend = backend
         self.model = model
         self.comparisons = [c["output_column_name"] for c in model["comparisons"]]
+        self.tf_comparisons = [
+            c["output_column_name"]
+            for c in model["comparisons"]
+            if any(lv.get("tf_adjustment_column") for lv in c["comparison_levels"])
+        ]
         backend.execute(
-            f"SELECT {COMPARE_COLS}, taxpayer_id FROM {backend.records_table}", "cand_records"
+            f"SELECT {SUBJECT_COLS}, taxpayer_id FROM {backend.records_table}", "cand_records"
         )
         api = backend.splink_api
         self._records = api.register("cand_records", table_name="cand_records_sdf")
         self.linker = Linker(self._records, model, log_level=logging.WARNING)
+        # Name frequencies come from the vault (Splink's term-frequency adjustment):
+        # agreeing on "Smith" is worth less than agreeing on "Przybylski".
+        for col in ("fn", "ln"):
+            tf = api.register(f"tf_{col}", table_name=f"tf_{col}_sdf")
+            self.linker.table_management.register_term_frequency_lookup(tf, col)
         self._n = 0
 
     def score(self, subjects_table: str, *, narrow: bool, floor: float) -> pd.DataFrame:
         """Pairs of ``subjects_table`` × records with their weight and per-comparison
-        gamma and Bayes factor. ``narrow`` uses only the exact keys of the deterministic pass."""
+        weights (``mw_*``, ``mw_tf_adj_*``). ``narrow`` uses only the exact keys of the deterministic pass."""
         self._n += 1
         self.backend.execute(
-            f"SELECT {COMPARE_COLS}, subject_id FROM {subjects_table}", f"cand_subj_{self._n}"
+            f"SELECT {SUBJECT_COLS}, subject_id FROM {subjects_table}", f"cand_subj_{self._n}"
         )
         left = self.backend.splink_api.register(
             f"cand_subj_{self._n}", table_name=f"cand_subj_sdf_{self._n}"
@@ -89,6 +99,7 @@ class Scorer:
         cols = ", ".join(
             ["p.uid_l", "p.uid_r", "p.match_weight", "p.match_probability"]
             + [f"p.mw_{c}" for c in self.comparisons]
+            + [f"p.mw_tf_adj_{c}" for c in self.tf_comparisons]
         )
         df = self.backend.query(
             f"SELECT {cols}, s.subject_id, r.taxpayer_id FROM {pred.physical_name} p "
@@ -108,5 +119,10 @@ def contributions(
         bits = 0.0 if mw is None or pd.isna(mw) else float(mw)
         options = levels.get(c, [])
         label = min(options, key=lambda o: abs(o[0] - bits))[1] if options else ""
-        out.append({"field": c, "level": label, "bits": round(bits, 3)})
+        tf = row.get(f"mw_tf_adj_{c}")
+        tf_bits = 0.0 if tf is None or pd.isna(tf) else float(tf)
+        item: dict[str, Any] = {"field": c, "level": label, "bits": round(bits + tf_bits, 3)}
+        if tf_bits:
+            item["frequency_adjustment_bits"] = round(tf_bits, 3)
+        out.append(item)
     return out

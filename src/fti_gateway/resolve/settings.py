@@ -18,6 +18,8 @@ class ResolveSettings:
     margin_bits: float = 10.0
     #: Share of requested people assumed to be in the vault; sets the prior λ = share / N.
     in_vault_share: float = 0.5
+    #: A match needs DOB or TIN agreement, not name + address alone (see guard.py).
+    require_corroboration: bool = True
     #: Backend for blocking and scoring: "duckdb" (default) or "spark".
     backend: str = "duckdb"
     #: DuckDB memory budget for index build and scoring (bounded memory on big vaults).

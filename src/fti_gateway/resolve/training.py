@@ -216,6 +216,10 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
         db_api = DuckDBAPI(connection=con)
         sdf = db_api.register("training")
         linker = Linker(sdf, settings_creator(1e-4), log_level=logging.WARNING)
+        for col in ("fn", "ln"):
+            linker.table_management.register_term_frequency_lookup(
+                db_api.register(f"tf_{col}", table_name=f"tf_{col}_sdf"), col
+            )
         max_pairs = float(min(5e6, max(1e5, n_taxpayers * 20)))
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=settings.seed)
         linker.training.estimate_m_from_label_column("taxpayer_id")

@@ -27,7 +27,8 @@ class DuckDBBackend:
         configure(self.con, settings, Path(self._tmp.name) / "spill")
         self.con.execute(f"ATTACH '{idx.db_path}' AS idx (READ_ONLY)")
         self.con.execute("CREATE OR REPLACE VIEW records AS SELECT * FROM idx.records")
-        self.con.execute("CREATE OR REPLACE VIEW namesakes AS SELECT * FROM idx.namesakes")
+        for t in ("namesakes", "tf_fn", "tf_ln"):
+            self.con.execute(f"CREATE OR REPLACE VIEW {t} AS SELECT * FROM idx.{t}")
         self.splink_api = DuckDBAPI(connection=self.con)
 
     def load(self, name: str, df: pd.DataFrame) -> None:
