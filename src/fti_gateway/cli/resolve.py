@@ -1,7 +1,81 @@
-"""`fti resolve` commands."""
+"""`fti resolve`: resolve request subjects against the vault, and evaluate results.
+
+``fti resolve --home DIR --subjects FILE --out matches.parquet`` runs resolution (the group's
+callback does it when no subcommand is given); ``fti resolve evaluate`` scores a matches file
+against a truth file.
+"""
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
 
-app = typer.Typer(help="resolve commands.", no_args_is_help=True)
+import typer
+from rich.table import Table
+
+from fti_gateway.cli.common import HomeOpt, console, open_workspace
+
+app = typer.Typer(help="Identity resolution: subjects → taxpayers (or none, or review).")
+
+
+@app.callback(invoke_without_command=True)
+def run(
+    ctx: typer.Context,
+    home: HomeOpt,
+    subjects: Path | None = typer.Option(
+        None, "--subjects", help="Subjects CSV/Parquet (FORMATS §2)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Where to write matches (FORMATS §6 Parquet)."
+    ),
+    backend: str = typer.Option("duckdb", "--backend", help="duckdb (default) or spark."),
+) -> None:
+    """Resolve subjects (runs when no subcommand is given)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if subjects is None or out is None:
+        console.print(ctx.get_help())
+        raise typer.Exit(2)
+    from fti_gateway.resolve import ResolveSettings, resolve
+    from fti_gateway.resolve.io import read_table, write_matches
+    from fti_gateway.vault.store import Vault
+
+    ws = open_workspace(home)
+    df = read_table(subjects, "subjects")
+    with console.status(f"resolving {len(df):,} subjects"):
+        matches = resolve(
+            df,
+            Vault.for_workspace(ws),
+            models_dir=ws.models_dir,
+            settings=ResolveSettings(backend=backend),
+        )
+    write_matches(matches, out)
+    counts = matches["status"].value_counts().to_dict()
+    console.print(
+        f"wrote {len(matches):,} results to {out}: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+    )
+
+
+@app.command()
+def evaluate(
+    matches: Path = typer.Option(..., "--matches", help="Matches file from `fti resolve`."),
+    truth: Path = typer.Option(
+        ..., "--truth", help="Truth CSV: subject_id,taxpayer_id (empty if not in vault)."
+    ),
+) -> None:
+    """Print precision, recall, F1 and counts by status."""
+    from fti_gateway.resolve import evaluate as _evaluate
+    from fti_gateway.resolve.io import read_table
+
+    ev = _evaluate(read_table(matches, "matches"), read_table(truth, "truth"))
+    t = Table(title="resolution vs truth")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    t.add_row("precision", f"{ev.precision:.5f}")
+    t.add_row("recall", f"{ev.recall:.5f}")
+    t.add_row("F1", f"{ev.f1:.5f}")
+    t.add_row("subjects / in vault", f"{ev.subjects:,} / {ev.in_vault:,}")
+    t.add_row("matched (correct / wrong)", f"{ev.matched:,} ({ev.correct:,} / {ev.wrong:,})")
+    for status, n in ev.by_status.items():
+        t.add_row(f"status {status}", f"{n:,}")
+    console.print(t)

@@ -1,1 +1,80 @@
-"""Identity resolution, precision first: each subject → one taxpayer, or none, or review."""
+"""Identity resolution, precision first: each subject → one taxpayer, or none, or review.
+
+The public facade (after Splink's): :func:`resolve`, :func:`train`, :class:`ResolveSettings`
+and :func:`evaluate`. Everything else in this package is internal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from fti_gateway.resolve import index as _index
+from fti_gateway.resolve.evaluate import Evaluation, evaluate
+from fti_gateway.resolve.settings import ResolveSettings
+
+MATCHES_FORMAT = "fti/matches/v1"
+
+
+def train(
+    vault: _index.VaultLike, models_dir: Path, settings: ResolveSettings | None = None
+) -> Path:
+    """Build the vault's normalized index and train its model (once per vault; a changed vault
+    gets a new one). Returns the folder holding ``index.duckdb``, ``model.json``, ``meta.json``."""
+    from fti_gateway.resolve.training import train as _train
+
+    s = settings or ResolveSettings()
+    idx = _index.ensure(vault, Path(models_dir), s)
+    if not idx.model_path.exists():
+        _train(vault, idx, s)
+    return idx.dir
+
+
+def resolve(
+    subjects: pd.DataFrame,
+    vault: _index.VaultLike,
+    *,
+    models_dir: Path,
+    settings: ResolveSettings | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Resolve request subjects (FORMATS §2 columns) against the vault → FORMATS §6 rows:
+    ``subject_id, taxpayer_id, status, match_weight, match_probability, runner_up_weight,
+    explanation`` + ``runner_up_taxpayer_id``, ``pass``. Trains the model if missing."""
+    from fti_gateway.resolve.backends import open_backend
+    from fti_gateway.resolve.cascade import OUTPUT_COLUMNS, run
+    from fti_gateway.resolve.scoring import load_model
+    from fti_gateway.resolve.subjects import prepare
+    from fti_gateway.resolve.training import load_meta
+
+    s = settings or ResolveSettings()
+    if len(subjects) == 0:
+        return pd.DataFrame(columns=OUTPUT_COLUMNS)
+    folder = train(vault, Path(models_dir), s)
+    idx = _index.VaultIndex(folder, folder.name)
+    meta = load_meta(idx)
+    n = int(meta["taxpayers"])  # type: ignore[call-overload]
+    prior = min(0.5, s.in_vault_share / max(n, 1))
+    model = load_model(idx.model_path, prior)
+    threshold = max(s.threshold_bits, float(meta.get("calibrated_threshold", s.threshold_bits)))  # type: ignore[arg-type]
+    prepared = prepare(subjects)
+    backend = open_backend(s.backend, idx, s)
+    try:
+        return run(
+            backend,
+            prepared,
+            model,
+            threshold=threshold,
+            margin=s.margin_bits,
+            floor=s.floor_weight,
+            chunk_size=s.chunk_size,
+            require_corroboration=s.require_corroboration,
+            progress=progress,
+        )
+    finally:
+        backend.close()
+
+
+__all__ = ["MATCHES_FORMAT", "Evaluation", "ResolveSettings", "evaluate", "resolve", "train"]

@@ -1,0 +1,31 @@
+"""The backend protocol: load a table, run SQL, hand Splink its database API."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import pandas as pd
+
+
+class Backend(Protocol):
+    #: Splink database API (DuckDBAPI or SparkAPI) bound to this backend's session.
+    splink_api: Any
+    #: Name under which the vault's normalized records are visible to SQL.
+    records_table: str
+
+    def load(self, name: str, df: pd.DataFrame) -> None:
+        """Make ``df`` visible to SQL as table ``name`` (replacing any previous one)."""
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run SQL and return the result as pandas."""
+
+    def execute(self, sql: str, name: str) -> None:
+        """Run SQL and keep its result as table ``name`` (no round-trip through Python)."""
+
+    def contains(self, array: str, value: str) -> str:
+        """SQL for "array contains value"."""
+
+    def has_any(self, a: str, b: str) -> str:
+        """SQL for "the arrays share an element"."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,53 @@
+"""DuckDB backend: a session database with the vault index attached read-only.
+
+The session lives in a temporary on-disk file with a memory limit, so a big request spills to
+disk instead of growing without bound; the index file is shared by concurrent requests.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from splink import DuckDBAPI
+
+from fti_gateway.resolve.index import VaultIndex, configure
+from fti_gateway.resolve.settings import ResolveSettings
+
+
+class DuckDBBackend:
+    records_table = "records"
+
+    def __init__(self, idx: VaultIndex, settings: ResolveSettings) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="fti-resolve-", dir=idx.dir)
+        path = Path(self._tmp.name) / "session.duckdb"
+        self.con = duckdb.connect(str(path))
+        configure(self.con, settings, Path(self._tmp.name) / "spill")
+        self.con.execute(f"ATTACH '{idx.db_path}' AS idx (READ_ONLY)")
+        self.con.execute("CREATE OR REPLACE VIEW records AS SELECT * FROM idx.records")
+        for t in ("namesakes", "tf_fn", "tf_ln"):
+            self.con.execute(f"CREATE OR REPLACE VIEW {t} AS SELECT * FROM idx.{t}")
+        self.splink_api = DuckDBAPI(connection=self.con)
+
+    def load(self, name: str, df: pd.DataFrame) -> None:
+        self.con.register("__fti_in", df)
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM __fti_in")
+        self.con.unregister("__fti_in")
+
+    def query(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+    def execute(self, sql: str, name: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+
+    def contains(self, array: str, value: str) -> str:
+        return f"list_contains({array}, {value})"
+
+    def has_any(self, a: str, b: str) -> str:
+        return f"list_has_any({a}, {b})"
+
+    def close(self) -> None:
+        self.con.close()
+        self._tmp.cleanup()

@@ -1,0 +1,267 @@
+"""The cascade: a cheap deterministic pass, then Splink for the rest, then the guard.
+
+1. **Deterministic pass** (one SQL join per rule, on the backend):
+   - ``tin+name``: the subject's TIN equals a taxpayer's and the names are compatible
+     (surname equal / one edit / shares a compound part; first name equal / nickname /
+     one edit / initial; suffixes do not contradict) and DOBs do not contradict;
+   - ``name+dob+address``: normalized first name, surname, DOB, street and ZIP all equal,
+     and the subject's TIN (if any) equal too.
+   A subject with exactly one such taxpayer is decided here (still scored, narrowly, so its
+   explanation and runner-up are real). A TIN held by an incompatible name is recorded as a
+   conflict for the guard.
+2. **Probabilistic pass**: the remaining subjects (plus a first/last-transposed variant of
+   each) are scored by the trained Splink model against every blocked candidate.
+3. **Guard**: :mod:`.guard`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from fti_gateway.resolve.backends.base import Backend
+from fti_gateway.resolve.guard import Candidate, decide
+from fti_gateway.resolve.scoring import Scorer, contributions, level_weights
+
+OUTPUT_COLUMNS = [
+    "subject_id",
+    "taxpayer_id",
+    "status",
+    "match_weight",
+    "match_probability",
+    "runner_up_weight",
+    "explanation",
+    "runner_up_taxpayer_id",
+    "pass",
+]
+
+
+def _compatible(b: Backend, s: str = "s", r: str = "r") -> str:
+    """SQL: the names on a subject and a record could be the same person's."""
+    return f"""(
+      ({s}.ln = {r}.ln OR levenshtein({s}.ln, {r}.ln) <= 1 OR {b.has_any(f"{s}.ln_tokens", f"{r}.ln_tokens")}
+       OR ({s}.ln = {r}.fn AND {s}.fn = {r}.ln))
+      AND ({s}.fn IS NULL OR {r}.fn IS NULL OR {s}.fn = {r}.fn OR {s}.fn = {r}.ln
+           OR {b.contains(f"{r}.fn_alts", f"{s}.fn")} OR {b.contains(f"{s}.fn_alts", f"{r}.fn")}
+           OR levenshtein({s}.fn, {r}.fn) <= 1
+           OR ((length({s}.fn) = 1 OR length({r}.fn) = 1) AND {s}.fn_i = {r}.fn_i))
+      AND NOT coalesce({s}.sfx <> {r}.sfx, false))"""
+
+
+def deterministic_pass(b: Backend, subj: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns (decided: subject uid → taxpayer_id, rule), (tin conflicts: uid, taxpayer_id)."""
+    comp = _compatible(b)
+    dob_ok = (
+        "(s.dob_s IS NULL OR r.dob_s IS NULL OR (levenshtein(s.dob_s, r.dob_s) <= 1"
+        " AND substr(s.dob_s, 1, 3) = substr(r.dob_s, 1, 3)))"
+    )
+    b.execute(
+        f"""
+        SELECT s.uid, r.taxpayer_id, 'tin+name' AS rule FROM {subj} s
+          JOIN {b.records_table} r ON s.tin = r.tin
+          WHERE {comp} AND {dob_ok}
+        UNION ALL
+        SELECT s.uid, r.taxpayer_id, 'name+dob+address' AS rule FROM {subj} s
+          JOIN {b.records_table} r
+            ON s.fn = r.fn AND s.ln = r.ln AND s.dob_s = r.dob_s AND s.street = r.street
+           AND s.zip5 = r.zip5
+          WHERE s.tin IS NULL OR s.tin = r.tin
+        """,
+        "det_pairs",
+    )
+    decided = b.query(
+        """
+        SELECT uid, min(taxpayer_id) AS taxpayer_id, string_agg(DISTINCT rule, ' & ') AS rule
+        FROM det_pairs GROUP BY uid HAVING count(DISTINCT taxpayer_id) = 1
+        """
+    )
+    conflicts = b.query(
+        f"""
+        SELECT DISTINCT s.uid, r.taxpayer_id FROM {subj} s
+          JOIN {b.records_table} r ON s.tin = r.tin
+        WHERE NOT {comp}
+        """
+    )
+    return decided, conflicts
+
+
+def _transposed(b: Backend, subj: str) -> str:
+    """Subjects with first and last name swapped (only where both exist)."""
+    return f"""
+      SELECT uid || '~t' AS uid, subject_id, ln_first AS fn, CAST([] AS VARCHAR[]) AS fn_alts,
+             substr(ln_first, 1, 1) AS fn_i, mi, fn AS ln, [fn] AS ln_tokens, fn AS ln_first,
+             ln_sdx, sfx, dob_s, tin, street, house_no, unit, zip5, city, state
+      FROM {subj} WHERE fn IS NOT NULL AND ln IS NOT NULL AND length(fn) > 1"""
+
+
+def run(
+    b: Backend,
+    subjects: pd.DataFrame,
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    margin: float,
+    floor: float,
+    chunk_size: int,
+    require_corroboration: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Resolve normalized ``subjects`` (from :func:`.subjects.prepare`)."""
+    scorer = Scorer(b, model)
+    labels = level_weights(model)
+    prior_bits = math.log2(
+        model["probability_two_random_records_match"]
+        / (1 - model["probability_two_random_records_match"])
+    )
+    namesakes = dict(
+        b.query("SELECT taxpayer_id, min(other_id) AS other FROM namesakes GROUP BY 1").itertuples(
+            index=False, name=None
+        )
+    )
+    results: list[dict[str, Any]] = []
+    for start in range(0, len(subjects), chunk_size):
+        chunk = subjects.iloc[start : start + chunk_size]
+        b.load("subj", chunk)
+        decided, conflicts = deterministic_pass(b, "subj")
+        det_rule = dict(zip(decided["uid"], decided["rule"], strict=True))
+        conflict_map: dict[str, set[str]] = {}
+        for uid, tp in conflicts.itertuples(index=False, name=None):
+            conflict_map.setdefault(uid, set()).add(tp)
+        det_uids = set(det_rule) - set(conflict_map)
+        b.load("subj_det", chunk[chunk["uid"].isin(det_uids)])
+        b.load("subj_rest", chunk[~chunk["uid"].isin(det_uids)])
+        b.execute(
+            f"SELECT {_cols()} FROM subj_rest UNION ALL {_transposed(b, 'subj_rest')}", "subj_prob"
+        )
+        pairs = pd.concat(
+            [
+                scorer.score("subj_det", narrow=True, floor=floor),
+                scorer.score("subj_prob", narrow=False, floor=floor),
+            ],
+            ignore_index=True,
+        )
+        pairs["uid"] = pairs["uid_l"].str.replace("~t", "", regex=False)
+        pairs["transposed"] = pairs["uid_l"].str.endswith("~t")
+        by_uid = {u: g for u, g in pairs.groupby("uid")}
+        rows: list[dict[str, Any]] = chunk.to_dict("records")  # type: ignore[assignment]
+        for row in rows:
+            uid = str(row["uid"])
+            g = by_uid.get(uid)
+            cands: list[Candidate] = []
+            if g is not None:
+                g = g.sort_values("match_weight", ascending=False).drop_duplicates("taxpayer_id")
+                for rec in _records(g.head(5)):
+                    cands.append(
+                        Candidate(
+                            rec["taxpayer_id"],
+                            float(rec["match_weight"]),
+                            float(rec["match_probability"]),
+                            rec,
+                            tin_equal=_is_top(rec, labels, "tin"),
+                            corroborated=corroborated(rec),
+                        )
+                    )
+            rule = det_rule.get(uid) if uid in det_uids else None
+            if rule is not None:
+                chosen = next(
+                    (
+                        c
+                        for c in cands
+                        if c.taxpayer_id
+                        == decided.loc[decided["uid"] == uid, "taxpayer_id"].iloc[0]
+                    ),
+                    None,
+                )
+                if chosen is not None:
+                    cands = [chosen] + [c for c in cands if c is not chosen]
+            v = decide(
+                cands,
+                threshold=threshold,
+                margin=margin,
+                deterministic=rule,
+                subject_has_dob=row["dob_s"] is not None and not pd.isna(row["dob_s"]),
+                namesakes=namesakes,
+                tin_conflict_ids=conflict_map.get(uid, set()),
+                require_corroboration=require_corroboration,
+            )
+            best, second = v.best, v.runner_up
+            expl: dict[str, Any] = {
+                "pass": "deterministic" if rule else "probabilistic",
+                "threshold": round(threshold, 3),
+                "margin": margin,
+                "prior_bits": round(prior_bits, 3),
+                "reasons": v.reasons,
+            }
+            if best is not None:
+                expl["best"] = {
+                    "taxpayer_id": best.taxpayer_id,
+                    "weight": _r(best.weight),
+                    "transposed_names": bool(best.pair.get("transposed", False)),
+                    "fields": contributions(best.pair, scorer.comparisons, labels)
+                    if best.pair
+                    else [],
+                }
+            if second is not None:
+                expl["runner_up"] = {
+                    "taxpayer_id": second.taxpayer_id,
+                    "weight": _r(second.weight),
+                    "fields": contributions(second.pair, scorer.comparisons, labels)
+                    if second.pair
+                    else [],
+                }
+            results.append(
+                {
+                    "subject_id": row["subject_id"],
+                    "taxpayer_id": best.taxpayer_id
+                    if (best is not None and v.status != "no_match")
+                    else None,
+                    "status": v.status,
+                    "match_weight": _r(best.weight) if best is not None else None,
+                    "match_probability": best.probability if best is not None else None,
+                    "runner_up_weight": _r(second.weight) if second is not None else None,
+                    "explanation": json.dumps(expl, sort_keys=True),
+                    "runner_up_taxpayer_id": second.taxpayer_id
+                    if (second is not None and v.status == "ambiguous")
+                    else None,
+                    "pass": expl["pass"],
+                }
+            )
+        if progress is not None:
+            progress(len(chunk))
+    return pd.DataFrame(results, columns=OUTPUT_COLUMNS)
+
+
+def corroborated(rec: dict[str, Any]) -> bool:
+    """DOB or TIN agrees at least nearly (its weight is positive)."""
+    return any(
+        rec.get(c) is not None and not pd.isna(rec.get(c)) and float(rec[c]) > 0
+        for c in ("mw_dob", "mw_tin")
+    )
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def _r(x: float) -> float | None:
+    return None if x is None or math.isnan(x) else round(float(x), 3)
+
+
+def _is_top(rec: dict[str, Any], levels: dict[str, list[tuple[float, str]]], name: str) -> bool:
+    """Whether a pair fell in the comparison's top (exact) level."""
+    mw = rec.get(f"mw_{name}")
+    opts = levels.get(name, [])
+    if mw is None or pd.isna(mw) or len(opts) < 2:
+        return False
+    return abs(float(mw) - opts[1][0]) < 1e-6
+
+
+def _cols() -> str:
+    return (
+        "uid, subject_id, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, tin, "
+        "street, house_no, unit, zip5, city, state"
+    )

@@ -1,0 +1,104 @@
+"""The ambiguity guard: turn scored candidates into match / no_match / ambiguous.
+
+Precision first. A subject is a ``match`` only when *all* hold:
+1. its best taxpayer's weight reaches the calibrated threshold (or a deterministic rule chose
+   it);
+2. the best beats the runner-up taxpayer by ``margin_bits``;
+3. it is not a same-household namesake pick that nothing but the name supports (no DOB and
+   no exact TIN): Sr and Jr are indistinguishable then → ``ambiguous``;
+4. it is *corroborated*: the DOB or the TIN agrees (at least nearly). Name and address
+   alone cannot rule out an unfiled household namesake — a Jr who files no return looks
+   exactly like his father on name and address — so such a pick is ``ambiguous``
+   (``require_corroboration``; on by default);
+5. the subject's TIN does not belong to a taxpayer whose name is incompatible with the
+   subject ("a TIN belonging to a different name is not a match"): that taxpayer is struck,
+   and if someone else would match, the conflict goes to review (``ambiguous``).
+``ambiguous`` results carry both candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Candidate:
+    taxpayer_id: str
+    weight: float
+    probability: float
+    pair: dict[str, Any]
+    tin_equal: bool = False
+    corroborated: bool = True
+
+
+@dataclass
+class Verdict:
+    status: str
+    best: Candidate | None
+    runner_up: Candidate | None
+    reasons: list[str] = field(default_factory=list)
+
+
+def decide(
+    candidates: list[Candidate],
+    *,
+    threshold: float,
+    margin: float,
+    deterministic: str | None,
+    subject_has_dob: bool,
+    namesakes: dict[str, str],
+    tin_conflict_ids: set[str],
+    require_corroboration: bool = True,
+) -> Verdict:
+    """``candidates``: best pair per taxpayer; ``namesakes``: taxpayers with a same-household
+    namesake; ``tin_conflict_ids``: taxpayers holding the subject's TIN under another name."""
+    reasons: list[str] = []
+    pool = [c for c in candidates if c.taxpayer_id not in tin_conflict_ids]
+    if tin_conflict_ids:
+        reasons.append("the subject's TIN belongs to a taxpayer with a different name")
+    pool.sort(key=lambda c: c.weight, reverse=True)
+    best = pool[0] if pool else None
+    second = pool[1] if len(pool) > 1 else None
+    if best is None:
+        return Verdict("no_match", None, None, [*reasons, "no candidate in the vault"])
+    strong = deterministic is not None or best.weight >= threshold
+    # The review band [threshold - margin, threshold) catches same-household namesakes:
+    # evidence good enough to say "one of these two", never enough to say which.
+    if not strong and best.weight < threshold - margin:
+        reasons.append(f"best weight {best.weight:.1f} is below the threshold {threshold:.1f}")
+        return Verdict("no_match", best, second, reasons)
+    if best.taxpayer_id in namesakes and not subject_has_dob and not best.tin_equal:
+        twin = namesakes[best.taxpayer_id]
+        other = next((c for c in pool if c.taxpayer_id == twin), None)
+        other = other or Candidate(twin, float("nan"), float("nan"), {})
+        reasons.append(
+            "a same-household namesake (e.g. Sr/Jr) exists and no DOB or TIN tells them apart"
+        )
+        return Verdict("ambiguous", best, other, reasons)
+    if not strong:
+        reasons.append(f"best weight {best.weight:.1f} is below the threshold {threshold:.1f}")
+        return Verdict("no_match", best, second, reasons)
+    if deterministic:
+        reasons.append(f"deterministic rule: {deterministic}")
+    if (
+        second is not None
+        and best.weight - second.weight < margin
+        and second.weight >= threshold - margin
+    ):
+        reasons.append(
+            f"runner-up {second.taxpayer_id} is within {best.weight - second.weight:.1f} bits "
+            f"(margin {margin:.0f})"
+        )
+        return Verdict("ambiguous", best, second, reasons)
+    if require_corroboration and not best.corroborated:
+        reasons.append(
+            "neither DOB nor TIN corroborates the name and address: an unfiled household "
+            "namesake (Jr/Sr) cannot be ruled out"
+        )
+        return Verdict("ambiguous", best, second, reasons)
+    if tin_conflict_ids:
+        return Verdict(
+            "ambiguous", best, second, [*reasons, "name points to one taxpayer, TIN to another"]
+        )
+    return Verdict("match", best, second, reasons)

@@ -1,0 +1,173 @@
+"""The vault-side normalized index: built once per vault, stored in the workspace, reused.
+
+One on-disk DuckDB file per vault *fingerprint* (paths, sizes and modification times of the
+master Parquet parts), under ``models_dir/resolve/<fingerprint>/``. A changed vault gets a new
+index and a new model; nothing is silently reused across different data.
+
+``records`` has one row per taxpayer per distinct normalized identity+address (a mover has
+one row per address they filed from), so a request quoting a prior address still meets its
+taxpayer. ``is_latest`` marks the row of the latest tax year (one per taxpayer).
+``namesakes`` lists pairs of taxpayers in one household with the same surname and first name
+(or nickname of it) — the Sr/Jr case the ambiguity guard needs.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+from fti_gateway.core.errors import NotFoundError
+from fti_gateway.resolve.normalize.frame import normalize_records
+from fti_gateway.resolve.settings import ResolveSettings
+
+INDEX_VERSION = "2"
+
+
+class VaultLike(Protocol):
+    """What resolve needs from :class:`fti_gateway.vault.store.Vault`."""
+
+    @property
+    def master_glob(self) -> str: ...
+
+
+def fingerprint(vault: VaultLike) -> str:
+    files = sorted(glob.glob(vault.master_glob))
+    if not files:
+        raise NotFoundError(
+            "the vault has no master file parts",
+            where=vault.master_glob,
+            hint="create one with `fti synth master` or `fti vault import`",
+        )
+    h = hashlib.sha256(INDEX_VERSION.encode())
+    for f in files:
+        st = os.stat(f)
+        h.update(f"{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class VaultIndex:
+    dir: Path
+    fingerprint: str
+
+    @property
+    def db_path(self) -> Path:
+        return self.dir / "index.duckdb"
+
+    @property
+    def model_path(self) -> Path:
+        return self.dir / "model.json"
+
+    @property
+    def meta_path(self) -> Path:
+        return self.dir / "meta.json"
+
+    @property
+    def records_parquet(self) -> Path:
+        return self.dir / "records.parquet"
+
+    def connect(
+        self, settings: ResolveSettings, read_only: bool = False
+    ) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(str(self.db_path), read_only=read_only)
+        configure(con, settings, self.dir / "tmp")
+        return con
+
+    def exists(self) -> bool:
+        return (self.dir / "READY").is_file()
+
+
+def configure(con: duckdb.DuckDBPyConnection, settings: ResolveSettings, tmp: Path) -> None:
+    """Bound DuckDB's memory and let it spill to disk."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+    con.execute(f"SET threads = {int(settings.threads)}")
+    con.execute(f"SET temp_directory = '{tmp}'")
+    con.execute("SET preserve_insertion_order = false")
+
+
+def locate(vault: VaultLike, models_dir: Path) -> VaultIndex:
+    fp = fingerprint(vault)
+    return VaultIndex(Path(models_dir) / "resolve" / fp, fp)
+
+
+def build(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> VaultIndex:
+    """Build (or rebuild) the normalized index of ``vault``."""
+    idx = locate(vault, models_dir)
+    idx.dir.mkdir(parents=True, exist_ok=True)
+    if idx.db_path.exists():
+        idx.db_path.unlink()
+    con = idx.connect(settings)
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP VIEW raw AS
+            SELECT taxpayer_id, arg_max(household_id, tax_year) AS household_id,
+                   first_name, middle_name, last_name, suffix, dob, tin,
+                   street, unit, city, state, zip, max(tax_year) AS last_year
+            FROM read_parquet('{vault.master_glob}', union_by_name = true)
+            GROUP BY ALL
+            """
+        )
+        normalize_records(
+            con,
+            "raw",
+            "records_all",
+            uid_sql="'v' || CAST(row_number() OVER () AS VARCHAR)",
+            keep=("taxpayer_id", "household_id", "last_year"),
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TABLE records AS
+            WITH d AS (
+              SELECT *, row_number() OVER (
+                PARTITION BY taxpayer_id, fn, ln, mi, sfx, dob_s, tin, street, unit, zip5, city, state
+                ORDER BY last_year DESC) AS rn
+              FROM records_all)
+            SELECT * EXCLUDE (rn, last_year),
+                   row_number() OVER (PARTITION BY taxpayer_id ORDER BY last_year DESC, uid) = 1
+                     AS is_latest
+            FROM d WHERE rn = 1;
+            DROP TABLE records_all;
+            CREATE OR REPLACE TABLE tf_fn AS
+            SELECT fn, count(*) / sum(count(*)) OVER () AS tf_fn
+            FROM records WHERE is_latest AND fn IS NOT NULL GROUP BY fn;
+            CREATE OR REPLACE TABLE tf_ln AS
+            SELECT ln, count(*) / sum(count(*)) OVER () AS tf_ln
+            FROM records WHERE is_latest AND ln IS NOT NULL GROUP BY ln;
+            CREATE OR REPLACE TABLE namesakes AS
+            SELECT DISTINCT a.taxpayer_id, b.taxpayer_id AS other_id
+            FROM records a JOIN records b
+              ON a.household_id = b.household_id AND a.ln_first = b.ln_first
+             AND a.taxpayer_id <> b.taxpayer_id
+            WHERE a.is_latest AND b.is_latest
+              AND (a.fn = b.fn OR list_contains(a.fn_alts, b.fn) OR list_contains(b.fn_alts, a.fn));
+            """
+        )
+    finally:
+        con.close()
+    (idx.dir / "READY").write_text(idx.fingerprint + "\n")
+    return idx
+
+
+def ensure(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> VaultIndex:
+    idx = locate(vault, models_dir)
+    return idx if idx.exists() else build(vault, models_dir, settings)
+
+
+def export_parquet(idx: VaultIndex, settings: ResolveSettings) -> Path:
+    """Write the index tables as Parquet (what the Spark backend reads); cached."""
+    if not idx.records_parquet.exists():
+        con = idx.connect(settings, read_only=True)
+        try:
+            for t in ("namesakes", "tf_fn", "tf_ln", "records"):
+                con.execute(f"COPY {t} TO '{idx.dir / (t + '.parquet')}' (FORMAT parquet)")
+        finally:
+            con.close()
+    return idx.records_parquet

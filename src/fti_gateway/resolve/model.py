@@ -1,0 +1,172 @@
+"""The Fellegi–Sunter model as Splink 5 settings: comparisons, levels and blocking rules.
+
+Every level is a :class:`splink.comparison_level_library.CustomLevel` written in DuckDB SQL
+with ``base_dialect_str="duckdb"``; Splink translates it (via sqlglot) for Spark, so both
+backends run the *same* model. We use only functions both engines have natively
+(``levenshtein``, list/array membership, ``substr``), so the Spark backend needs no jar.
+
+Each level carries a label in words: the explanation of a match lists those labels with their
+weights (Splink's waterfall as data).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from splink import SettingsCreator, block_on
+from splink.comparison_level_library import CustomLevel, ElseLevel
+from splink.comparison_library import CustomComparison
+from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+
+
+def _lvl(sql: str, label: str) -> CustomLevel:
+    return CustomLevel(sql, label_for_charts=label, base_dialect_str="duckdb")
+
+
+def _null(*cols: str) -> ComparisonLevelCreator:
+    cond = " OR ".join(f"{c}_l IS NULL OR {c}_r IS NULL" for c in cols)
+    return CustomLevel(cond, label_for_charts="missing", base_dialect_str="duckdb").configure(
+        is_null_level=True
+    )
+
+
+def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
+    """The comparisons, most specific level first."""
+    first = CustomComparison(
+        output_column_name="first_name",
+        comparison_levels=[
+            _null("fn"),
+            _lvl("fn_l = fn_r", "first name equal").configure(tf_adjustment_column="fn"),
+            _lvl(
+                "list_contains(fn_alts_l, fn_r) OR list_contains(fn_alts_r, fn_l)",
+                "first name is a nickname of the other",
+            ),
+            _lvl("levenshtein(fn_l, fn_r) <= 1", "first name one edit apart"),
+            _lvl(
+                "(length(fn_l) = 1 OR length(fn_r) = 1) AND fn_i_l = fn_i_r",
+                "first initial agrees",
+            ),
+            _lvl("levenshtein(fn_l, fn_r) <= 2", "first name two edits apart"),
+            ElseLevel().configure(label_for_charts="first name differs"),
+        ],
+    )
+    last = CustomComparison(
+        output_column_name="last_name",
+        comparison_levels=[
+            _null("ln"),
+            _lvl("ln_l = ln_r", "surname equal").configure(tf_adjustment_column="ln"),
+            _lvl("levenshtein(ln_l, ln_r) <= 1", "surname one edit apart"),
+            _lvl("list_has_any(ln_tokens_l, ln_tokens_r)", "shares one of a compound surname"),
+            _lvl("levenshtein(ln_l, ln_r) <= 2", "surname two edits apart"),
+            ElseLevel().configure(label_for_charts="surname differs"),
+        ],
+    )
+    middle = CustomComparison(
+        output_column_name="middle_initial",
+        comparison_levels=[
+            _null("mi"),
+            _lvl("mi_l = mi_r", "middle initial equal"),
+            ElseLevel().configure(label_for_charts="middle initial differs"),
+        ],
+    )
+    sfx = CustomComparison(
+        output_column_name="suffix",
+        comparison_levels=[
+            _null("sfx"),
+            _lvl("sfx_l = sfx_r", "suffix equal"),
+            ElseLevel().configure(label_for_charts="suffix differs (e.g. Sr vs Jr)"),
+        ],
+    )
+    # Dates: a digit typo is only "nearly equal" inside the same decade. A different decade
+    # digit (1988 vs 1968) is also what a father and son 20 years apart look like, so it
+    # falls to "differs" — the Sr/Jr case must never look like a typo.
+    dob = CustomComparison(
+        output_column_name="dob",
+        comparison_levels=[
+            _null("dob_s"),
+            _lvl("dob_s_l = dob_s_r", "date of birth equal"),
+            _lvl(
+                "levenshtein(dob_s_l, dob_s_r) <= 1 AND substr(dob_s_l, 1, 3) = substr(dob_s_r, 1, 3)",
+                "date of birth one digit off (same decade)",
+            ),
+            _lvl(
+                "substr(dob_s_l, 1, 4) = substr(dob_s_r, 1, 4) AND substr(dob_s_l, 6, 2) = "
+                "substr(dob_s_r, 9, 2) AND substr(dob_s_l, 9, 2) = substr(dob_s_r, 6, 2)",
+                "date of birth day and month swapped",
+            ),
+            _lvl(
+                "substr(dob_s_l, 6, 5) = substr(dob_s_r, 6, 5) AND abs(CAST(substr(dob_s_l, 1, 4) AS INT)"
+                " - CAST(substr(dob_s_r, 1, 4) AS INT)) <= 1",
+                "same birthday, year one apart",
+            ),
+            ElseLevel().configure(label_for_charts="date of birth differs"),
+        ],
+    )
+    tin = CustomComparison(
+        output_column_name="tin",
+        comparison_levels=[
+            _null("tin"),
+            _lvl("tin_l = tin_r", "TIN equal"),
+            _lvl("levenshtein(tin_l, tin_r) <= 2", "TIN one typo or swap apart"),
+            ElseLevel().configure(label_for_charts="TIN differs"),
+        ],
+    )
+    # One comparison for the whole address: street, ZIP and city move together when a person
+    # moves, so scoring them separately would count one fact (moved / did not) three times.
+    address = CustomComparison(
+        output_column_name="address",
+        comparison_levels=[
+            CustomLevel(
+                "(street_l IS NULL OR street_r IS NULL) AND (zip5_l IS NULL OR zip5_r IS NULL)"
+                " AND (city_l IS NULL OR city_r IS NULL)",
+                label_for_charts="missing",
+                base_dialect_str="duckdb",
+            ).configure(is_null_level=True),
+            _lvl(
+                "street_l = street_r AND (zip5_l = zip5_r OR city_l = city_r)"
+                " AND (unit_l IS NULL OR unit_r IS NULL OR unit_l = unit_r)",
+                "same address",
+            ),
+            _lvl(
+                "street_l = street_r AND (zip5_l = zip5_r OR city_l = city_r)",
+                "same building, other unit",
+            ),
+            _lvl(
+                "house_no_l = house_no_r AND zip5_l = zip5_r AND levenshtein(street_l, street_r) <= 3",
+                "same house number and ZIP, street nearly equal",
+            ),
+            _lvl("zip5_l = zip5_r", "same ZIP, other street"),
+            _lvl("city_l = city_r AND state_l = state_r", "same city, other street"),
+            _lvl("state_l = state_r", "same state only"),
+            ElseLevel().configure(label_for_charts="address differs"),
+        ],
+    )
+    return [first, last, middle, sfx, dob, tin, address]
+
+
+def blocking_rules() -> list[Any]:
+    """Candidate pairs: any one shared key is enough. Each rule keeps a known error out of the
+    way of recall: a wrong DOB (name + ZIP), a moved person (name + DOB), a misspelled
+    surname (first name + DOB, DOB + ZIP), a changed name (TIN)."""
+    return [
+        block_on("tin"),
+        block_on("ln_first", "dob_s"),
+        block_on("fn", "dob_s"),
+        block_on("ln_first", "fn_i", "zip5"),
+        block_on("dob_s", "zip5"),
+        block_on("ln_sdx", "fn_i", "house_no", "zip5"),
+    ]
+
+
+def settings_creator(probability_two_random_records_match: float) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="uid",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        probability_two_random_records_match=probability_two_random_records_match,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=[],
+    )

@@ -1,0 +1,128 @@
+"""Score subject × vault pairs with the trained Splink model (any backend)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from splink import Linker, block_on
+
+from fti_gateway.resolve.backends.base import Backend
+
+SUBJECT_COLS = (
+    "uid, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, tin, street, "
+    "house_no, unit, zip5, city, state"
+)
+
+
+@dataclass(frozen=True)
+class Level:
+    comparison: str
+    gamma: int
+    label: str
+
+
+def load_model(path: Path, prior: float) -> dict[str, Any]:
+    model = dict(json.loads(Path(path).read_text()))
+    model["probability_two_random_records_match"] = prior
+    return model
+
+
+def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
+    """comparison name → [(level weight in bits, label)], to name the level a pair fell in
+    from its per-comparison weight (``mw_<name>``; Splink's waterfall values)."""
+    out: dict[str, list[tuple[float, str]]] = {}
+    for comp in model["comparisons"]:
+        levels: list[tuple[float, str]] = []
+        for lv in comp["comparison_levels"]:
+            label = str(lv.get("label_for_charts") or lv.get("sql_condition"))
+            if lv.get("is_null_level"):
+                levels.append((0.0, "missing on one side"))
+                continue
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            if m and u:
+                levels.append((math.log2(m / u), label))
+        out[comp["output_column_name"]] = levels
+    return out
+
+
+class Scorer:
+    """A Splink linker over the vault records, reused for every chunk of a request."""
+
+    def __init__(self, backend: Backend, model: dict[str, Any]) -> None:
+        self.backend = backend
+        self.model = model
+        self.comparisons = [c["output_column_name"] for c in model["comparisons"]]
+        self.tf_comparisons = [
+            c["output_column_name"]
+            for c in model["comparisons"]
+            if any(lv.get("tf_adjustment_column") for lv in c["comparison_levels"])
+        ]
+        backend.execute(
+            f"SELECT {SUBJECT_COLS}, taxpayer_id FROM {backend.records_table}", "cand_records"
+        )
+        api = backend.splink_api
+        self._records = api.register("cand_records", table_name="cand_records_sdf")
+        self.linker = Linker(self._records, model, log_level=logging.WARNING)
+        # Name frequencies come from the vault (Splink's term-frequency adjustment):
+        # agreeing on "Smith" is worth less than agreeing on "Przybylski".
+        for col in ("fn", "ln"):
+            tf = api.register(f"tf_{col}", table_name=f"tf_{col}_sdf")
+            self.linker.table_management.register_term_frequency_lookup(tf, col)
+        self._n = 0
+
+    def score(self, subjects_table: str, *, narrow: bool, floor: float) -> pd.DataFrame:
+        """Pairs of ``subjects_table`` × records with their weight and per-comparison
+        weights (``mw_*``, ``mw_tf_adj_*``). ``narrow`` uses only the exact keys of the deterministic pass."""
+        self._n += 1
+        self.backend.execute(
+            f"SELECT {SUBJECT_COLS}, subject_id FROM {subjects_table}", f"cand_subj_{self._n}"
+        )
+        left = self.backend.splink_api.register(
+            f"cand_subj_{self._n}", table_name=f"cand_subj_sdf_{self._n}"
+        )
+        rules: list[Any] | None = (
+            [block_on("tin"), block_on("fn", "ln", "dob_s", "zip5")] if narrow else None
+        )
+        pred = self.linker.inference.predict_between(
+            left,
+            self._records,
+            blocking_rules_to_generate_predictions=rules,
+            threshold_match_weight=floor,
+            warning_mode="never",
+        )
+        cols = ", ".join(
+            ["p.uid_l", "p.uid_r", "p.match_weight", "p.match_probability"]
+            + [f"p.mw_{c}" for c in self.comparisons]
+            + [f"p.mw_tf_adj_{c}" for c in self.tf_comparisons]
+        )
+        df = self.backend.query(
+            f"SELECT {cols}, s.subject_id, r.taxpayer_id FROM {pred.physical_name} p "
+            f"JOIN cand_subj_{self._n} s ON p.uid_l = s.uid JOIN cand_records r ON p.uid_r = r.uid"
+        )
+        pred.drop_table_from_database_and_remove_from_cache()
+        return df
+
+
+def contributions(
+    row: dict[str, Any], comparisons: list[str], levels: dict[str, list[tuple[float, str]]]
+) -> list[dict[str, Any]]:
+    """Per-field contributions (bits) to a pair's match weight, in waterfall order."""
+    out = []
+    for c in comparisons:
+        mw = row.get(f"mw_{c}")
+        bits = 0.0 if mw is None or pd.isna(mw) else float(mw)
+        options = levels.get(c, [])
+        label = min(options, key=lambda o: abs(o[0] - bits))[1] if options else ""
+        tf = row.get(f"mw_tf_adj_{c}")
+        tf_bits = 0.0 if tf is None or pd.isna(tf) else float(tf)
+        item: dict[str, Any] = {"field": c, "level": label, "bits": round(bits + tf_bits, 3)}
+        if tf_bits:
+            item["frequency_adjustment_bits"] = round(tf_bits, 3)
+        out.append(item)
+    return out

@@ -1,0 +1,44 @@
+"""Knobs of the resolve stage, with the reason for each default."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ResolveSettings:
+    """Thresholds are on the Splink *match weight* (log2 posterior odds) with the prior set
+    from the vault size, so the same weight means the same odds at 10k or 10M taxpayers."""
+
+    #: Precision the match threshold aims at; the weight threshold is log2(p/(1-p)) unless
+    #: calibration on held-out synthetic copies (see :mod:`.training`) asks for more.
+    target_precision: float = 0.9995
+    #: Best candidate must beat the runner-up by this many bits (2**10 ≈ 1000× likelier).
+    margin_bits: float = 10.0
+    #: Share of requested people assumed to be in the vault; sets the prior λ = share / N.
+    in_vault_share: float = 0.5
+    #: A match needs DOB or TIN agreement, not name + address alone (see guard.py).
+    require_corroboration: bool = True
+    #: Backend for blocking and scoring: "duckdb" (default) or "spark".
+    backend: str = "duckdb"
+    #: DuckDB memory budget for index build and scoring (bounded memory on big vaults).
+    memory_limit: str = "3GB"
+    threads: int = 2
+    #: Subjects are scored in chunks of this many rows to bound the pair tables.
+    chunk_size: int = 200_000
+    #: Synthetic-copy training sample (people) and its seed.
+    training_sample: int = 20_000
+    #: Held-out copies for threshold calibration (see :mod:`.calibrate`).
+    calibration_sample: int = 10_000
+    seed: int = 20250407
+    #: Pairs below this weight are dropped right after scoring (never matches, rarely
+    #: runner-ups that matter).
+    floor_weight: float = -5.0
+    spark_master: str = "local[1]"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def threshold_bits(self) -> float:
+        p = self.target_precision
+        return math.log2(p / (1 - p))

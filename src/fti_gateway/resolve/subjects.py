@@ -1,0 +1,82 @@
+"""Request subjects → normalized records (same layout and same code as the vault index)."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from fti_gateway.core.errors import InputError
+from fti_gateway.resolve.normalize.address import looks_one_line, split_one_line
+from fti_gateway.resolve.normalize.frame import normalize_records
+
+IDENTITY_COLUMNS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "dob",
+    "tin",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "zip",
+)
+
+
+def _blank(v: object) -> bool:
+    return (
+        v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, str) and not v.strip())
+    )
+
+
+def split_one_line_addresses(df: pd.DataFrame) -> pd.DataFrame:
+    """Where a requester typed a whole address into ``street`` and left the other address
+    fields empty, parse it with usaddress and fill only the empty fields."""
+    out = df.copy()
+    for i, row in out.iterrows():
+        street = row.get("street")
+        if _blank(street) or not looks_one_line(str(street)):
+            continue
+        parts = split_one_line(str(street))
+        if "street" in parts:
+            out.at[i, "street"] = parts["street"]
+        for col in ("unit", "city", "state", "zip"):
+            if col in parts and _blank(row.get(col)):
+                out.at[i, col] = parts[col]
+    return out
+
+
+def prepare(subjects: pd.DataFrame) -> pd.DataFrame:
+    """Validate the columns and normalize; ``uid`` is ``s<row>``, ``subject_id`` kept."""
+    if "subject_id" not in subjects.columns:
+        raise InputError(
+            "subjects have no subject_id column", where="subjects", hint="see FORMATS §2"
+        )
+    df = subjects.copy()
+    for c in IDENTITY_COLUMNS:
+        if c not in df.columns:
+            df[c] = None
+        df[c] = df[c].astype(object).where(df[c].notna(), None)
+    if df["subject_id"].duplicated().any():
+        dup = df.loc[df["subject_id"].duplicated(), "subject_id"].iloc[0]
+        raise InputError(
+            f"subject_id {dup!r} appears more than once",
+            where="subjects.subject_id",
+            hint="subject ids must be unique within a request",
+        )
+    df = split_one_line_addresses(df)
+    df["dob"] = df["dob"].map(lambda v: None if _blank(v) else str(v)[:10])
+    df = df.reset_index(drop=True)
+    df["__row"] = range(len(df))
+    con = duckdb.connect()
+    try:
+        con.register(
+            "subj_raw", df[["__row", "subject_id", *IDENTITY_COLUMNS]].astype({"dob": object})
+        )
+        normalize_records(
+            con, "subj_raw", "subj", uid_sql="'s' || CAST(s.__row AS VARCHAR)", keep=("subject_id",)
+        )
+        return con.execute("SELECT * EXCLUDE (dob) FROM subj").df()
+    finally:
+        con.close()

@@ -1,0 +1,243 @@
+"""Cascade behaviour and the ambiguity guard on a small hand-shaped vault."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fti_gateway.resolve import resolve
+from tests.resolve.conftest import taxpayer_of, tin_of
+from tests.resolve.fixtures import FakeVault
+
+FORMAT_COLUMNS = [
+    "subject_id",
+    "taxpayer_id",
+    "status",
+    "match_weight",
+    "match_probability",
+    "runner_up_weight",
+    "explanation",
+]
+
+
+@pytest.fixture(scope="module")
+def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> pd.DataFrame:
+    vault, models = small_vault
+    rows = master_rows
+    subjects = pd.DataFrame(
+        [
+            # TIN + compatible name (nickname) → deterministic.
+            dict(
+                subject_id="tin",
+                first_name="Bill",
+                last_name="Harrison",
+                tin=tin_of(rows, "William", "Harrison"),
+            ),
+            # No TIN; nickname and the *prior* address (he moved) with DOB → probabilistic match.
+            dict(
+                subject_id="moved",
+                first_name="Bill",
+                last_name="Harrison",
+                dob="1970-02-09",
+                street="77 Elm Street",
+                city="Albany",
+                state="NY",
+                zip="12207",
+            ),
+            # Exact name + DOB + address → deterministic.
+            dict(
+                subject_id="exact",
+                first_name="Linda",
+                last_name="Walker",
+                dob="1952-01-15",
+                street="12 Oak Ave",
+                city="Springfield",
+                state="IL",
+                zip="62701",
+            ),
+            # Sr/Jr namesakes at one address, no DOB: ambiguous, both candidates.
+            dict(
+                subject_id="namesake",
+                first_name="Robert",
+                last_name="Walker",
+                street="12 Oak Avenue",
+                city="Springfield",
+                state="IL",
+                zip="62701",
+            ),
+            # Same, with a suffix but still no DOB: still ambiguous (never a match).
+            dict(
+                subject_id="namesake_jr",
+                first_name="Robert",
+                last_name="Walker",
+                suffix="Jr",
+                street="12 Oak Avenue",
+                city="Springfield",
+                state="IL",
+                zip="62701",
+            ),
+            # With the DOB the two are told apart.
+            dict(
+                subject_id="junior_dob",
+                first_name="Robert",
+                last_name="Walker",
+                dob="1978-09-30",
+                street="12 Oak Avenue",
+                city="Springfield",
+                state="IL",
+                zip="62701",
+            ),
+            # Linda's name with Robert Sr's TIN: the TIN belongs to a different name.
+            dict(
+                subject_id="wrong_tin",
+                first_name="Linda",
+                last_name="Walker",
+                tin=tin_of(rows, "Robert", "Walker", "Sr"),
+            ),
+            # A TIN of someone else and nothing else: no match.
+            dict(
+                subject_id="tin_only_stranger",
+                first_name="Zed",
+                last_name="Quux",
+                tin=tin_of(rows, "Robert", "Walker", "Sr"),
+            ),
+            # Partial compound surname, accents dropped, unit typed into the street.
+            dict(
+                subject_id="compound",
+                first_name="Maria",
+                last_name="Garcia",
+                dob="1985-06-02",
+                street="400 N Main St Apt 4B",
+                city="Austin",
+                state="TX",
+                zip="78701",
+            ),
+            # Transposed first/last.
+            dict(
+                subject_id="transposed",
+                first_name="Harrison",
+                last_name="William",
+                dob="1970-02-09",
+                street="9 River Rd",
+                city="Tucson",
+                state="AZ",
+                zip="85701",
+            ),
+            # Nobody we know.
+            dict(
+                subject_id="stranger",
+                first_name="Nobody",
+                last_name="Unknownson",
+                dob="1990-01-01",
+                street="1 Nowhere Ln",
+                city="Fresno",
+                state="CA",
+                zip="93701",
+            ),
+        ]
+    )
+    out = resolve(subjects, vault, models_dir=models)
+    return out.set_index("subject_id", drop=False)
+
+
+def _expl(results: pd.DataFrame, sid: str) -> dict[str, object]:
+    return dict(json.loads(results.loc[sid, "explanation"]))
+
+
+def test_output_follows_formats_6(results: pd.DataFrame) -> None:
+    assert list(results.columns[: len(FORMAT_COLUMNS)]) == FORMAT_COLUMNS
+    assert set(results["status"]) <= {"match", "no_match", "ambiguous"}
+    assert results["subject_id"].is_unique
+
+
+def test_tin_and_name_resolve_deterministically(
+    results: pd.DataFrame, master_rows: pd.DataFrame
+) -> None:
+    r = results.loc["tin"]
+    assert r.status == "match"
+    assert r.taxpayer_id == taxpayer_of(master_rows, "William", "Harrison")
+    assert r["pass"] == "deterministic"
+    assert results.loc["exact", "pass"] == "deterministic"
+    assert results.loc["exact", "taxpayer_id"] == taxpayer_of(master_rows, "Linda", "Walker")
+
+
+def test_probabilistic_pass_finds_nickname_mover(
+    results: pd.DataFrame, master_rows: pd.DataFrame
+) -> None:
+    r = results.loc["moved"]
+    assert (r.status, r["pass"]) == ("match", "probabilistic")
+    assert r.taxpayer_id == taxpayer_of(master_rows, "William", "Harrison")
+    assert r.match_weight >= _expl(results, "moved")["threshold"]  # type: ignore[operator]
+
+
+def test_namesakes_without_dob_are_ambiguous_with_both_candidates(
+    results: pd.DataFrame, master_rows: pd.DataFrame
+) -> None:
+    both = {
+        taxpayer_of(master_rows, "Robert", "Walker", "Sr"),
+        taxpayer_of(master_rows, "Robert", "Walker", "Jr"),
+    }
+    for sid in ("namesake", "namesake_jr"):
+        r = results.loc[sid]
+        assert r.status == "ambiguous", sid
+        assert {r.taxpayer_id, r.runner_up_taxpayer_id} == both
+
+
+def test_dob_tells_namesakes_apart(results: pd.DataFrame, master_rows: pd.DataFrame) -> None:
+    r = results.loc["junior_dob"]
+    assert r.status == "match"
+    assert r.taxpayer_id == taxpayer_of(master_rows, "Robert", "Walker", "Jr")
+
+
+def test_tin_of_a_different_name_is_not_a_match(
+    results: pd.DataFrame, master_rows: pd.DataFrame
+) -> None:
+    sr = taxpayer_of(master_rows, "Robert", "Walker", "Sr")
+    r = results.loc["wrong_tin"]
+    assert r.status != "match" or r.taxpayer_id != sr
+    assert r.taxpayer_id != sr
+    assert any("TIN belongs" in x for x in _expl(results, "wrong_tin")["reasons"])  # type: ignore[attr-defined]
+    s = results.loc["tin_only_stranger"]
+    assert s.status == "no_match"
+    assert s.taxpayer_id is None or pd.isna(s.taxpayer_id)
+
+
+def test_compound_surname_partial_use(results: pd.DataFrame, master_rows: pd.DataFrame) -> None:
+    r = results.loc["compound"]
+    assert r.status == "match"
+    assert r.taxpayer_id == taxpayer_of(master_rows, "María", "García López")
+
+
+def test_transposed_names(results: pd.DataFrame, master_rows: pd.DataFrame) -> None:
+    r = results.loc["transposed"]
+    assert r.status == "match"
+    assert r.taxpayer_id == taxpayer_of(master_rows, "William", "Harrison")
+    assert _expl(results, "transposed")["best"]["transposed_names"] is True  # type: ignore[index]
+
+
+def test_stranger_is_no_match(results: pd.DataFrame) -> None:
+    r = results.loc["stranger"]
+    assert r.status == "no_match"
+    assert r.taxpayer_id is None or pd.isna(r.taxpayer_id)
+
+
+def test_explanation_sums_to_the_match_weight(results: pd.DataFrame) -> None:
+    e = _expl(results, "moved")
+    fields = e["best"]["fields"]  # type: ignore[index]
+    total = e["prior_bits"] + sum(f["bits"] for f in fields)  # type: ignore[operator]
+    assert total == pytest.approx(results.loc["moved", "match_weight"], abs=0.05)
+    assert {f["field"] for f in fields} >= {"first_name", "last_name", "dob", "address"}
+    first = next(f for f in fields if f["field"] == "first_name")
+    assert first["level"] == "first name is a nickname of the other"
+
+
+def test_model_is_trained_once_and_reused(small_vault: tuple[FakeVault, Path]) -> None:
+    vault, models = small_vault
+    model_files = list(Path(models).glob("resolve/*/model.json"))
+    assert len(model_files) == 1
+    before = model_files[0].stat().st_mtime_ns
+    resolve(pd.DataFrame([dict(subject_id="x", last_name="Walker")]), vault, models_dir=models)
+    assert model_files[0].stat().st_mtime_ns == before
