@@ -7,7 +7,7 @@ from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fti_gateway.cli.common import HomeOpt, console
-from fti_gateway.ledger.keyfile import verifier_key_for
+from fti_gateway.ledger.workspace import verifier_key
 from fti_gateway.pipeline.demo import DemoSettings, run_demo
 
 
@@ -32,7 +32,7 @@ def demo(
             settings,
             on_people=lambda done, total: bar.update(vault_task, completed=done, total=total),
             progress=lambda msg: bar.console.print(f"  {msg}"),
-            verifier_key=verifier_key_for,
+            verifier_key=verifier_key,
         )
     for kind, run in result.runs:
         console.rule(f"[bold]{kind}[/] → {run.outcome}")

@@ -32,7 +32,7 @@ class DemoSettings:
 @dataclass
 class DemoResult:
     runs: list[tuple[str, RunResult]] = field(default_factory=list)
-    evaluation: dict[str, float | int] = field(default_factory=dict)
+    evaluation: dict[str, object] = field(default_factory=dict)
     verifier_key: str = ""
 
 
@@ -64,7 +64,7 @@ def run_demo(
         if kind == "ice-2025" and matches_path.exists():
             result.evaluation = evaluate(
                 pd.read_parquet(matches_path), pd.read_csv(files.truth, dtype=str)
-            )
+            ).as_dict()
     if verifier_key is not None:
         result.verifier_key = verifier_key(ws)
     return result

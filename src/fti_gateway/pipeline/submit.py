@@ -8,10 +8,10 @@ request's receipt is in the ledger, before any stage acts on it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +19,7 @@ import pandas as pd
 from fti_gateway.core.keys import load_commitment_secret, load_signing_key
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.disclose import PackageSpec, build_package
-from fti_gateway.intake import load_request
+from fti_gateway.intake import ParsedRequest, load_request
 from fti_gateway.intake.persist import receive
 from fti_gateway.law import Decision, check_resolved, decide, load_registry
 from fti_gateway.ledger import Ledger, entries
@@ -31,6 +31,7 @@ from fti_gateway.vault.store import Vault
 Progress = Callable[[str], None]
 
 FLAG_COLUMNS = ("irs.open_tax_investigation", "irs.confidential_informant")
+RESOLVER = "fti-gateway/resolve"
 
 
 @dataclass
@@ -55,25 +56,59 @@ def run_dir_for(ws: Workspace, agency: str, request_id: str) -> Path:
     return ws.runs_dir / safe
 
 
-def _flags_for(vault: Vault, taxpayer_ids: list[str]) -> pd.DataFrame:
-    """The (i)(6) flags of the resolved taxpayers, across every tax year the vault holds."""
-    if not taxpayer_ids:
-        return pd.DataFrame(columns=["taxpayer_id", *FLAG_COLUMNS])
-    con = vault.connect()
-    con.register("wanted", pd.DataFrame({"taxpayer_id": taxpayer_ids}))
+def _vault_facts(vault: Vault, taxpayer_ids: list[str]) -> pd.DataFrame:
+    """TIN and (i)(6) flags of the resolved taxpayers, across every tax year the vault holds."""
     cols = ", ".join(f'bool_or(coalesce(m."{c}", false)) AS "{c}"' for c in FLAG_COLUMNS)
-    return con.execute(
-        f"SELECT m.taxpayer_id, {cols} FROM master m JOIN wanted w USING (taxpayer_id) "
-        "GROUP BY m.taxpayer_id"
-    ).df()
+    con = vault.connect()
+    try:
+        con.register("wanted", pd.DataFrame({"taxpayer_id": pd.Series(taxpayer_ids, dtype=str)}))
+        return con.execute(
+            f"SELECT m.taxpayer_id, any_value(m.tin) AS tin, {cols} "
+            "FROM master m JOIN wanted w USING (taxpayer_id) GROUP BY m.taxpayer_id"
+        ).df()
+    finally:
+        con.close()
+
+
+def _received_leaf(parsed: ParsedRequest) -> bytes:
+    m = parsed.manifest
+    return entries.request_received(
+        agency=m.requester.agency,
+        request_id=m.id,
+        authority=m.authority,
+        received=m.received,
+        digest=parsed.digest,
+        purpose=m.purpose.kind.value,
+        reason=m.purpose.reason,
+        statutes=m.purpose.statutes,
+        elements=m.elements,
+        periods=m.taxable_periods,
+        subjects=len(parsed.subjects) + len(parsed.rejects),
+        requester_position=m.requester.position,
+    )
+
+
+def _package_spec(parsed: ParsedRequest, decision: Decision) -> PackageSpec:
+    m = parsed.manifest
+    info = decision.authority
+    return PackageSpec(
+        request_agency=m.requester.agency,
+        request_id=m.id,
+        authority=m.authority,
+        recipient=info.recipient_for(m) if hasattr(info, "recipient_for") else m.requester.agency,
+        elements=list(decision.elements_allowed),
+        periods=list(m.taxable_periods),
+        use_restriction=info.use_restriction,
+        outcome=decision.outcome,
+    )
 
 
 def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = None) -> RunResult:
+    """Run one request through every stage; idempotent on (agency, id)."""
     say = progress or (lambda _msg: None)
     say("intake: reading the request")
     parsed = load_request(manifest_path)
     store = StateStore.for_workspace(ws)
-    store.create_all()
     receipt = receive(parsed, store)
     manifest = parsed.manifest
     agency, request_id = manifest.key
@@ -89,64 +124,103 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
             summary=(run_dir / "summary.md").read_text(),
         )
     run_dir.mkdir(parents=True, exist_ok=True)
+    run_pk = store.start_run(receipt.request_pk, str(run_dir))
 
     signing_key = load_signing_key(ws.keys_dir)
-    ledger = Ledger.open(ws.ledger_dir, ws.name, signing_key)
-    ledger.append([entries.request_received(manifest, subjects=len(parsed.subjects))])
+    with Ledger.open(ws.ledger_dir, ws.name, signing_key) as ledger:
+        ledger.append([_received_leaf(parsed)])
 
-    say("law: deciding the request")
-    registry = load_registry(ws.registry_dir if ws.registry_dir.exists() else None)
-    decision: Decision = decide(manifest, parsed.subjects, registry, rejects=parsed.rejects)
+        say("law: deciding the request")
+        registry = load_registry(ws.registry_dir if ws.registry_dir.exists() else None)
+        decision: Decision = decide(manifest, parsed.subjects, registry, rejects=parsed.rejects)
 
-    matches = pd.DataFrame()
-    vault = Vault.for_workspace(ws)
-    approved = decision.subject_findings.loc[
-        decision.subject_findings["result"] == "approve", "subject_id"
-    ]
-    if decision.outcome != "deny" and len(approved) and not vault.is_empty():
-        to_resolve = parsed.subjects[parsed.subjects["subject_id"].isin(approved)]
-        say(f"resolve: matching {len(to_resolve):,} subjects against the vault")
-        matches = resolve(to_resolve, vault, models_dir=ws.models_dir)
-        matches.to_parquet(run_dir / "matches.parquet", index=False)
-        ledger.append(
-            [entries.inspection(manifest, purpose="identity resolution", subjects=len(to_resolve))]
-        )
-        matched = matches.loc[matches["status"] == "match", "taxpayer_id"].dropna().tolist()
-        resolved = matches.merge(_flags_for(vault, matched), on="taxpayer_id", how="left").reindex(
-            columns=["subject_id", "taxpayer_id", "status", *FLAG_COLUMNS]
-        )
-        decision = check_resolved(decision, resolved)
-
-    disclosed = 0
-    if decision.outcome in ("approve", "partial") and not matches.empty:
-        released = decision.subject_findings.merge(matches, on="subject_id")
-        released = released[(released["result"] == "approve") & (released["status"] == "match")]
-        if len(released) and decision.elements_allowed:
-            say(f"disclose: packaging {len(released):,} subjects")
-            spec = PackageSpec.from_decision(manifest, decision)
-            build_package(
-                run_dir / "package",
-                spec,
-                released[["subject_id", "taxpayer_id"]],
-                vault.connect(),
-                signing_key,
-            )
+        matches = pd.DataFrame()
+        commitments: dict[str, str] = {}
+        vault = Vault.for_workspace(ws)
+        findings = decision.subject_findings
+        approved = findings.loc[findings["result"] == "approve", "subject_id"]
+        if decision.outcome != "deny" and len(approved) and not vault.is_empty():
+            to_resolve = parsed.subjects[parsed.subjects["subject_id"].isin(approved)]
+            say(f"resolve: matching {len(to_resolve):,} subjects against the vault")
+            matches = resolve(to_resolve, vault, models_dir=ws.models_dir)
+            matches.to_parquet(run_dir / "matches.parquet", index=False)
+            found = matches.loc[matches["status"] == "match", "taxpayer_id"].dropna()
+            facts = _vault_facts(vault, found.astype(str).tolist())
             secret = load_commitment_secret(ws.keys_dir)
-            tins = vault.tins_for(released["taxpayer_id"].tolist())
+            commitments = {
+                tp: entries.commit_taxpayer(secret, tin)
+                for tp, tin in zip(facts["taxpayer_id"], facts["tin"], strict=True)
+            }
+            # 6103(b)(7): resolving a subject examines the matched taxpayer's record.
             ledger.append(
                 [
-                    entries.disclosure(manifest, decision, tin=tins[tp], secret=secret)
-                    for tp in released["taxpayer_id"]
+                    entries.inspection(
+                        agency=agency,
+                        request_id=request_id,
+                        inspector=RESOLVER,
+                        reason="identity resolution for a request under " + manifest.authority,
+                        taxpayer=commitments[tp],
+                        elements=["identity.name", "identity.address", "identity.tin"],
+                        authority=manifest.authority,
+                    )
+                    for tp in found
                 ]
             )
-            disclosed = len(released)
+            resolved = matches.merge(
+                facts.drop(columns=["tin"]), on="taxpayer_id", how="left"
+            ).reindex(columns=["subject_id", "taxpayer_id", "status", *FLAG_COLUMNS])
+            decision = check_resolved(decision, resolved)
 
-    decision_doc = decision.to_json(subject_findings_name="subject_findings.csv")
-    ledger.append([entries.decision(manifest, decision_doc)])
-    checkpoint = ledger.checkpoint().decode()
+        disclosed = 0
+        if decision.outcome in ("approve", "partial") and not matches.empty:
+            released = decision.subject_findings.merge(
+                matches[["subject_id", "taxpayer_id", "status"]], on="subject_id"
+            )
+            released = released[(released["result"] == "approve") & (released["status"] == "match")]
+            if len(released) and decision.elements_allowed:
+                say(f"disclose: packaging {len(released):,} subjects")
+                spec = _package_spec(parsed, decision)
+                info = build_package(run_dir / "package", spec, released, vault, signing_key)
+                ledger.append(
+                    [
+                        entries.disclosure(
+                            agency=agency,
+                            request_id=request_id,
+                            authority=manifest.authority,
+                            recipient=spec.recipient,
+                            elements=spec.elements,
+                            periods=spec.periods,
+                            taxpayer=commitments[tp],
+                            purpose=manifest.purpose.kind.value,
+                            package=info.manifest_sha256,
+                        )
+                        for tp in released.loc[
+                            released["subject_id"].isin(info.subjects), "taxpayer_id"
+                        ]
+                    ]
+                )
+                disclosed = len(info.subjects)
+
+        decision_doc = decision.to_json(subject_findings_name="subject_findings.csv")
+        decision_bytes = (json.dumps(decision_doc, indent=2) + "\n").encode()
+        ledger.append(
+            [
+                entries.decision(
+                    agency=agency,
+                    request_id=request_id,
+                    authority=manifest.authority,
+                    outcome=decision.outcome,
+                    elements_allowed=decision.elements_allowed,
+                    elements_refused=decision.elements_refused,
+                    subjects=decision_doc.get("subjects"),
+                    digest=hashlib.sha256(decision_bytes).hexdigest(),
+                )
+            ]
+        )
+        checkpoint = ledger.checkpoint().decode()
 
     say("report: writing the run folder")
-    (run_dir / "decision.json").write_text(json.dumps(decision_doc, indent=2) + "\n")
+    (run_dir / "decision.json").write_bytes(decision_bytes)
     decision.subject_findings.to_csv(run_dir / "subject_findings.csv", index=False)
     (run_dir / "checkpoint").write_text(checkpoint)
     summary = render_summary(
@@ -158,7 +232,10 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
     )
     (run_dir / "summary.md").write_text(summary)
     store.save_decision(receipt.request_pk, decision_doc, decision.subject_findings)
-    store.set_status(receipt.request_pk, f"decided:{decision.outcome}")
+    store.set_status(
+        receipt.request_pk, _STATUS[decision.outcome] if not disclosed else "disclosed"
+    )
+    store.finish_run(run_pk, "done", {"outcome": decision.outcome, "disclosed": disclosed})
     return RunResult(
         run_dir=run_dir,
         outcome=decision.outcome,
@@ -174,5 +251,4 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
     )
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+_STATUS = {"approve": "decided", "partial": "decided", "deny": "denied", "review": "review"}
