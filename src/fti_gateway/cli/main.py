@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from fti_gateway import __version__
-from fti_gateway.cli import demo, disclose, law, ledger, request, resolve, synth, vault
+from fti_gateway.cli import demo, disclose, law, ledger, request, resolve, serve, synth, vault
 from fti_gateway.cli.common import HomeOpt, console, err_console
 from fti_gateway.core.errors import FtiError
 from fti_gateway.core.workspace import Workspace
@@ -34,6 +34,7 @@ app.add_typer(resolve.app, name="resolve")
 app.add_typer(disclose.app, name="disclose")
 app.add_typer(ledger.app, name="ledger")
 app.command(name="demo")(demo.demo)
+app.command(name="serve")(serve.serve)
 
 
 @app.command()
@@ -54,7 +55,9 @@ def main() -> None:
     if "--debug" in sys.argv:
         sys.argv.remove("--debug")
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except FtiError as e:
         if debug:
             raise

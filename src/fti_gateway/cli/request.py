@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markdown import Markdown
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
@@ -119,3 +120,22 @@ def _print_record(store: StateStore, r: RequestRecord) -> None:
     decision = store.latest_decision(r.pk)
     if decision is not None:
         console.print(f"decision: [bold]{decision[1].get('outcome')}[/]")
+
+
+@app.command()
+def submit(manifest: ManifestArg, home: HomeOpt, as_json: JsonOpt = False) -> None:
+    """Run a request through every stage and write its run folder (decision, summary, package).
+
+    Resubmitting the same (agency, id) with the same content is safe: nothing is redone.
+    """
+    from fti_gateway.pipeline.submit import submit as run
+
+    ws = open_workspace(home)
+    with console.status("working…") as status:
+        result = run(ws, manifest, progress=lambda msg: status.update(msg))
+    if as_json:
+        console.print_json(json.dumps({"run_dir": str(result.run_dir), **result.decision}))
+        return
+    console.print(result.receipt_message)
+    console.print(Markdown(result.summary))
+    console.print(f"run folder: {result.run_dir}")
