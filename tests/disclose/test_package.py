@@ -347,3 +347,36 @@ def test_everyone_excluded_builds_nothing(
     subs = ALL_THREE.assign(result="deny")
     with pytest.raises(InputError, match="nothing to disclose"):
         build_package(tmp_path / "pkg", make_spec(["identity.name"]), subs, vault_con, signing_key)
+
+
+def test_disclosed_gives_the_accounting_its_taxpayers_and_years(
+    tmp_path: Path, vault_con: duckdb.DuckDBPyConnection, signing_key: Ed25519PrivateKey
+) -> None:
+    per_year = build_package(
+        tmp_path / "a",
+        make_spec(["return.agi"], ["2022", "2023"]),
+        ALL_THREE,
+        vault_con,
+        signing_key,
+    )
+    assert per_year.disclosed.to_dict("records") == [
+        {"subject_id": "S1", "taxpayer_id": "TP000000001", "periods": ["2022", "2023"]},
+        {"subject_id": "S3", "taxpayer_id": "TP000000003", "periods": ["2022", "2023"]},
+    ]
+    identity = build_package(
+        tmp_path / "b",
+        make_spec(["identity.address"], ["2021", "2022"]),
+        ALL_THREE,
+        vault_con,
+        signing_key,
+    )
+    # Identity only: the one year the address was taken from (S2 filed only 2021).
+    assert identity.disclosed.to_dict("records") == [
+        {"subject_id": "S1", "taxpayer_id": "TP000000001", "periods": ["2022"]},
+        {"subject_id": "S2", "taxpayer_id": "TP000000002", "periods": ["2021"]},
+        {"subject_id": "S3", "taxpayer_id": "TP000000003", "periods": ["2022"]},
+    ]
+    # Provenance never reaches the files.
+    for pkg in ("a", "b"):
+        for name in ("data.csv", "manifest.json"):
+            assert "_fti_source" not in (tmp_path / pkg / name).read_text()

@@ -31,6 +31,8 @@ KEY_SUBJECT = "subject_id"
 KEY_YEAR = "tax_year"
 _YEAR = re.compile(r"^\d{4}$")
 _SUBJECTS_VIEW = "_fti_disclose_subjects"
+_HIDDEN_TP = "_fti_source_taxpayer_id"
+_HIDDEN_YEAR = "_fti_source_identity_year"
 
 
 def check_elements(elements: list[str]) -> list[str]:
@@ -190,17 +192,27 @@ def _vault_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {str(r[0]) for r in con.execute("DESCRIBE master").fetchall()}
 
 
+@dataclass(frozen=True)
+class Extract:
+    """The minimized rows, and for the gateway only, where each subject's data came from:
+    ``sources`` has one row per subject and tax year released (subject_id, taxpayer_id,
+    tax_year) — what the (p)(3)(A) accounting records."""
+
+    table: pa.Table
+    sources: pd.DataFrame
+
+
 def extract(
     con: duckdb.DuckDBPyConnection,
     subjects: pd.DataFrame,
     elements: list[str],
     years: list[int],
-) -> pa.Table:
+) -> Extract:
     """Read the minimized rows from the vault's ``master`` view.
 
     The select list holds only the subject key, the tax year (for per-year elements) and
-    the allowed elements' columns; the result is checked against
-    :func:`package_columns` before it is returned.
+    the allowed elements' columns (plus two provenance columns that are dropped before
+    the table is returned); the table is checked against :func:`package_columns`.
     """
     ordered = check_elements(elements)
     columns = package_columns(ordered)
@@ -252,6 +264,8 @@ def extract(
             select.append(f"y.{_q(KEY_YEAR)} AS {_q(KEY_YEAR)}")
         select += [f"l.{_q(c)} AS {_q(c)}" for c in ident]
         select += [f"y.{_q(c)} AS {_q(c)}" for c in per_year]
+        # Provenance for the gateway's accounting; dropped before anything is written.
+        select += [f"s.taxpayer_id AS {_HIDDEN_TP}", f"l.{_q(KEY_YEAR)} AS {_HIDDEN_YEAR}"]
         sql = (
             f"SELECT {', '.join(select)} FROM {_SUBJECTS_VIEW} s "
             f"JOIN ({latest}) l ON l.taxpayer_id = s.taxpayer_id "
@@ -264,13 +278,22 @@ def extract(
         relation = con.sql(sql)
         if relation is None:  # only for statements that return nothing
             raise IntegrityError("the vault query returned no relation", where="disclose.extract")
-        table = relation.to_arrow_table()
+        full = relation.to_arrow_table()
     finally:
         con.unregister(_SUBJECTS_VIEW)
+    table = full.drop_columns([_HIDDEN_TP, _HIDDEN_YEAR])
     if table.column_names != columns:
         raise IntegrityError(
             "minimized data does not have exactly the allowed columns",
             where="disclose.extract",
             details=[f"expected {columns}", f"computed {table.column_names}"],
         )
-    return table
+    year = full.column(KEY_YEAR if per_year else _HIDDEN_YEAR)
+    sources = pd.DataFrame(
+        {
+            KEY_SUBJECT: full.column(KEY_SUBJECT).to_pylist(),
+            "taxpayer_id": full.column(_HIDDEN_TP).to_pylist(),
+            KEY_YEAR: year.to_pylist(),
+        }
+    )
+    return Extract(table, sources)
