@@ -360,8 +360,18 @@ def test_disclosed_gives_the_accounting_its_taxpayers_and_years(
         signing_key,
     )
     assert per_year.disclosed.to_dict("records") == [
-        {"subject_id": "S1", "taxpayer_id": "TP000000001", "periods": ["2022", "2023"]},
-        {"subject_id": "S3", "taxpayer_id": "TP000000003", "periods": ["2022", "2023"]},
+        {
+            "subject_id": "S1",
+            "taxpayer_id": "TP000000001",
+            "tin": "901700001",
+            "periods": ["2022", "2023"],
+        },
+        {
+            "subject_id": "S3",
+            "taxpayer_id": "TP000000003",
+            "tin": "903700003",
+            "periods": ["2022", "2023"],
+        },
     ]
     identity = build_package(
         tmp_path / "b",
@@ -372,9 +382,9 @@ def test_disclosed_gives_the_accounting_its_taxpayers_and_years(
     )
     # Identity only: the one year the address was taken from (S2 filed only 2021).
     assert identity.disclosed.to_dict("records") == [
-        {"subject_id": "S1", "taxpayer_id": "TP000000001", "periods": ["2022"]},
-        {"subject_id": "S2", "taxpayer_id": "TP000000002", "periods": ["2021"]},
-        {"subject_id": "S3", "taxpayer_id": "TP000000003", "periods": ["2022"]},
+        {"subject_id": "S1", "taxpayer_id": "TP000000001", "tin": "901700001", "periods": ["2022"]},
+        {"subject_id": "S2", "taxpayer_id": "TP000000002", "tin": "902700002", "periods": ["2021"]},
+        {"subject_id": "S3", "taxpayer_id": "TP000000003", "tin": "903700003", "periods": ["2022"]},
     ]
     # Provenance never reaches the files.
     for pkg in ("a", "b"):

@@ -33,6 +33,7 @@ _YEAR = re.compile(r"^\d{4}$")
 _SUBJECTS_VIEW = "_fti_disclose_subjects"
 _HIDDEN_TP = "_fti_source_taxpayer_id"
 _HIDDEN_YEAR = "_fti_source_identity_year"
+_HIDDEN_TIN = "_fti_source_tin"
 
 
 def check_elements(elements: list[str]) -> list[str]:
@@ -196,7 +197,8 @@ def _vault_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
 class Extract:
     """The minimized rows, and for the gateway only, where each subject's data came from:
     ``sources`` has one row per subject and tax year released (subject_id, taxpayer_id,
-    tax_year) — what the (p)(3)(A) accounting records."""
+    tin, tax_year) — what the (p)(3)(A) accounting records (the ledger names the taxpayer
+    by a keyed commitment to the TIN)."""
 
     table: pa.Table
     sources: pd.DataFrame
@@ -217,7 +219,7 @@ def extract(
     ordered = check_elements(elements)
     columns = package_columns(ordered)
     present = _vault_columns(con)
-    for c in ["taxpayer_id", KEY_YEAR, *columns[1:]]:
+    for c in ["taxpayer_id", "tin", KEY_YEAR, *columns[1:]]:
         if c not in present:
             raise IntegrityError(
                 f"the vault has no column {c!r}",
@@ -265,7 +267,11 @@ def extract(
         select += [f"l.{_q(c)} AS {_q(c)}" for c in ident]
         select += [f"y.{_q(c)} AS {_q(c)}" for c in per_year]
         # Provenance for the gateway's accounting; dropped before anything is written.
-        select += [f"s.taxpayer_id AS {_HIDDEN_TP}", f"l.{_q(KEY_YEAR)} AS {_HIDDEN_YEAR}"]
+        select += [
+            f"s.taxpayer_id AS {_HIDDEN_TP}",
+            f"l.{_q(KEY_YEAR)} AS {_HIDDEN_YEAR}",
+            f"l.tin AS {_HIDDEN_TIN}",
+        ]
         sql = (
             f"SELECT {', '.join(select)} FROM {_SUBJECTS_VIEW} s "
             f"JOIN ({latest}) l ON l.taxpayer_id = s.taxpayer_id "
@@ -281,7 +287,7 @@ def extract(
         full = relation.to_arrow_table()
     finally:
         con.unregister(_SUBJECTS_VIEW)
-    table = full.drop_columns([_HIDDEN_TP, _HIDDEN_YEAR])
+    table = full.drop_columns([_HIDDEN_TP, _HIDDEN_YEAR, _HIDDEN_TIN])
     if table.column_names != columns:
         raise IntegrityError(
             "minimized data does not have exactly the allowed columns",
@@ -293,6 +299,7 @@ def extract(
         {
             KEY_SUBJECT: full.column(KEY_SUBJECT).to_pylist(),
             "taxpayer_id": full.column(_HIDDEN_TP).to_pylist(),
+            "tin": full.column(_HIDDEN_TIN).to_pylist(),
             KEY_YEAR: year.to_pylist(),
         }
     )

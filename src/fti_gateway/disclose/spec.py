@@ -87,7 +87,7 @@ class PackageInfo:
     itself return information, 6103(i)(6)).
 
     ``disclosed`` has one row per subject in the package — ``subject_id``,
-    ``taxpayer_id``, ``periods`` (the tax years whose data was released, as str) — for the
+    ``taxpayer_id``, ``tin`` (for ``ledger.entries.commit_taxpayer``), ``periods`` (the tax years whose data was released, as str) — for the
     ledger's disclosure leaves and the (p)(3)(A) accounting. It never goes in the package.
     """
 
