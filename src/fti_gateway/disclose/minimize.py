@@ -34,6 +34,7 @@ _SUBJECTS_VIEW = "_fti_disclose_subjects"
 _HIDDEN_TP = "_fti_source_taxpayer_id"
 _HIDDEN_YEAR = "_fti_source_identity_year"
 _HIDDEN_TIN = "_fti_source_tin"
+_FULL_VIEW = "_fti_disclose_full"
 
 
 def check_elements(elements: list[str]) -> list[str]:
@@ -195,13 +196,29 @@ def _vault_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 @dataclass(frozen=True)
 class Extract:
-    """The minimized rows, and for the gateway only, where each subject's data came from:
-    ``sources`` has one row per subject and tax year released (subject_id, taxpayer_id,
-    tin, tax_year) — what the (p)(3)(A) accounting records (the ledger names the taxpayer
-    by a keyed commitment to the TIN)."""
+    """The minimized rows, and for the gateway only, whose data went out:
+    ``disclosed`` has one row per subject in the table (subject_id, taxpayer_id, tin,
+    periods = the tax years released, as sorted str) — what the (p)(3)(A) accounting
+    records (the ledger names the taxpayer by a keyed commitment to the TIN)."""
 
     table: pa.Table
-    sources: pd.DataFrame
+    disclosed: pd.DataFrame
+
+
+def _disclosed(con: duckdb.DuckDBPyConnection, full: pa.Table, year_column: str) -> pd.DataFrame:
+    con.register(_FULL_VIEW, full)
+    try:
+        relation = con.sql(
+            f"SELECT {_q(KEY_SUBJECT)} AS subject_id, {_HIDDEN_TP} AS taxpayer_id, "
+            f"{_HIDDEN_TIN} AS tin, list(DISTINCT CAST({_q(year_column)} AS VARCHAR) "
+            f"ORDER BY CAST({_q(year_column)} AS VARCHAR)) AS periods "
+            f"FROM {_FULL_VIEW} GROUP BY ALL ORDER BY subject_id"
+        )
+        assert relation is not None
+        agg = relation.to_arrow_table()
+    finally:
+        con.unregister(_FULL_VIEW)
+    return pd.DataFrame({name: agg.column(name).to_pylist() for name in agg.column_names})
 
 
 def extract(
@@ -294,13 +311,5 @@ def extract(
             where="disclose.extract",
             details=[f"expected {columns}", f"computed {table.column_names}"],
         )
-    year = full.column(KEY_YEAR if per_year else _HIDDEN_YEAR)
-    sources = pd.DataFrame(
-        {
-            KEY_SUBJECT: full.column(KEY_SUBJECT).to_pylist(),
-            "taxpayer_id": full.column(_HIDDEN_TP).to_pylist(),
-            "tin": full.column(_HIDDEN_TIN).to_pylist(),
-            KEY_YEAR: year.to_pylist(),
-        }
-    )
-    return Extract(table, sources)
+    disclosed = _disclosed(con, full, KEY_YEAR if per_year else _HIDDEN_YEAR)
+    return Extract(table, disclosed)

@@ -191,17 +191,5 @@ def build_package(
         subjects=included,
         excluded=selection.excluded,
         no_data=no_data,
-        disclosed=_disclosed(extracted.sources),
+        disclosed=extracted.disclosed,
     )
-
-
-def _disclosed(sources: pd.DataFrame) -> pd.DataFrame:
-    """One row per disclosed subject: its taxpayer (id and TIN, for the ledger's
-    commitment) and the tax years released, as str."""
-    if sources.empty:
-        return pd.DataFrame(columns=[KEY_SUBJECT, "taxpayer_id", "tin", "periods"])
-    grouped = sources.groupby([KEY_SUBJECT, "taxpayer_id", "tin"], sort=True, dropna=False)[
-        "tax_year"
-    ]
-    out = grouped.agg(lambda ys: [str(y) for y in sorted(set(ys))]).reset_index()
-    return out.rename(columns={"tax_year": "periods"})
