@@ -390,3 +390,16 @@ def test_disclosed_gives_the_accounting_its_taxpayers_and_years(
     for pkg in ("a", "b"):
         for name in ("data.csv", "manifest.json"):
             assert "_fti_source" not in (tmp_path / pkg / name).read_text()
+
+
+def test_unknown_taxpayer_is_caught_even_if_master_has_a_null_id(
+    tmp_path: Path, master_file: Path, signing_key: Ed25519PrivateKey
+) -> None:
+    con = duckdb.connect()
+    con.execute(
+        f"CREATE VIEW master AS SELECT * FROM read_parquet('{master_file}') "
+        f"UNION ALL BY NAME SELECT NULL::VARCHAR AS taxpayer_id, 2022 AS tax_year"
+    )
+    subs = subjects(("S7", "TP999999999"))
+    with pytest.raises(IntegrityError, match="S7"):
+        build_package(tmp_path / "pkg", make_spec(["identity.name"]), subs, con, signing_key)

@@ -230,7 +230,7 @@ def extract(
     """Read the minimized rows from the vault's ``master`` view.
 
     The select list holds only the subject key, the tax year (for per-year elements) and
-    the allowed elements' columns (plus two provenance columns that are dropped before
+    the allowed elements' columns (plus three provenance columns that are dropped before
     the table is returned); the table is checked against :func:`package_columns`.
     """
     ordered = check_elements(elements)
@@ -250,7 +250,8 @@ def extract(
     try:
         unknown = con.execute(
             f"SELECT s.subject_id, s.taxpayer_id FROM {_SUBJECTS_VIEW} s "
-            "WHERE s.taxpayer_id NOT IN (SELECT taxpayer_id FROM master) "
+            # NOT EXISTS, not NOT IN: a NULL taxpayer_id in master must not mask the check.
+            "WHERE NOT EXISTS (SELECT 1 FROM master m WHERE m.taxpayer_id = s.taxpayer_id) "
             "ORDER BY s.subject_id LIMIT 1"
         ).fetchall()
         if unknown:
