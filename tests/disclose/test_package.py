@@ -347,3 +347,59 @@ def test_everyone_excluded_builds_nothing(
     subs = ALL_THREE.assign(result="deny")
     with pytest.raises(InputError, match="nothing to disclose"):
         build_package(tmp_path / "pkg", make_spec(["identity.name"]), subs, vault_con, signing_key)
+
+
+def test_disclosed_gives_the_accounting_its_taxpayers_and_years(
+    tmp_path: Path, vault_con: duckdb.DuckDBPyConnection, signing_key: Ed25519PrivateKey
+) -> None:
+    per_year = build_package(
+        tmp_path / "a",
+        make_spec(["return.agi"], ["2022", "2023"]),
+        ALL_THREE,
+        vault_con,
+        signing_key,
+    )
+    assert per_year.disclosed.to_dict("records") == [
+        {
+            "subject_id": "S1",
+            "taxpayer_id": "TP000000001",
+            "tin": "901700001",
+            "periods": ["2022", "2023"],
+        },
+        {
+            "subject_id": "S3",
+            "taxpayer_id": "TP000000003",
+            "tin": "903700003",
+            "periods": ["2022", "2023"],
+        },
+    ]
+    identity = build_package(
+        tmp_path / "b",
+        make_spec(["identity.address"], ["2021", "2022"]),
+        ALL_THREE,
+        vault_con,
+        signing_key,
+    )
+    # Identity only: the one year the address was taken from (S2 filed only 2021).
+    assert identity.disclosed.to_dict("records") == [
+        {"subject_id": "S1", "taxpayer_id": "TP000000001", "tin": "901700001", "periods": ["2022"]},
+        {"subject_id": "S2", "taxpayer_id": "TP000000002", "tin": "902700002", "periods": ["2021"]},
+        {"subject_id": "S3", "taxpayer_id": "TP000000003", "tin": "903700003", "periods": ["2022"]},
+    ]
+    # Provenance never reaches the files.
+    for pkg in ("a", "b"):
+        for name in ("data.csv", "manifest.json"):
+            assert "_fti_source" not in (tmp_path / pkg / name).read_text()
+
+
+def test_unknown_taxpayer_is_caught_even_if_master_has_a_null_id(
+    tmp_path: Path, master_file: Path, signing_key: Ed25519PrivateKey
+) -> None:
+    con = duckdb.connect()
+    con.execute(
+        f"CREATE VIEW master AS SELECT * FROM read_parquet('{master_file}') "
+        f"UNION ALL BY NAME SELECT NULL::VARCHAR AS taxpayer_id, 2022 AS tax_year"
+    )
+    subs = subjects(("S7", "TP999999999"))
+    with pytest.raises(IntegrityError, match="S7"):
+        build_package(tmp_path / "pkg", make_spec(["identity.name"]), subs, con, signing_key)

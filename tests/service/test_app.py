@@ -179,3 +179,28 @@ def test_integrity_error_from_an_adapter_renders_as_409(
 def test_app_refuses_a_missing_workspace(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError):
         create_app(tmp_path / "nope")
+
+
+def test_parquet_subjects_named_by_the_manifest(client: TestClient, workspace: Workspace) -> None:
+    import io
+
+    import pandas as pd
+
+    buf = io.BytesIO()
+    pd.read_csv(io.StringIO(SUBJECTS), dtype=str).to_parquet(buf, index=False)
+    manifest = MANIFEST.replace("subjects.csv", "subjects.parquet")
+    files = {
+        "manifest": ("request.yaml", manifest.encode(), "application/yaml"),
+        "subjects": ("upload.bin", buf.getvalue(), "application/octet-stream"),
+    }
+    r = client.post("/v1/requests", files=files)
+    assert r.status_code == 202, r.json()
+    assert r.json()["subjects"] == 2
+    stored = workspace.home / "inbox" / r.json()["id"] / "subjects.parquet"
+    assert stored.read_bytes() == buf.getvalue()
+    files["subjects"] = ("upload.bin", b"PAR1 not really", "application/octet-stream")
+    manifest2 = manifest.replace("DOJ-USAO-DC-2025-0042", "DOJ-2")
+    files["manifest"] = ("request.yaml", manifest2.encode(), "application/yaml")
+    bad = client.post("/v1/requests", files=files)
+    assert bad.status_code == 422
+    assert bad.json()["where"] == "subjects.parquet"

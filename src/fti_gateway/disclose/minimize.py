@@ -31,6 +31,10 @@ KEY_SUBJECT = "subject_id"
 KEY_YEAR = "tax_year"
 _YEAR = re.compile(r"^\d{4}$")
 _SUBJECTS_VIEW = "_fti_disclose_subjects"
+_HIDDEN_TP = "_fti_source_taxpayer_id"
+_HIDDEN_YEAR = "_fti_source_identity_year"
+_HIDDEN_TIN = "_fti_source_tin"
+_FULL_VIEW = "_fti_disclose_full"
 
 
 def check_elements(elements: list[str]) -> list[str]:
@@ -190,22 +194,49 @@ def _vault_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {str(r[0]) for r in con.execute("DESCRIBE master").fetchall()}
 
 
+@dataclass(frozen=True)
+class Extract:
+    """The minimized rows, and for the gateway only, whose data went out:
+    ``disclosed`` has one row per subject in the table (subject_id, taxpayer_id, tin,
+    periods = the tax years released, as sorted str) — what the (p)(3)(A) accounting
+    records (the ledger names the taxpayer by a keyed commitment to the TIN)."""
+
+    table: pa.Table
+    disclosed: pd.DataFrame
+
+
+def _disclosed(con: duckdb.DuckDBPyConnection, full: pa.Table, year_column: str) -> pd.DataFrame:
+    con.register(_FULL_VIEW, full)
+    try:
+        relation = con.sql(
+            f"SELECT {_q(KEY_SUBJECT)} AS subject_id, {_HIDDEN_TP} AS taxpayer_id, "
+            f"{_HIDDEN_TIN} AS tin, list(DISTINCT CAST({_q(year_column)} AS VARCHAR) "
+            f"ORDER BY CAST({_q(year_column)} AS VARCHAR)) AS periods "
+            f"FROM {_FULL_VIEW} GROUP BY ALL ORDER BY subject_id"
+        )
+        assert relation is not None
+        agg = relation.to_arrow_table()
+    finally:
+        con.unregister(_FULL_VIEW)
+    return pd.DataFrame({name: agg.column(name).to_pylist() for name in agg.column_names})
+
+
 def extract(
     con: duckdb.DuckDBPyConnection,
     subjects: pd.DataFrame,
     elements: list[str],
     years: list[int],
-) -> pa.Table:
+) -> Extract:
     """Read the minimized rows from the vault's ``master`` view.
 
     The select list holds only the subject key, the tax year (for per-year elements) and
-    the allowed elements' columns; the result is checked against
-    :func:`package_columns` before it is returned.
+    the allowed elements' columns (plus three provenance columns that are dropped before
+    the table is returned); the table is checked against :func:`package_columns`.
     """
     ordered = check_elements(elements)
     columns = package_columns(ordered)
     present = _vault_columns(con)
-    for c in ["taxpayer_id", KEY_YEAR, *columns[1:]]:
+    for c in ["taxpayer_id", "tin", KEY_YEAR, *columns[1:]]:
         if c not in present:
             raise IntegrityError(
                 f"the vault has no column {c!r}",
@@ -219,7 +250,8 @@ def extract(
     try:
         unknown = con.execute(
             f"SELECT s.subject_id, s.taxpayer_id FROM {_SUBJECTS_VIEW} s "
-            "WHERE s.taxpayer_id NOT IN (SELECT taxpayer_id FROM master) "
+            # NOT EXISTS, not NOT IN: a NULL taxpayer_id in master must not mask the check.
+            "WHERE NOT EXISTS (SELECT 1 FROM master m WHERE m.taxpayer_id = s.taxpayer_id) "
             "ORDER BY s.subject_id LIMIT 1"
         ).fetchall()
         if unknown:
@@ -252,6 +284,12 @@ def extract(
             select.append(f"y.{_q(KEY_YEAR)} AS {_q(KEY_YEAR)}")
         select += [f"l.{_q(c)} AS {_q(c)}" for c in ident]
         select += [f"y.{_q(c)} AS {_q(c)}" for c in per_year]
+        # Provenance for the gateway's accounting; dropped before anything is written.
+        select += [
+            f"s.taxpayer_id AS {_HIDDEN_TP}",
+            f"l.{_q(KEY_YEAR)} AS {_HIDDEN_YEAR}",
+            f"l.tin AS {_HIDDEN_TIN}",
+        ]
         sql = (
             f"SELECT {', '.join(select)} FROM {_SUBJECTS_VIEW} s "
             f"JOIN ({latest}) l ON l.taxpayer_id = s.taxpayer_id "
@@ -264,13 +302,15 @@ def extract(
         relation = con.sql(sql)
         if relation is None:  # only for statements that return nothing
             raise IntegrityError("the vault query returned no relation", where="disclose.extract")
-        table = relation.to_arrow_table()
+        full = relation.to_arrow_table()
     finally:
         con.unregister(_SUBJECTS_VIEW)
+    table = full.drop_columns([_HIDDEN_TP, _HIDDEN_YEAR, _HIDDEN_TIN])
     if table.column_names != columns:
         raise IntegrityError(
             "minimized data does not have exactly the allowed columns",
             where="disclose.extract",
             details=[f"expected {columns}", f"computed {table.column_names}"],
         )
-    return table
+    disclosed = _disclosed(con, full, KEY_YEAR if per_year else _HIDDEN_YEAR)
+    return Extract(table, disclosed)

@@ -129,13 +129,14 @@ def build_package(
     _prepare_target(out_dir)
 
     if isinstance(vault, duckdb.DuckDBPyConnection):
-        table = extract(vault, selection.subjects, elements, years)
+        extracted = extract(vault, selection.subjects, elements, years)
     else:
         con = vault.connect()
         try:
-            table = extract(con, selection.subjects, elements, years)
+            extracted = extract(con, selection.subjects, elements, years)
         finally:
             con.close()
+    table = extracted.table
 
     created = (now or datetime.now(UTC)).astimezone(UTC)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
@@ -190,4 +191,5 @@ def build_package(
         subjects=included,
         excluded=selection.excluded,
         no_data=no_data,
+        disclosed=extracted.disclosed,
     )

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 PACKAGE_FORMAT = "fti/disclosure-package/v1"
 
 # 6103(p)(4): conditions every recipient of returns or return information must meet.
@@ -83,6 +85,10 @@ class PackageInfo:
     left out of the package. It is for the gateway's own records only: the package itself
     never says who was withheld or why (a reason such as an open tax investigation is
     itself return information, 6103(i)(6)).
+
+    ``disclosed`` has one row per subject in the package — ``subject_id``,
+    ``taxpayer_id``, ``tin`` (for ``ledger.entries.commit_taxpayer``), ``periods`` (the tax years whose data was released, as str) — for the
+    ledger's disclosure leaves and the (p)(3)(A) accounting. It never goes in the package.
     """
 
     path: Path
@@ -93,3 +99,4 @@ class PackageInfo:
     subjects: list[str]
     excluded: dict[str, str]
     no_data: list[str]
+    disclosed: pd.DataFrame

@@ -166,7 +166,8 @@ def _run(path: Path, trusted: Ed25519PublicKey | None, report: VerifyReport) -> 
     report.manifest = manifest
     if manifest.get("format") != PACKAGE_FORMAT:
         _fail(F.MANIFEST + ":format", "unknown format", PACKAGE_FORMAT, manifest.get("format"))
-    signer = manifest.get("signer") or {}
+    signer = manifest.get("signer")
+    signer = signer if isinstance(signer, dict) else {}
     if signer.get("public_key") != encode_public_key(key):
         _fail(
             F.MANIFEST + ":signer.public_key",
@@ -184,7 +185,8 @@ def _run(path: Path, trusted: Ed25519PublicKey | None, report: VerifyReport) -> 
 
     _check_minimization(manifest)
     report.checks.append("elements and columns")
-    files = manifest.get("files") or {}
+    files = manifest.get("files")
+    files = files if isinstance(files, dict) else {}
     for name in F.DATA_FILES:
         entry = files.get(name)
         if not isinstance(entry, dict):
@@ -214,7 +216,8 @@ def _check_minimization(manifest: dict[str, Any]) -> None:
             _fail(F.MANIFEST + ":elements", f"element {e!r} is not in the catalogue")
         if CATALOGUE[e].internal:
             _fail(F.MANIFEST + ":elements", f"element {e!r} is internal and never released")
-    data = manifest.get("data") or {}
+    data = manifest.get("data")
+    data = data if isinstance(data, dict) else {}
     want = package_columns(list(elements))
     if data.get("columns") != want:
         _fail(

@@ -105,8 +105,12 @@ def validate_manifest(obj: dict[str, Any], filename: str) -> Any:
 
 
 def count_subject_rows(data: bytes, filename: str) -> int:
-    """Check that the subjects file is a CSV with the required header; count its rows."""
+    """Check that the subjects file (CSV, or Parquet by name) has the required columns;
+    count its rows."""
     from fti_gateway.intake.models import REQUIRED_SUBJECT_COLUMNS
+
+    if filename.lower().endswith(".parquet"):
+        return _count_parquet_rows(data, filename, REQUIRED_SUBJECT_COLUMNS)
 
     try:
         text = data.decode("utf-8-sig")
@@ -140,6 +144,25 @@ def count_subject_rows(data: bytes, filename: str) -> int:
     return rows
 
 
+def _count_parquet_rows(data: bytes, filename: str, required: tuple[str, ...]) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(pa.BufferReader(data)).metadata
+    except (pa.ArrowException, OSError) as e:
+        raise InputError(f"not a readable Parquet file ({e})", where=filename) from e
+    names = set(meta.schema.names)
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise InputError(
+            f"the file has no {', '.join(missing)} column",
+            where=filename,
+            hint="subjects need at least subject_id and last_name (FORMATS §2)",
+        )
+    return int(meta.num_rows)
+
+
 def submission_id(agency: str, request_id: str) -> str:
     return hashlib.sha256(f"{agency}\n{request_id}".encode()).hexdigest()[:24]
 
@@ -161,9 +184,13 @@ def _subjects_name(manifest: Any, filename: str, given: bool) -> str | None:
             where="subjects",
             hint="send the subjects CSV as the multipart field 'subjects'",
         )
-    if name != str(ref) or not _SAFE_NAME.match(name) or not name.lower().endswith(".csv"):
+    if (
+        name != str(ref)
+        or not _SAFE_NAME.match(name)
+        or not name.lower().endswith((".csv", ".parquet"))
+    ):
         raise InputError(
-            f"subjects must name a CSV file beside the manifest, not {ref!r}",
+            f"subjects must name a CSV or Parquet file beside the manifest, not {ref!r}",
             where=f"{filename}: subjects",
             hint="e.g. subjects: subjects.csv",
         )
@@ -189,7 +216,8 @@ def receive(
     manifest = validate_manifest(parse_manifest(manifest_bytes, manifest_name), manifest_name)
     target_subjects = _subjects_name(manifest, manifest_name, subjects_bytes is not None)
     if subjects_bytes is not None:
-        rows = count_subject_rows(subjects_bytes, subjects_name or "subjects")
+        # The manifest's name decides the format: that is how intake will read the file.
+        rows = count_subject_rows(subjects_bytes, target_subjects or subjects_name or "subjects")
     else:
         rows = len(manifest.subjects)
     digest = hashlib.sha256(manifest_bytes + b"\0" + (subjects_bytes or b"")).hexdigest()

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, File, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from fti_gateway import __version__
 from fti_gateway.core.workspace import Workspace, default_home
@@ -36,7 +37,9 @@ def create_app(home: Path) -> FastAPI:
         manifest: UploadFile = File(description="Request manifest, YAML or JSON (FORMATS §1)"),
         subjects: UploadFile | None = File(None, description="Subjects CSV (FORMATS §2)"),
     ) -> JSONResponse:
-        sub = adapters.receive(
+        # Parsing and filing are blocking work: keep them off the event loop.
+        sub = await run_in_threadpool(
+            adapters.receive,
             home,
             await manifest.read(),
             manifest.filename or "manifest.yaml",
