@@ -181,6 +181,7 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
                 say(f"disclose: packaging {len(released):,} subjects")
                 spec = _package_spec(parsed, decision)
                 info = build_package(run_dir / "package", spec, released, vault, signing_key)
+                secret = load_commitment_secret(ws.keys_dir)
                 ledger.append(
                     [
                         entries.disclosure(
@@ -189,14 +190,14 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
                             authority=manifest.authority,
                             recipient=spec.recipient,
                             elements=spec.elements,
-                            periods=spec.periods,
-                            taxpayer=commitments[tp],
+                            periods=list(periods),
+                            taxpayer=entries.commit_taxpayer(secret, tin),
                             purpose=manifest.purpose.kind.value,
                             package=info.manifest_sha256,
                         )
-                        for tp in released.loc[
-                            released["subject_id"].isin(info.subjects), "taxpayer_id"
-                        ]
+                        for tin, periods in zip(
+                            info.disclosed["tin"], info.disclosed["periods"], strict=True
+                        )
                     ]
                 )
                 disclosed = len(info.subjects)
