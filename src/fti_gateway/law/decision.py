@@ -1,0 +1,170 @@
+"""The decision (FORMATS §5): outcome, request-level findings, element allowance, subjects.
+
+The outcome is *computed*, never set: it follows from the findings by the rules below, so
+it can be recomputed after resolution (:func:`fti_gateway.law.check_resolved`) without
+anyone deciding it twice.
+
+1. any request-level ``fail``                               → ``deny``
+2. nothing left that may be disclosed (no element, or no
+   subject, allowed or pending review)                      → ``deny`` (6103(a))
+3. any ``review`` (request, element or subject)             → ``review``
+4. some subjects or elements refused                        → ``partial``
+5. otherwise                                                → ``approve``
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from fti_gateway.law.findings import Finding, Outcome, Result, SubjectResult, failed
+
+DECISION_FORMAT = "fti/decision/v1"
+SUBJECT_COLUMNS = ["subject_id", "result", "rule", "message"]
+
+# The (p)(4) duties a recipient takes on; the disclosure package repeats them.
+SAFEGUARD_DUTIES = (
+    "6103(p)(4)(A): keep a permanent, standardized record of requests and of the returns and return information received",
+    "6103(p)(4)(B): store the data in an area secured against unauthorized access",
+    "6103(p)(4)(C): restrict access to persons whose duties require it",
+    "6103(p)(4)(E): report to the IRS on the procedures used to keep the data confidential",
+    "6103(p)(4)(F): return the data to the IRS, or make it undisclosable, once the purpose is served",
+)
+
+
+@dataclass(frozen=True)
+class AuthorityInfo:
+    """What the disclosure package and the ledger need to know about the authority."""
+
+    id: str
+    citation: str
+    title: str
+    recipient: str | None
+    use_restriction: str
+    accounting: bool  # (p)(3)(A) accounting applies
+    safeguards: bool  # (p)(4) safeguards apply
+    safeguard_duties: tuple[str, ...] = ()
+    destruction: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "citation": self.citation,
+            "title": self.title,
+            "recipient": self.recipient,
+            "use_restriction": self.use_restriction,
+            "accounting_p3A": self.accounting,
+            "safeguards_p4": self.safeguards,
+            "safeguard_duties": list(self.safeguard_duties),
+            "destruction": self.destruction,
+        }
+
+
+def empty_subject_findings() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in SUBJECT_COLUMNS})
+
+
+@dataclass
+class Decision:
+    """One request's decision; ``findings`` are request-level, ``subject_findings`` per subject."""
+
+    request_agency: str
+    request_id: str
+    authority: AuthorityInfo
+    checked: list[Finding]
+    elements_allowed: list[str]
+    elements_refused: dict[str, str]
+    subject_findings: pd.DataFrame
+    as_of: date
+    periods: list[str] = field(default_factory=list)
+    elements_review: dict[str, str] = field(default_factory=dict)
+    bar_rule: str | None = None  # rule of the post-resolution bar ((i)(6), (d)(1), (c)), if any
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def counts(self) -> dict[str, int]:
+        vc = self.subject_findings["result"].value_counts()
+        return {
+            "total": len(self.subject_findings),
+            "approved": int(vc.get(SubjectResult.APPROVE.value, 0)),
+            "denied": int(vc.get(SubjectResult.DENY.value, 0)),
+            "review": int(vc.get(SubjectResult.REVIEW.value, 0)),
+        }
+
+    @property
+    def _nothing_left(self) -> Finding | None:
+        c = self.counts
+        if not self.elements_allowed and not self.elements_review:
+            return failed(
+                "6103(a)", "no data element asked for may be disclosed under this authority"
+            )
+        if c["approved"] == 0 and c["review"] == 0:
+            why = "no subject" if c["total"] == 0 else f"none of the {c['total']} subjects"
+            return failed(
+                "6103(a)",
+                f"{why} may be disclosed; returns and return information stay confidential",
+            )
+        return None
+
+    @property
+    def findings(self) -> list[Finding]:
+        extra = self._nothing_left
+        return [*self.checked, extra] if extra is not None else list(self.checked)
+
+    @property
+    def outcome(self) -> Outcome:
+        if any(f.result is Result.FAIL and f.level == "request" for f in self.findings):
+            return Outcome.DENY
+        c = self.counts
+        if (
+            any(f.result is Result.REVIEW for f in self.findings)
+            or self.elements_review
+            or c["review"]
+        ):
+            return Outcome.REVIEW
+        if self.elements_refused or c["denied"]:
+            return Outcome.PARTIAL
+        return Outcome.APPROVE
+
+    @property
+    def approved_subjects(self) -> pd.Series:
+        """Subject ids that may go on to disclosure (empty unless the outcome allows it)."""
+        if self.outcome not in (Outcome.APPROVE, Outcome.PARTIAL):
+            return pd.Series([], dtype=object, name="subject_id")
+        sf = self.subject_findings
+        return sf.loc[sf["result"] == SubjectResult.APPROVE.value, "subject_id"].reset_index(
+            drop=True
+        )
+
+    def by_rule(self) -> dict[str, int]:
+        """Subjects not approved, counted by the rule that stopped them (for summaries)."""
+        sf = self.subject_findings
+        stopped = sf.loc[sf["result"] != SubjectResult.APPROVE.value, "rule"]
+        return {str(k): int(v) for k, v in stopped.value_counts().sort_index().items()}
+
+    def with_subjects(self, subject_findings: pd.DataFrame, extra: list[Finding]) -> Decision:
+        return replace(self, subject_findings=subject_findings, checked=[*self.checked, *extra])
+
+    # ------------------------------------------------------------------ output
+    def to_json(self, subject_findings_name: str = "subject_findings.csv") -> dict[str, Any]:
+        """The decision exactly as FORMATS §5, plus optional extensions (never renames)."""
+        return {
+            "format": DECISION_FORMAT,
+            "request": {"agency": self.request_agency, "id": self.request_id},
+            "authority": self.authority.id,
+            "outcome": str(self.outcome),
+            "findings": [f.to_json() for f in self.findings],
+            "elements": {
+                "allowed": list(self.elements_allowed),
+                "refused": dict(self.elements_refused),
+                "review": dict(self.elements_review),
+            },
+            "subjects": {**self.counts, "by_rule": self.by_rule()},
+            "subject_findings": subject_findings_name,
+            "as_of": self.as_of.isoformat(),
+            "periods": list(self.periods),
+            "authority_info": self.authority.to_json(),
+        }
