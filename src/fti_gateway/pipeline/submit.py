@@ -95,9 +95,9 @@ def _package_spec(parsed: ParsedRequest, decision: Decision) -> PackageSpec:
         request_agency=m.requester.agency,
         request_id=m.id,
         authority=m.authority,
-        recipient=info.recipient_for(m) if hasattr(info, "recipient_for") else m.requester.agency,
+        recipient=info.recipient or m.requester.agency,
         elements=list(decision.elements_allowed),
-        periods=list(m.taxable_periods),
+        periods=list(decision.periods or m.taxable_periods),
         use_restriction=info.use_restriction,
         outcome=decision.outcome,
     )
@@ -244,12 +244,16 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
         receipt_message=receipt.message,
         decision=decision_doc,
         summary=summary,
-        subject_counts=decision.subject_findings["result"].value_counts().to_dict(),
-        match_counts=matches["status"].value_counts().to_dict() if not matches.empty else {},
+        subject_counts=decision.counts,
+        match_counts=_counts(matches["status"]) if not matches.empty else {},
         disclosed=disclosed,
         rejected_rows=len(parsed.rejects),
         checkpoint=checkpoint,
     )
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in values.value_counts().items()}
 
 
 _STATUS = {"approve": "decided", "partial": "decided", "deny": "denied", "review": "review"}

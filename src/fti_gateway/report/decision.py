@@ -70,7 +70,7 @@ def example_explanation(matches: pd.DataFrame) -> list[str]:
                 [
                     p.get("field", p.get("comparison", "")),
                     p.get("level", p.get("label", "")),
-                    f"{float(p.get('weight', p.get('match_weight', 0.0))):+.2f}",
+                    f"{float(p.get('weight', p.get('match_weight')) or 0.0):+.2f}",
                 ]
             )
     return lines + (_table(["field", "level", "weight"], rows) if rows else [json.dumps(parts)])
