@@ -42,7 +42,16 @@ def test_summary_states_outcome_rules_and_counts() -> None:
             "status": ["match"],
             "match_weight": [21.5],
             "runner_up_weight": [3.0],
-            "explanation": [json.dumps([{"field": "tin", "level": "exact", "weight": 12.0}])],
+            "explanation": [
+                json.dumps(
+                    {
+                        "best": {"fields": [{"field": "tin", "level": "exact", "bits": 12.0}]},
+                        "prior_bits": -17.5,
+                        "pass": "deterministic",
+                        "reasons": ["deterministic rule: tin+name"],
+                    }
+                )
+            ],
         }
     )
     text = render_summary(decision, _findings(), matches, rejects=[object()], disclosed=0)
@@ -51,6 +60,24 @@ def test_summary_states_outcome_rules_and_counts() -> None:
     assert "| deny | 6103(i)(2)(B)(i) | 2 | no usable address |" in text
     assert "1 rows rejected at intake" in text
     assert "| tin | exact | +12.00 |" in text
+    assert "| (prior) | before any comparison | -17.50 |" in text
+    assert "Why: deterministic rule: tin+name" in text
+
+
+def test_intake_rejects_are_counted_under_one_label() -> None:
+    findings = pd.DataFrame(
+        {
+            "subject_id": ["a", "b"],
+            "result": ["deny", "deny"],
+            "rule": ["6103(a)", "6103(a)"],
+            "message": [
+                "row rejected at intake (dob, line 3): dob is in the future",
+                "row rejected at intake (tin, line 9): tin must be 9 digits",
+            ],
+        }
+    )
+    counts = counts_by_rule(findings)
+    assert len(counts) == 1 and counts.iloc[0]["subjects"] == 2
 
 
 def test_no_explanation_without_a_match() -> None:

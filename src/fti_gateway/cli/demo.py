@@ -41,8 +41,9 @@ def demo(
     if result.evaluation:
         ev = result.evaluation
         console.print(
-            f"resolution against the hidden truth: precision {ev['precision']:.4f}, "
-            f"recall {ev['recall']:.4f}, F1 {ev['f1']:.4f}"
+            f"resolution of the {ev['subjects']:,} subjects the law let through, against the "
+            f"hidden truth: precision {ev['precision']:.4f}, recall {ev['recall']:.4f}, "
+            f"F1 {ev['f1']:.4f} ({ev['wrong']} wrong-person matches)"
         )
     console.rule("ledger")
     console.print(f"verifier key: {result.verifier_key}")

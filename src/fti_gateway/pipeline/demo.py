@@ -62,9 +62,12 @@ def run_demo(
         result.runs.append((kind, run))
         matches_path = run.run_dir / "matches.parquet"
         if kind == "ice-2025" and matches_path.exists():
-            result.evaluation = evaluate(
-                pd.read_parquet(matches_path), pd.read_csv(files.truth, dtype=str)
-            ).as_dict()
+            # Scored over the subjects the law let through to resolution: the others were
+            # never looked up, so they are neither hits nor misses of the resolver.
+            matches = pd.read_parquet(matches_path)
+            truth = pd.read_csv(files.truth, dtype=str, keep_default_na=False)
+            truth = truth[truth["subject_id"].isin(matches["subject_id"])]
+            result.evaluation = evaluate(matches, truth).as_dict()
     if verifier_key is not None:
         result.verifier_key = verifier_key(ws)
     return result

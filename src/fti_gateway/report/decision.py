@@ -7,6 +7,7 @@ never recomputes a finding, so the summary cannot disagree with the decision.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,13 +21,25 @@ OUTCOME_WORDS = {
 }
 
 
+# Per-row details (a line number, the offending value) would make every row its own
+# group; the summary groups them under one label and the CSV keeps the details.
+_ROW_SPECIFIC = re.compile(r"^(row rejected at intake)\b.*$")
+
+
 def counts_by_rule(subject_findings: pd.DataFrame) -> pd.DataFrame:
     """Subjects per (result, rule, message), largest first: the 'why' of a bulk decision."""
     if subject_findings.empty:
         return pd.DataFrame(columns=["result", "rule", "message", "subjects"])
+    frame = subject_findings.fillna({"rule": "", "message": ""})
+    frame = frame.assign(
+        message=frame["message"]
+        .astype(str)
+        .str.replace(
+            _ROW_SPECIFIC, r"\1 (each row's reason is in subject_findings.csv)", regex=True
+        )
+    )
     return (
-        subject_findings.fillna({"rule": "", "message": ""})
-        .groupby(["result", "rule", "message"], dropna=False)
+        frame.groupby(["result", "rule", "message"], dropna=False)
         .size()
         .reset_index(name="subjects")
         .sort_values("subjects", ascending=False, kind="stable")
@@ -39,41 +52,60 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     return out
 
 
+def _contributions(explained: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Field contributions and the surrounding facts from a stored explanation record.
+
+    Resolve stores ``{"best": {"fields": [{field, level, bits}, …]}, "prior_bits", "pass",
+    "reasons", …}``; a bare list of ``{field, level, weight}`` is accepted too."""
+    if isinstance(explained, list):
+        return [p for p in explained if isinstance(p, dict)], {}
+    if isinstance(explained, dict):
+        best = explained.get("best") or {}
+        fields = best.get("fields", []) if isinstance(best, dict) else []
+        return [p for p in fields if isinstance(p, dict)], explained
+    return [], {}
+
+
 def example_explanation(matches: pd.DataFrame) -> list[str]:
-    """One match's weight, field by field (a waterfall as a table)."""
+    """One match's weight, field by field (a waterfall as a table), read from its record.
+
+    A probabilistic match is preferred as the example: it is the one a reviewer most
+    needs to see explained."""
     if matches.empty or "explanation" not in matches:
         return []
     found = matches[matches["status"] == "match"]
     if found.empty:
         return []
+    if "pass" in found and (found["pass"] == "probabilistic").any():
+        found = found[found["pass"] == "probabilistic"]
     row = found.iloc[0]
     try:
-        parts = json.loads(row["explanation"])
+        explained = json.loads(row["explanation"])
     except (TypeError, ValueError):
         return [f"Example match {row['subject_id']}: {row['explanation']}"]
+    fields, facts = _contributions(explained)
+    runner = row.get("runner_up_weight")
     lines = [
         f"Example: subject `{row['subject_id']}` → taxpayer `{row['taxpayer_id']}`, "
-        f"match weight {row['match_weight']:.2f}"
-        + (
-            f" (runner-up {row['runner_up_weight']:.2f})"
-            if pd.notna(row.get("runner_up_weight"))
-            else ""
-        ),
+        f"match weight {float(row['match_weight']):.2f}"
+        + (f" (runner-up {float(runner):.2f})" if runner is not None and pd.notna(runner) else "")
+        + (f", {facts['pass']} pass" if facts.get("pass") else ""),
         "",
     ]
-    if isinstance(parts, dict):
-        parts = parts.get("contributions", parts.get("fields", [parts]))
-    rows = []
-    for p in parts if isinstance(parts, list) else []:
-        if isinstance(p, dict):
-            rows.append(
-                [
-                    p.get("field", p.get("comparison", "")),
-                    p.get("level", p.get("label", "")),
-                    f"{float(p.get('weight', p.get('match_weight')) or 0.0):+.2f}",
-                ]
-            )
-    return lines + (_table(["field", "level", "weight"], rows) if rows else [json.dumps(parts)])
+    rows = [
+        [
+            str(p.get("field", "")),
+            str(p.get("level", "")),
+            f"{float(p.get('bits', p.get('weight', 0.0)) or 0.0):+.2f}",
+        ]
+        for p in fields
+    ]
+    if "prior_bits" in facts:
+        rows.insert(0, ["(prior)", "before any comparison", f"{float(facts['prior_bits']):+.2f}"])
+    lines += _table(["field", "level", "weight"], rows) if rows else [json.dumps(explained)]
+    if facts.get("reasons"):
+        lines += ["", "Why: " + "; ".join(str(r) for r in facts["reasons"])]
+    return lines
 
 
 def render_summary(
