@@ -8,7 +8,7 @@ code path for all three.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,6 @@ class SubjectSource:
     rejects: list[RowError]
     label: str
     unit: str
-    digest_parts: list[bytes] = field(default_factory=list)
-    feed_digest: Callable[[Any], None] | None = None
 
 
 def subject_file(manifest_path: Path, spec: str, where: str) -> Path:
@@ -85,8 +83,12 @@ def require_columns(names: list[str], where: str) -> None:
     )
 
 
-def from_csv(path: Path) -> SubjectSource:
+DigestFeed = Callable[[bytes], None]
+
+
+def from_csv(path: Path, feed: DigestFeed) -> SubjectSource:
     data = path.read_bytes()
+    feed(data)
     raw = read_csv_rows(data, path.name)
     require_columns(raw.table.column_names, f"{path.name} line 1")
     return SubjectSource(
@@ -95,13 +97,13 @@ def from_csv(path: Path) -> SubjectSource:
         rejects=raw.rejects,
         label=path.name,
         unit="line",
-        digest_parts=[data],
     )
 
 
-def from_parquet(path: Path) -> SubjectSource:
+def from_parquet(path: Path, feed: DigestFeed) -> SubjectSource:
     if path.stat().st_size == 0:
         raise InputError("the subject file is empty (0 bytes)", where=path.name)
+    feed(path.read_bytes())
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as e:
@@ -140,7 +142,6 @@ def from_parquet(path: Path) -> SubjectSource:
         rejects=[],
         label=path.name,
         unit="row",
-        digest_parts=[path.read_bytes()],
     )
 
 
