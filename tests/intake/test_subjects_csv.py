@@ -252,3 +252,19 @@ def test_values_are_plain_str_or_none(data_dir: Path) -> None:
     for col in SUBJECT_COLUMNS:
         assert all(v is None or type(v) is str for v in df[col]), col
     assert pd.api.types.is_integer_dtype(df["line"])
+
+
+@pytest.mark.parametrize("spec", ["../subjects.csv", "/etc/hostname"])
+def test_subject_file_must_travel_with_the_manifest(make_request: MakeRequest, spec: str) -> None:
+    path = make_request(set={"subjects": spec})
+    (path.parent.parent / "subjects.csv").write_text("subject_id,last_name\nA,Lee\n")
+    with pytest.raises(InputError) as e:
+        load_request(path)
+    assert "outside the manifest's folder" in e.value.message
+
+
+def test_subject_file_in_a_folder_below_the_manifest(make_request: MakeRequest) -> None:
+    path = make_request(set={"subjects": "files/subjects.csv"})
+    (path.parent / "files").mkdir()
+    (path.parent / "files" / "subjects.csv").write_text("subject_id,last_name\nA,Lee\n")
+    assert load_request(path).subjects["subject_id"].tolist() == ["A"]
