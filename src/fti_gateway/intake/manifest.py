@@ -287,13 +287,13 @@ def _positions(text: str) -> dict[tuple[str | int, ...], int]:
 def _index(
     node: yaml.Node, loc: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]
 ) -> None:
-    out[loc] = node.start_mark.line + 1
+    """Map each field path to its line; a field's line is its key's, not its value's."""
+    out.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
                 out[(*loc, key.value)] = key.start_mark.line + 1
                 _index(value, (*loc, key.value), out)
-                out[(*loc, key.value)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _index(item, (*loc, i), out)

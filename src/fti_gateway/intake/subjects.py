@@ -25,7 +25,7 @@ from fti_gateway.intake.text import read_file
 CSV_SUFFIXES = (".csv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # Integer storage drops leading zeros (TIN area 000, ZIP 02134): refuse rather than guess.
-_NO_INTEGERS = ("tin", "zip", "subject_id")
+_NO_INTEGERS = ("tin", "zip")
 
 
 @dataclass
