@@ -226,7 +226,13 @@ def test_extra_columns_are_kept_not_dropped(make_request: MakeRequest) -> None:
     assert "alias" not in parsed.subjects.columns
     assert parsed.extra is not None
     assert parsed.extra.to_dict("list") == {"line": [2, 3], "alias": ["Annie", None]}
-    assert any("alias" in w and "not part of FORMATS §2" in w for w in parsed.warnings)
+    assert any("'alias' is not part of FORMATS §2" in w for w in parsed.warnings)
+
+
+def test_a_miscased_optional_column_is_named_in_a_warning(make_request: MakeRequest) -> None:
+    parsed = load_request(make_request(subjects_csv="subject_id,last_name,DOB\nA,Lee,1980-01-01\n"))
+    assert parsed.subjects["dob"].tolist() == [None]  # not guessed
+    assert any("'DOB'" in w and "did you mean 'dob'?" in w for w in parsed.warnings)
 
 
 def test_missing_subject_file_names_where_it_looked(make_request: MakeRequest) -> None:

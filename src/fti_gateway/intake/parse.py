@@ -8,6 +8,7 @@ on. The digest covers exactly the bytes received, so a resubmission can be recog
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from fti_gateway.intake.manifest import (
     unknown_field_warnings,
     validate_manifest,
 )
+from fti_gateway.intake.models import SUBJECT_COLUMNS
 from fti_gateway.intake.parsed import ParsedRequest
 from fti_gateway.intake.subjects import (
     PARQUET_SUFFIXES,
@@ -76,11 +78,7 @@ def load_request(path: Path) -> ParsedRequest:
     )
     rejects = sorted([*source.rejects, *checked.rejects], key=lambda r: r.line)
     if checked.extra is not None:
-        names = ", ".join(c for c in checked.extra.columns if c != "line")
-        warnings.append(
-            f"{source.label}: column(s) {names} are not part of FORMATS §2; "
-            "kept on record but not used"
-        )
+        warnings.extend(_extra_column_warnings(source.label, list(checked.extra.columns[1:])))
     warnings.extend(checked.warnings)
     del table
     if n_rows == 0 and not source.rejects:
@@ -95,6 +93,18 @@ def load_request(path: Path) -> ParsedRequest:
         warnings=warnings,
         extra=checked.extra,
     )
+
+
+def _extra_column_warnings(label: str, names: list[str]) -> list[str]:
+    """Columns beyond FORMATS §2 are kept but unused: say so, and name a likely typo."""
+    out = []
+    for name in names:
+        guess = difflib.get_close_matches(name.lower().replace(" ", "_"), SUBJECT_COLUMNS, n=1)
+        tip = f" — did you mean '{guess[0]}'? (column names are lower case)" if guess else ""
+        out.append(
+            f"{label}: column '{name}' is not part of FORMATS §2; kept on record but not used{tip}"
+        )
+    return out
 
 
 class _Digest:
