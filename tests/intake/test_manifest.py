@@ -193,3 +193,30 @@ def test_subjects_of_the_wrong_kind(make_request: MakeRequest) -> None:
         load_request(make_request(set={"subjects": {"file": "subjects.csv"}}))
     assert "file name or a list of rows" in e.value.message
     assert (e.value.where or "").endswith("subjects")
+
+
+def test_yaml_aliases_are_refused(make_request: MakeRequest) -> None:
+    text = (
+        "format: fti/request/v1\n"
+        "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    )
+    with pytest.raises(InputError) as e:
+        load_request(make_request(manifest_text=text))
+    assert "aliases (*name) are not accepted" in e.value.message
+    assert e.value.where == "manifest.yaml line 3"
+
+
+def test_absurdly_deep_nesting_is_refused(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(manifest_text="[" * 100_000, name="manifest.json"))
+    assert "nested too deeply" in e.value.message or "not valid JSON" in e.value.message
+
+
+def test_a_file_that_cannot_be_read_is_an_input_error(tmp_path: Path) -> None:
+    from fti_gateway.intake.text import read_file
+
+    with pytest.raises(InputError) as e:
+        read_file(tmp_path, "subjects.csv")  # a folder: even root cannot read it as a file
+    assert "cannot be read" in e.value.message and e.value.where == "subjects.csv"

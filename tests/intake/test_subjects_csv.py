@@ -226,7 +226,13 @@ def test_extra_columns_are_kept_not_dropped(make_request: MakeRequest) -> None:
     assert "alias" not in parsed.subjects.columns
     assert parsed.extra is not None
     assert parsed.extra.to_dict("list") == {"line": [2, 3], "alias": ["Annie", None]}
-    assert any("alias" in w and "not part of FORMATS §2" in w for w in parsed.warnings)
+    assert any("'alias' is not part of FORMATS §2" in w for w in parsed.warnings)
+
+
+def test_a_miscased_optional_column_is_named_in_a_warning(make_request: MakeRequest) -> None:
+    parsed = load_request(make_request(subjects_csv="subject_id,last_name,DOB\nA,Lee,1980-01-01\n"))
+    assert parsed.subjects["dob"].tolist() == [None]  # not guessed
+    assert any("'DOB'" in w and "did you mean 'dob'?" in w for w in parsed.warnings)
 
 
 def test_missing_subject_file_names_where_it_looked(make_request: MakeRequest) -> None:
@@ -252,3 +258,19 @@ def test_values_are_plain_str_or_none(data_dir: Path) -> None:
     for col in SUBJECT_COLUMNS:
         assert all(v is None or type(v) is str for v in df[col]), col
     assert pd.api.types.is_integer_dtype(df["line"])
+
+
+@pytest.mark.parametrize("spec", ["../subjects.csv", "/etc/hostname"])
+def test_subject_file_must_travel_with_the_manifest(make_request: MakeRequest, spec: str) -> None:
+    path = make_request(set={"subjects": spec})
+    (path.parent.parent / "subjects.csv").write_text("subject_id,last_name\nA,Lee\n")
+    with pytest.raises(InputError) as e:
+        load_request(path)
+    assert "outside the manifest's folder" in e.value.message
+
+
+def test_subject_file_in_a_folder_below_the_manifest(make_request: MakeRequest) -> None:
+    path = make_request(set={"subjects": "files/subjects.csv"})
+    (path.parent / "files").mkdir()
+    (path.parent / "files" / "subjects.csv").write_text("subject_id,last_name\nA,Lee\n")
+    assert load_request(path).subjects["subject_id"].tolist() == ["A"]

@@ -118,3 +118,9 @@ def test_inline_empty_list_warns(make_request: MakeRequest) -> None:
     parsed = load_request(make_request(set={"subjects": []}))
     assert parsed.accepted == 0
     assert any("lists no subjects" in w for w in parsed.warnings)
+
+
+def test_parquet_integer_subject_ids_become_text(make_request: MakeRequest) -> None:
+    table = pa.table({"subject_id": pa.array([7, 8], pa.int64()), "last_name": ["Lee", "Kim"]})
+    parsed = load_request(parquet_request(make_request, table))
+    assert parsed.subjects["subject_id"].tolist() == ["7", "8"]

@@ -57,13 +57,15 @@ def list_(home: HomeOpt) -> None:
     if not records:
         console.print("no requests received yet (submit one with `fti request submit`)")
         return
-    table = Table("agency", "id", "authority", "received", "status", "subjects", "rejected")
+    table = Table(
+        "agency", "id", "authority", "dated", "stored (UTC)", "status", "subjects", "rejected"
+    )
     for column in table.columns:
         column.overflow = "fold"
     for r in records:
         table.add_row(
-            r.agency, r.id, r.authority, r.received.isoformat(), r.status,
-            f"{r.subject_count:,}", f"{r.reject_count:,}",
+            r.agency, r.id, r.authority, r.received.isoformat(),
+            f"{r.created_at:%Y-%m-%d %H:%M}", r.status, f"{r.subject_count:,}", f"{r.reject_count:,}",
         )  # fmt: skip
     console.print(table)
 
@@ -120,6 +122,8 @@ def _print_record(store: StateStore, r: RequestRecord) -> None:
     decision = store.latest_decision(r.pk)
     if decision is not None:
         console.print(f"decision: [bold]{decision[1].get('outcome')}[/]")
+    for run in store.list_runs(r.pk):
+        console.print(f"  run {run.pk}: {run.status} — {run.run_dir or ''}", highlight=False)
 
 
 @app.command()

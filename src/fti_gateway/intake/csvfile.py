@@ -28,6 +28,7 @@ from fti_gateway.intake.parsed import RowError
 from fti_gateway.intake.text import decode_utf8
 
 _BOM = b"\xef\xbb\xbf"
+_BLOCK_ROWS = 65_536
 
 
 @dataclass
@@ -50,8 +51,6 @@ def read_csv_rows(data: bytes, source: str) -> RawRows:
             "and one line per subject",
         )
     text = decode_utf8(data, source)
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
     if not text.strip():
         raise InputError(
             "the subject file has no header line (it is blank)",
@@ -59,9 +58,12 @@ def read_csv_rows(data: bytes, source: str) -> RawRows:
             hint="the first line names the columns, e.g. `subject_id,first_name,last_name`",
         )
     header, header_lines = _header(text, source)
-    fast = _fast(data, header) if header_lines == 1 else None
-    if fast is not None:
-        return fast
+    if header_lines == 1:
+        del text  # a large file: do not hold its text while pyarrow holds its rows
+        fast = _fast(data, header)
+        if fast is not None:
+            return fast
+        text = decode_utf8(data, source)
     return _careful(text, header, header_lines, source)
 
 
@@ -104,10 +106,15 @@ def _header(text: str, source: str) -> tuple[list[str], int]:
 
 
 def _fast(data: bytes, header: list[str]) -> RawRows | None:
-    body = data.rstrip(b"\r\n")
-    if body.count(b"\r") != body.count(b"\r\n"):
+    # Work on a zero-copy slice: without the byte-order mark and the final line ends.
+    start = len(_BOM) if data.startswith(_BOM) else 0
+    end = len(data)
+    while end > start and data[end - 1] in b"\r\n":
+        end -= 1
+    if data.count(b"\r", start, end) != data.count(b"\r\n", start, end):
         return None  # a bare CR ends a line for the careful path's count: keep one count
-    physical_lines = body.count(b"\n") + 1
+    physical_lines = data.count(b"\n", start, end) + 1
+    body = pa.BufferReader(pa.py_buffer(data).slice(start, end - start))
     invalid: list[int] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -116,7 +123,7 @@ def _fast(data: bytes, header: list[str]) -> RawRows | None:
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body),
+            body,
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=16 << 20),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=False,
@@ -157,8 +164,19 @@ class _Feed:
 def _careful(text: str, header: list[str], header_lines: int, source: str) -> RawRows:
     all_lines = io.StringIO(text, newline="").readlines()
     ncols = len(header)
-    columns: list[list[str]] = [[] for _ in header]
+    chunks: list[list[pa.Array]] = [[] for _ in header]
+    pending: list[list[str]] = []
     lines: list[int] = []
+
+    def flush() -> None:
+        # Rows go to arrow in blocks: a million Python strings at once would cost ~1 GB.
+        if pending:
+            for chunk, values in zip(chunks, zip(*pending, strict=True), strict=True):
+                chunk.append(
+                    pa.array(list(values), type=pa.string())
+                )  # list: 10x faster than a tuple
+            pending.clear()
+
     rejects: list[RowError] = []
     # csv's line_num counted the header and any blank lines before it.
     feed = _Feed(all_lines, header_lines)
@@ -182,9 +200,10 @@ def _careful(text: str, header: list[str], header_lines: int, source: str) -> Ra
             continue
         used = feed.pos - start
         if len(record) == ncols:
-            for col, value in zip(columns, record, strict=True):
-                col.append(value)
+            pending.append(record)
             lines.append(start + 1)
+            if len(pending) >= _BLOCK_ROWS:
+                flush()
             continue
         if not any(v.strip() for v in record):
             continue  # a blank line carries nothing to lose
@@ -199,8 +218,12 @@ def _careful(text: str, header: list[str], header_lines: int, source: str) -> Ra
             reader = csv.reader(feed, strict=True)
             continue
         reject(start + 1, _count_problem(record, ncols))
+    flush()
     table = pa.table(
-        {name: pa.array(col, type=pa.string()) for name, col in zip(header, columns, strict=True)}
+        {
+            name: pa.chunked_array(chunk, type=pa.string())
+            for name, chunk in zip(header, chunks, strict=True)
+        }
     )
     return RawRows(
         table=table, lines=np.asarray(lines, dtype=np.int64), rejects=rejects, careful_path=True

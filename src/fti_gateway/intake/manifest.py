@@ -27,11 +27,23 @@ from pydantic import BaseModel, ValidationError
 
 from fti_gateway.core.errors import InputError
 from fti_gateway.intake.models import REQUEST_FORMAT, Manifest, PurposeKind
-from fti_gateway.intake.text import decode_utf8
+from fti_gateway.intake.text import decode_utf8, read_file
 
 
 class _TextLoader(yaml.SafeLoader):
-    """SafeLoader that resolves only null; every other scalar stays the text written."""
+    """SafeLoader that resolves only null; every other scalar stays the text written.
+
+    Aliases (``*name``) are refused: a manifest never needs them, and nested aliases can
+    expand a few lines into billions of values ("billion laughs").
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not accepted in a manifest", event.start_mark
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return,arg-type]
 
 
 _TextLoader.yaml_implicit_resolvers = {}
@@ -96,7 +108,7 @@ def read_manifest_file(path: Path) -> RawManifest:
         )
     if path.is_dir():
         raise InputError("this is a folder, not a manifest file", where=str(path))
-    data = path.read_bytes()
+    data = read_file(path, str(path))
     if not data.strip():
         what = "empty (0 bytes)" if not data else "blank (only white space)"
         raise InputError(
@@ -211,6 +223,10 @@ def _load_json(text: str, where: str) -> Any:
             parse_float=str,
             parse_constant=_bad_constant,
         )
+    except RecursionError:
+        raise InputError(
+            "the manifest is nested too deeply to be a manifest", where=where
+        ) from None
     except json.JSONDecodeError as e:
         raise InputError(
             f"not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})",
@@ -243,6 +259,10 @@ def _load_yaml(text: str, where: str) -> tuple[Any, dict[tuple[str | int, ...], 
         ) from None
     except yaml.YAMLError as e:
         raise InputError(f"not valid YAML: {e}", where=where) from None
+    except RecursionError:
+        raise InputError(
+            "the manifest is nested too deeply to be a manifest", where=where
+        ) from None
     finally:
         loader.dispose()
     lines: dict[tuple[str | int, ...], int] = {}
@@ -254,7 +274,7 @@ def _positions(text: str) -> dict[tuple[str | int, ...], int]:
     loader = _TextLoader(text)
     try:
         node = loader.get_single_node()
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return {}
     finally:
         loader.dispose()
@@ -267,13 +287,13 @@ def _positions(text: str) -> dict[tuple[str | int, ...], int]:
 def _index(
     node: yaml.Node, loc: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]
 ) -> None:
-    out[loc] = node.start_mark.line + 1
+    """Map each field path to its line; a field's line is its key's, not its value's."""
+    out.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
                 out[(*loc, key.value)] = key.start_mark.line + 1
                 _index(value, (*loc, key.value), out)
-                out[(*loc, key.value)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _index(item, (*loc, i), out)

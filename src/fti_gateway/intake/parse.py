@@ -8,6 +8,7 @@ on. The digest covers exactly the bytes received, so a resubmission can be recog
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,10 @@ from fti_gateway.intake.manifest import (
     unknown_field_warnings,
     validate_manifest,
 )
+from fti_gateway.intake.models import SUBJECT_COLUMNS
 from fti_gateway.intake.parsed import ParsedRequest
 from fti_gateway.intake.subjects import (
     PARQUET_SUFFIXES,
-    SubjectSource,
     from_csv,
     from_inline,
     from_parquet,
@@ -48,6 +49,7 @@ def load_request(path: Path) -> ParsedRequest:
             hint="e.g. `subjects: subjects.csv`, or a list of rows with subject_id, last_name, …",
         )
     inline = spec if isinstance(spec, list) else None
+    digest = _Digest(raw.data)
     if inline is not None:
         content["subjects"] = []  # validated row by row below, not as one block
     manifest = validate_manifest(raw, content)
@@ -63,9 +65,12 @@ def load_request(path: Path) -> ParsedRequest:
     else:
         assert isinstance(spec, str)
         file = subject_file(path, spec, _where(raw, "subjects"))
-        source = from_parquet(file) if file.suffix.lower() in PARQUET_SUFFIXES else from_csv(file)
+        reader = from_parquet if file.suffix.lower() in PARQUET_SUFFIXES else from_csv
+        source = reader(file, digest.feed)
+    table = normalize(source.table)
+    n_rows, source.table = table.num_rows, table  # let the raw columns go
     checked = check_rows(
-        normalize(source.table),
+        table,
         source.lines,
         received=manifest.received,
         source=source.label,
@@ -73,19 +78,16 @@ def load_request(path: Path) -> ParsedRequest:
     )
     rejects = sorted([*source.rejects, *checked.rejects], key=lambda r: r.line)
     if checked.extra is not None:
-        names = ", ".join(c for c in checked.extra.columns if c != "line")
-        warnings.append(
-            f"{source.label}: column(s) {names} are not part of FORMATS §2; "
-            "kept on record but not used"
-        )
+        warnings.extend(_extra_column_warnings(source.label, list(checked.extra.columns[1:])))
     warnings.extend(checked.warnings)
-    if source.table.num_rows == 0 and not source.rejects:
+    del table
+    if n_rows == 0 and not source.rejects:
         warnings.append(f"{source.label}: the request lists no subjects")
     return ParsedRequest(
         manifest=manifest,
         subjects=checked.subjects,
         rejects=rejects,
-        digest=request_digest(raw, source),
+        digest=digest.hexdigest(),
         source=path.resolve(),
         subjects_source=source.label,
         warnings=warnings,
@@ -93,13 +95,36 @@ def load_request(path: Path) -> ParsedRequest:
     )
 
 
-def request_digest(raw: RawManifest, source: SubjectSource) -> str:
-    """SHA-256 over the manifest bytes and the subject file bytes, each length-prefixed."""
-    h = hashlib.sha256(DIGEST_DOMAIN)
-    for part in (raw.data, *source.digest_parts):
-        h.update(len(part).to_bytes(8, "big"))
-        h.update(part)
-    return "sha256:" + h.hexdigest()
+def _extra_column_warnings(label: str, names: list[str]) -> list[str]:
+    """Columns beyond FORMATS §2 are kept but unused: say so, and name a likely typo."""
+    out = []
+    for name in names:
+        guess = difflib.get_close_matches(name.lower().replace(" ", "_"), SUBJECT_COLUMNS, n=1)
+        tip = f" — did you mean '{guess[0]}'? (column names are lower case)" if guess else ""
+        out.append(
+            f"{label}: column '{name}' is not part of FORMATS §2; kept on record but not used{tip}"
+        )
+    return out
+
+
+class _Digest:
+    """SHA-256 over the manifest bytes then the subject file bytes, each length-prefixed.
+
+    Anyone can recompute it: ``sha256(b"fti/request-digest/v1\\n" || len(m) || m ||
+    len(s) || s)`` with lengths as 8-byte big-endian integers (no ``s`` for inline rows).
+    The subject file is fed as soon as it is read, so its bytes need not be kept.
+    """
+
+    def __init__(self, manifest: bytes) -> None:
+        self._h = hashlib.sha256(DIGEST_DOMAIN)
+        self.feed(manifest)
+
+    def feed(self, part: bytes) -> None:
+        self._h.update(len(part).to_bytes(8, "big"))
+        self._h.update(part)
+
+    def hexdigest(self) -> str:
+        return "sha256:" + self._h.hexdigest()
 
 
 def _where(raw: RawManifest, *loc: Any) -> str:

@@ -8,7 +8,7 @@ code path for all three.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,12 @@ from fti_gateway.core.errors import InputError
 from fti_gateway.intake.csvfile import read_csv_rows
 from fti_gateway.intake.models import REQUIRED_SUBJECT_COLUMNS, SUBJECT_COLUMNS
 from fti_gateway.intake.parsed import RowError
+from fti_gateway.intake.text import read_file
 
 CSV_SUFFIXES = (".csv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # Integer storage drops leading zeros (TIN area 000, ZIP 02134): refuse rather than guess.
-_NO_INTEGERS = ("tin", "zip", "subject_id")
+_NO_INTEGERS = ("tin", "zip")
 
 
 @dataclass
@@ -34,8 +35,6 @@ class SubjectSource:
     rejects: list[RowError]
     label: str
     unit: str
-    digest_parts: list[bytes] = field(default_factory=list)
-    feed_digest: Callable[[Any], None] | None = None
 
 
 def subject_file(manifest_path: Path, spec: str, where: str) -> Path:
@@ -46,12 +45,20 @@ def subject_file(manifest_path: Path, spec: str, where: str) -> Path:
             where=where,
             hint="give the subject file's name (e.g. subjects.csv), or a list of rows",
         )
-    path = Path(spec)
-    if not path.is_absolute():
-        path = manifest_path.parent / path
+    folder = manifest_path.parent.resolve()
+    path = (folder / spec).resolve()
+    if not path.is_relative_to(folder):
+        # A manifest arriving through the service must not make the gateway read files
+        # elsewhere on the server: the subject file travels with the manifest.
+        raise InputError(
+            f"the subject file '{spec}' is outside the manifest's folder",
+            where=where,
+            hint="put the subject file next to the manifest (or in a folder below it) and "
+            "name it by a relative path, e.g. subjects.csv",
+        )
     if not path.exists():
         raise InputError(
-            f"the subject file '{spec}' does not exist (looked for {path.resolve()})",
+            f"the subject file '{spec}' does not exist (looked for {path})",
             where=where,
             hint="a relative path is read from the manifest's own folder",
         )
@@ -85,8 +92,12 @@ def require_columns(names: list[str], where: str) -> None:
     )
 
 
-def from_csv(path: Path) -> SubjectSource:
-    data = path.read_bytes()
+DigestFeed = Callable[[bytes], None]
+
+
+def from_csv(path: Path, feed: DigestFeed) -> SubjectSource:
+    data = read_file(path, path.name)
+    feed(data)
     raw = read_csv_rows(data, path.name)
     require_columns(raw.table.column_names, f"{path.name} line 1")
     return SubjectSource(
@@ -95,13 +106,13 @@ def from_csv(path: Path) -> SubjectSource:
         rejects=raw.rejects,
         label=path.name,
         unit="line",
-        digest_parts=[data],
     )
 
 
-def from_parquet(path: Path) -> SubjectSource:
+def from_parquet(path: Path, feed: DigestFeed) -> SubjectSource:
     if path.stat().st_size == 0:
         raise InputError("the subject file is empty (0 bytes)", where=path.name)
+    feed(read_file(path, path.name))
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as e:
@@ -140,7 +151,6 @@ def from_parquet(path: Path) -> SubjectSource:
         rejects=[],
         label=path.name,
         unit="row",
-        digest_parts=[path.read_bytes()],
     )
 
 

@@ -8,10 +8,23 @@ wrong match. A leading byte-order mark (Excel writes one) is accepted and droppe
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 from fti_gateway.core.errors import InputError
 
 _SHOW_AT_MOST = 5
+
+
+def read_file(path: Path, where: str) -> bytes:
+    """The file's bytes, or an :class:`InputError` saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise InputError(
+            f"the file cannot be read: {e.strerror or e}",
+            where=where,
+            hint="check that the file exists and that you may read it",
+        ) from None
 
 
 def line_of(data: bytes, offset: int) -> tuple[int, int]:

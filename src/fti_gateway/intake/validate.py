@@ -12,6 +12,7 @@ for white space trimmed and the TIN reduced to its digits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +31,7 @@ EARLIEST_DOB = date(1880, 1, 1)
 
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL_BYTES = re.compile(_CONTROL.encode())
 
 
 @dataclass
@@ -80,31 +82,12 @@ def check_rows(
         "last_name",
         lambda v: "last_name is empty — every subject needs a last name",
     )
-    dob_bad_form, dob_bad_date, dob_out_of_range = _dob_masks(table.column("dob"), received)
-    add(dob_bad_form, "dob", lambda v: f"dob '{v}' is not a date written YYYY-MM-DD")
-    add(dob_bad_date, "dob", lambda v: f"dob '{v}' is not a real calendar date")
-    add(
-        dob_out_of_range,
-        "dob",
-        lambda v: (
-            f"dob '{v}' is after the date the request was received ({received})"
-            if v and v > received.isoformat()
-            else f"dob '{v}' is before {EARLIEST_DOB.year}: not a plausible date of birth"
-        ),
-    )
-    tin = table.column("tin")
-    tin_digits = pc.replace_substring_regex(tin, r"[-\s]", "")
-    add(
-        pc.invert(pc.match_substring_regex(tin_digits, r"^\d{9}$")),
-        "tin",
-        _tin_reason,
-    )
+    add(_dob_bad(table.column("dob"), received), "dob", _dob_reason(received))
+    tin_digits = _digits_only(table.column("tin"))
+    add(pc.invert(pc.match_substring_regex(tin_digits, r"^\d{9}$")), "tin", _tin_reason)
     for name in table.column_names:
-        add(
-            pc.match_substring_regex(table.column(name), _CONTROL),
-            name,
-            _control_reason(name),
-        )
+        if _may_hold_control_characters(table.column(name)):
+            add(pc.match_substring_regex(table.column(name), _CONTROL), name, _control_reason(name))
     dup_idx, first_line = _duplicates(sid, lines)
     rejects = _rejects(table, lines, found, source, unit)
     for i, first in zip(dup_idx, first_line, strict=True):
@@ -125,48 +108,67 @@ def check_rows(
     for idx, _, _ in found:
         bad[idx] = True
     bad[dup_idx] = True
-    keep = pa.array(~bad)
-    good = table.filter(keep)
-    good = good.set_column(
-        good.column_names.index("tin"),
-        "tin",
-        pc.replace_substring_regex(good.column("tin"), r"[-\s]", ""),
-    )
-    subjects = good.select(list(SUBJECT_COLUMNS)).to_pandas()
+    warnings = _warnings(table, lines, found, source, unit)
+    table = table.set_column(table.column_names.index("tin"), "tin", tin_digits)
+    good = table.filter(pa.array(~bad)) if bad.any() else table
+    del table, tin_digits
     kept_lines = lines[~bad]
-    subjects["line"] = kept_lines
     extra = None
     if extras:
         extra = good.select(extras).to_pandas()
         extra.insert(0, "line", kept_lines)
-    warnings = _warnings(table, lines, found, source, unit)
+    # self_destruct: arrow buffers are freed column by column as pandas takes them over,
+    # which keeps a 1.3-million-row request well inside memory.
+    subjects = good.select(list(SUBJECT_COLUMNS)).to_pandas(self_destruct=True, split_blocks=True)
+    del good
+    subjects["line"] = kept_lines
     return CheckedRows(subjects=subjects, extra=extra, rejects=rejects, warnings=warnings)
 
 
-def _dob_masks(dob: pa.ChunkedArray, received: date) -> tuple[pa.ChunkedArray, ...]:
-    present = pc.is_valid(dob)
-    form_ok = pc.match_substring_regex(dob, _ISO_DATE)
-    bad_form = pc.and_(present, pc.invert(form_ok))
-    parsed = pc.strptime(
-        pc.if_else(form_ok, dob, pa.scalar(None, pa.string())),
-        format="%Y-%m-%d",
-        unit="s",
-        error_is_null=True,
+def _dob_bad(dob: pa.ChunkedArray, received: date) -> pa.ChunkedArray:
+    """Present but not a real date written YYYY-MM-DD within the plausible range."""
+    parsed = pc.strptime(dob, format="%Y-%m-%d", unit="s", error_is_null=True)
+    # strptime accepts 1980-1-2 and rolls 2023-02-30 over to March; a date that is real
+    # and written in full prints back exactly as written.
+    as_written = pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), dob), False)
+    in_range = pc.and_(
+        pc.greater_equal(dob, pa.scalar(EARLIEST_DOB.isoformat())),
+        pc.less_equal(dob, pa.scalar(received.isoformat())),
     )
-    # strptime rolls 2023-02-30 over to March: a real date prints back as written.
-    round_trip = pc.strftime(parsed, format="%Y-%m-%d")
-    bad_date = pc.and_(
-        pc.fill_null(form_ok, False), pc.invert(pc.fill_null(pc.equal(round_trip, dob), False))
-    )
-    real = pc.fill_null(pc.equal(round_trip, dob), False)
-    out_of_range = pc.and_(
-        real,
-        pc.or_(
-            pc.less(dob, pa.scalar(EARLIEST_DOB.isoformat())),
-            pc.greater(dob, pa.scalar(received.isoformat())),
-        ),
-    )
-    return bad_form, bad_date, out_of_range
+    return pc.and_(pc.is_valid(dob), pc.invert(pc.and_(as_written, pc.fill_null(in_range, False))))
+
+
+def _dob_reason(received: date) -> Callable[[str | None], str]:
+    def why(v: str | None) -> str:
+        text = v or ""
+        if not re.fullmatch(_ISO_DATE, text):
+            return f"dob '{v}' is not a date written YYYY-MM-DD"
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return f"dob '{v}' is not a real calendar date"
+        if text > received.isoformat():
+            return f"dob '{v}' is after the date the request was received ({received})"
+        return f"dob '{v}' is before {EARLIEST_DOB.year}: not a plausible date of birth"
+
+    return why
+
+
+def _may_hold_control_characters(col: pa.ChunkedArray) -> bool:
+    """A fast scan of the raw string bytes; only a hit pays for the per-row check."""
+    for chunk in col.chunks:
+        buffers = chunk.buffers()
+        if (
+            len(buffers) > 2
+            and buffers[2] is not None
+            and _CONTROL_BYTES.search(memoryview(buffers[2]))
+        ):
+            return True
+    return False
+
+
+def _digits_only(tin: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.replace_substring_regex(tin, r"[-\s]", "")
 
 
 def _control_reason(name: str) -> Callable[[str | None], str]:
