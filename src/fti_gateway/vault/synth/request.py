@@ -145,12 +145,14 @@ def _history(con: object, ids: list[str]) -> pd.DataFrame:
 
     assert isinstance(con, duckdb.DuckDBPyConnection)
     con.register("_ids", pa.table({"taxpayer_id": pa.array(ids, pa.string())}))
-    cols = ", ".join(f"m.{c}" for c in (*_IDENTITY, "tax_year"))
+    cols = ", ".join(
+        "CAST(m.dob AS VARCHAR) AS dob" if c == "dob" else f"m.{c}"
+        for c in (*_IDENTITY, "tax_year")
+    )
     df = con.execute(
         f"SELECT {cols} FROM master m JOIN _ids USING (taxpayer_id) ORDER BY taxpayer_id, tax_year"
     ).df()
     con.unregister("_ids")
-    df["dob"] = df["dob"].map(lambda d: d.isoformat()[:10] if pd.notna(d) else None)
     return df.astype({c: object for c in _IDENTITY})
 
 
@@ -161,9 +163,8 @@ def _build(
     n_itin = int(counts["vault"] * spec.itin_bias)
     itin_ids = _sample_ids(con, seed, n_itin, itin_only=True)
     need = counts["vault"] - len(itin_ids) + sum(counts[c] for c in derived)
-    other = [
-        i for i in _sample_ids(con, seed, need + len(itin_ids), False) if i not in set(itin_ids)
-    ]
+    taken = set(itin_ids)
+    other = [i for i in _sample_ids(con, seed, need + len(itin_ids), False) if i not in taken]
     ids = {"vault": itin_ids + other[: counts["vault"] - len(itin_ids)]}
     pos = counts["vault"] - len(itin_ids)
     for c in derived:
@@ -344,7 +345,7 @@ def _fresh_people(con: object, seed: int, n: int) -> pd.DataFrame:
         table, _ = build_chunk(fresh_seed, c, start, min(CHUNK_PEOPLE, n - start), space)
         local = duckdb.connect()
         local.register("t", table)
-        cols = ", ".join(f'"{c}"' for c in _IDENTITY)
+        cols = ", ".join("CAST(dob AS VARCHAR) AS dob" if c == "dob" else c for c in _IDENTITY)
         parts.append(
             local.execute(
                 f"SELECT {cols} FROM t QUALIFY row_number() OVER "
@@ -353,7 +354,6 @@ def _fresh_people(con: object, seed: int, n: int) -> pd.DataFrame:
         )
         local.close()
     df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(_IDENTITY))
-    df["dob"] = df["dob"].map(lambda d: d.isoformat()[:10] if pd.notna(d) else None)
     df = df.astype({c: object for c in _IDENTITY})
     # A fresh TIN that happens to be a vault taxpayer's would make this person a
     # "TIN of another name" case by accident: drop those TINs.
@@ -454,12 +454,12 @@ def _placeholders(
     """Replace a share of addresses with what the 2025 file held instead of an address."""
     n = len(df)
     rows = np.flatnonzero(rng.random(n) < spec.placeholder)
-    kinds = np.empty(n, dtype=object)
-    kinds[:] = ""
+    kinds = np.full(n, "", dtype=object)
+    cols = {c: df[c].to_numpy(dtype=object) for c in _ADDRESS}
     streets = list(PLACEHOLDER_STREETS)
     for i in rows:
         u = rng.random()
-        zip_now = df.at[i, "zip"]
+        zip_now = cols["zip"][i]
         zip_text = str(zip_now) if isinstance(zip_now, str) else None
         keep_zip = zip_text if rng.random() < 0.4 else None
         values: dict[str, str | None] = dict.fromkeys(_ADDRESS)
@@ -480,7 +480,9 @@ def _placeholders(
             values.update(street=f[0], city=f[1], state=f[2], zip=f[3])
             kinds[i] = "detention_facility"
         for c, v in values.items():
-            df.at[i, c] = v
+            cols[c][i] = v
+    for c, arr in cols.items():
+        df[c] = arr
     tags["placeholder"] = kinds != ""
     tags["_placeholder_kind"] = kinds
 
