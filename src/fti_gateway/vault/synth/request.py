@@ -32,6 +32,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -111,11 +112,8 @@ def _counts(spec: Kind, size: int) -> dict[str, int]:
     return counts
 
 
-def _sample_ids(con: object, seed: int, k: int, itin_only: bool) -> list[str]:
+def _sample_ids(con: duckdb.DuckDBPyConnection, seed: int, k: int, itin_only: bool) -> list[str]:
     """``k`` taxpayer ids in a seed-fixed pseudo-random order (hash-ordered top-k)."""
-    import duckdb
-
-    assert isinstance(con, duckdb.DuckDBPyConnection)
     if k <= 0:
         return []
     cond = "tin_kind = 'itin'" if itin_only else "TRUE"
@@ -139,25 +137,28 @@ def _sample_ids(con: object, seed: int, k: int, itin_only: bool) -> list[str]:
     return []
 
 
-def _history(con: object, ids: list[str]) -> pd.DataFrame:
-    """All master rows (identity columns and tax year) of the given taxpayers."""
-    import duckdb
-
-    assert isinstance(con, duckdb.DuckDBPyConnection)
+def _ends(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Latest and earliest master row (identity columns) of each given taxpayer, indexed
+    by taxpayer_id; computed in DuckDB so only two rows per taxpayer reach pandas."""
     con.register("_ids", pa.table({"taxpayer_id": pa.array(ids, pa.string())}))
-    cols = ", ".join(
-        "CAST(m.dob AS VARCHAR) AS dob" if c == "dob" else f"m.{c}"
-        for c in (*_IDENTITY, "tax_year")
-    )
-    df = con.execute(
-        f"SELECT {cols} FROM master m JOIN _ids USING (taxpayer_id) ORDER BY taxpayer_id, tax_year"
-    ).df()
+    cols = ", ".join("CAST(m.dob AS VARCHAR) AS dob" if c == "dob" else f"m.{c}" for c in _IDENTITY)
+    out = []
+    for order in ("DESC", "ASC"):
+        df = con.execute(
+            f"""SELECT {cols} FROM master m JOIN _ids USING (taxpayer_id)
+                QUALIFY row_number() OVER (PARTITION BY taxpayer_id ORDER BY tax_year {order}) = 1"""
+        ).df()
+        out.append(df.astype({c: object for c in _IDENTITY}).set_index("taxpayer_id"))
     con.unregister("_ids")
-    return df.astype({c: object for c in _IDENTITY})
+    return out[0], out[1]
 
 
 def _build(
-    con: object, spec: Kind, counts: dict[str, int], seed: int, rng: np.random.Generator
+    con: duckdb.DuckDBPyConnection,
+    spec: Kind,
+    counts: dict[str, int],
+    seed: int,
+    rng: np.random.Generator,
 ) -> list[pd.DataFrame]:
     derived = ("household", "namesake", "junior", "tin_other_name")
     n_itin = int(counts["vault"] * spec.itin_bias)
@@ -170,9 +171,7 @@ def _build(
     for c in derived:
         ids[c] = other[pos : pos + counts[c]]
         pos += counts[c]
-    hist = _history(con, [i for v in ids.values() for i in v])
-    latest = hist.groupby("taxpayer_id", sort=False).tail(1).set_index("taxpayer_id")
-    earliest = hist.groupby("taxpayer_id", sort=False).head(1).set_index("taxpayer_id")
+    latest, earliest = _ends(con, [i for v in ids.values() for i in v])
 
     frames = [_vault_subjects(latest, earliest, ids["vault"], spec, rng)]
     fresh_needed = counts["fresh"] + counts["tin_other_name"]
@@ -245,12 +244,11 @@ def _shift_dob(dob: pd.Series, years: np.ndarray, rng: np.random.Generator) -> l
     return out
 
 
-def _household(con: object, base: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _household(
+    con: duckdb.DuckDBPyConnection, base: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Non-filing household members: same address, usually the same surname, a first name
     no vault member of that household has."""
-    import duckdb
-
-    assert isinstance(con, duckdb.DuckDBPyConnection)
     df = base.reset_index()
     if df.empty:
         return df.assign(category=[])
@@ -333,11 +331,8 @@ def _is_female(first: object) -> bool:
     return isinstance(first, str) and first in _female_names()
 
 
-def _fresh_people(con: object, seed: int, n: int) -> pd.DataFrame:
+def _fresh_people(con: duckdb.DuckDBPyConnection, seed: int, n: int) -> pd.DataFrame:
     """People generated like the vault's, from another seed: not in the vault."""
-    import duckdb
-
-    assert isinstance(con, duckdb.DuckDBPyConnection)
     fresh_seed = seed + 1_000_003
     space = TinSpace(fresh_seed)
     parts = []
@@ -370,11 +365,8 @@ def _fresh_people(con: object, seed: int, n: int) -> pd.DataFrame:
     return df
 
 
-def _in_vault(con: object, df: pd.DataFrame) -> np.ndarray:
+def _in_vault(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> np.ndarray:
     """Rows whose exact name and date of birth belong to a vault taxpayer (not negatives)."""
-    import duckdb
-
-    assert isinstance(con, duckdb.DuckDBPyConnection)
     if df.empty:
         return np.zeros(0, dtype=bool)
     key = pa.table(
