@@ -64,6 +64,7 @@ _IDENTITY = (
 )  # fmt: skip
 _ADDRESS = ("street", "unit", "city", "state", "zip")
 HARD_NEGATIVES = ("household", "namesake", "junior")
+DERIVED = (*HARD_NEGATIVES, "tin_other_name")  # built from a vault taxpayer, not in the truth
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,31 @@ def _ends(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[pd.DataFrame,
     return out[0], out[1]
 
 
+def _draw_ids(
+    con: duckdb.DuckDBPyConnection, spec: Kind, counts: dict[str, int], seed: int
+) -> dict[str, list[str]]:
+    """Taxpayer ids for the vault subjects and for each kind of derived hard negative.
+
+    A vault smaller than the request asks for gets every category scaled down alike;
+    the generator then fills the request up with fresh (not-in-vault) people."""
+    want = {c: counts[c] for c in ("vault", *DERIVED)}
+    itin_ids = _sample_ids(con, seed, int(want["vault"] * spec.itin_bias), itin_only=True)
+    taken = set(itin_ids)
+    other = [i for i in _sample_ids(con, seed, sum(want.values()), False) if i not in taken]
+    available = len(itin_ids) + len(other)
+    if available < sum(want.values()):
+        scale = available / sum(want.values())
+        want = {c: int(n * scale) for c, n in want.items()}
+    k_itin = min(len(itin_ids), want["vault"])
+    ids = {"vault": itin_ids[:k_itin] + other[: want["vault"] - k_itin]}
+    rest = other[want["vault"] - k_itin :] + itin_ids[k_itin:]
+    pos = 0
+    for c in DERIVED:
+        ids[c] = rest[pos : pos + want[c]]
+        pos += want[c]
+    return ids
+
+
 def _build(
     con: duckdb.DuckDBPyConnection,
     spec: Kind,
@@ -160,22 +186,9 @@ def _build(
     seed: int,
     rng: np.random.Generator,
 ) -> list[pd.DataFrame]:
-    derived = ("household", "namesake", "junior", "tin_other_name")
-    n_itin = int(counts["vault"] * spec.itin_bias)
-    itin_ids = _sample_ids(con, seed, n_itin, itin_only=True)
-    need = counts["vault"] - len(itin_ids) + sum(counts[c] for c in derived)
-    taken = set(itin_ids)
-    other = [i for i in _sample_ids(con, seed, need + len(itin_ids), False) if i not in taken]
-    ids = {"vault": itin_ids + other[: counts["vault"] - len(itin_ids)]}
-    pos = counts["vault"] - len(itin_ids)
-    for c in derived:
-        ids[c] = other[pos : pos + counts[c]]
-        pos += counts[c]
+    ids = _draw_ids(con, spec, counts, seed)
     latest, earliest = _ends(con, [i for v in ids.values() for i in v])
-
-    frames = [_vault_subjects(latest, earliest, ids["vault"], spec, rng)]
-    fresh_needed = counts["fresh"] + counts["tin_other_name"]
-    fresh = _fresh_people(con, seed, int(fresh_needed * 1.1) + 20)
+    vault = _vault_subjects(latest, earliest, ids["vault"], spec, rng)
     negatives = [
         _household(con, latest.loc[ids["household"]], rng),
         _namesakes(latest.loc[ids["namesake"]], rng),
@@ -183,18 +196,18 @@ def _build(
     ]
     neg = pd.concat(negatives, ignore_index=True)
     neg = neg[~_in_vault(con, neg)]
-    tin_other = fresh.iloc[: counts["tin_other_name"]].copy()
+    n_tin = len(ids["tin_other_name"])
+    total = sum(counts.values())
+    n_fresh = max(0, total - len(vault) - len(neg) - n_tin)
+    fresh = _fresh_people(con, seed, int((n_fresh + n_tin) * 1.1) + 20)
+    tin_other = fresh.iloc[:n_tin].copy()
     tin_other["tin"] = latest.loc[ids["tin_other_name"], "tin"].to_numpy()
     tin_other["taxpayer_id"] = ids["tin_other_name"]
     tin_other["category"] = "tin_other_name"
-    rest = fresh.iloc[counts["tin_other_name"] :]
-    rest = rest[~_in_vault(con, rest)]
-    total = sum(counts.values())
-    have = len(frames[0]) + len(neg) + len(tin_other)
-    rest = rest.iloc[: max(0, total - have)].copy()
+    rest = fresh.iloc[n_tin:]
+    rest = rest[~_in_vault(con, rest)].iloc[:n_fresh].copy()
     rest["category"] = "fresh"
-    frames += [neg, tin_other, rest]
-    return frames
+    return [vault, neg, tin_other, rest]
 
 
 def _vault_subjects(
