@@ -73,6 +73,9 @@ class RequestFiles:
     subjects: Path
     truth: Path
     detail: Path | None = None
+    size: int = 0
+    in_vault: int = 0  # subjects whose truth names a taxpayer
+    placeholders: int = 0  # subjects with a placeholder instead of an address
 
 
 def generate(vault: Vault, kind: str, size: int, seed: int, out_dir: Path) -> RequestFiles:
@@ -199,7 +202,7 @@ def _build(
     n_tin = len(ids["tin_other_name"])
     total = sum(counts.values())
     n_fresh = max(0, total - len(vault) - len(neg) - n_tin)
-    fresh = _fresh_people(con, seed, int((n_fresh + n_tin) * 1.1) + 20)
+    fresh = _fresh_people(con, seed, int((n_fresh + n_tin) * 1.1) + 20, spec.fresh_origin_p)
     tin_other = fresh.iloc[:n_tin].copy()
     tin_other["tin"] = latest.loc[ids["tin_other_name"], "tin"].to_numpy()
     tin_other["taxpayer_id"] = ids["tin_other_name"]
@@ -344,13 +347,19 @@ def _is_female(first: object) -> bool:
     return isinstance(first, str) and first in _female_names()
 
 
-def _fresh_people(con: duckdb.DuckDBPyConnection, seed: int, n: int) -> pd.DataFrame:
+def _fresh_people(
+    con: duckdb.DuckDBPyConnection,
+    seed: int,
+    n: int,
+    origin_p: tuple[float, float, float, float] | None = None,
+) -> pd.DataFrame:
     """People generated like the vault's, from another seed: not in the vault."""
     fresh_seed = seed + 1_000_003
     space = TinSpace(fresh_seed)
     parts = []
     for c, start in enumerate(range(0, n, CHUNK_PEOPLE)):
-        table, _ = build_chunk(fresh_seed, c, start, min(CHUNK_PEOPLE, n - start), space)
+        mix = ORIGIN_P if origin_p is None else np.asarray(origin_p)
+        table, _ = build_chunk(fresh_seed, c, start, min(CHUNK_PEOPLE, n - start), space, mix)
         local = duckdb.connect()
         local.register("t", table)
         cols = ", ".join("CAST(dob AS VARCHAR) AS dob" if c == "dob" else c for c in _IDENTITY)
@@ -510,7 +519,13 @@ def _write(
 ) -> RequestFiles:
     out.mkdir(parents=True, exist_ok=True)
     files = RequestFiles(
-        out / "manifest.yaml", out / "subjects.csv", out / "truth.csv", out / "truth_detail.csv"
+        out / "manifest.yaml",
+        out / "subjects.csv",
+        out / "truth.csv",
+        out / "truth_detail.csv",
+        size=len(df),
+        in_vault=int((df["category"] == "vault").sum()),
+        placeholders=int(tags["placeholder"].sum()),
     )
     manifest = spec.manifest(seed, files.subjects.name)
     files.manifest.write_text(
