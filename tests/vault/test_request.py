@@ -221,3 +221,16 @@ def test_every_hard_negative_keeps_a_distinguishing_birth_date(
         hard = detail["category"].isin(request.HARD_NEGATIVES)
         assert hard.any()
         assert (subjects.loc[hard, "dob"] != "").all()
+
+
+def test_a_vault_smaller_than_the_request_still_gives_every_subject(tmp_path: Path) -> None:
+    from fti_gateway.vault.synth import master
+
+    vault = Vault(tmp_path / "v")
+    master.generate(vault.master_dir, 100, 8)
+    files = request.generate(vault, "ice-2025", 1000, 2, tmp_path / "r")
+    subjects, truth, detail = _frames(files)
+    assert len(subjects) == 1000
+    in_vault = truth.loc[truth["taxpayer_id"] != "", "taxpayer_id"]
+    assert 0 < len(in_vault) <= 100 and in_vault.is_unique
+    assert set(detail["category"]) >= {"vault", "household", "fresh"}

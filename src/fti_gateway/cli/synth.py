@@ -63,6 +63,10 @@ def request(
     ws = Workspace.open(Path(home))
     with console.status(f"sampling {size:,} subjects from the vault"):
         files = synth_request.generate(Vault.for_workspace(ws), kind, size, seed, out)
+    console.print(
+        f"{files.size:,} subjects: {files.in_vault:,} in the vault, "
+        f"{files.placeholders:,} with a placeholder address"
+    )
     console.print(f"manifest  {files.manifest}")
     console.print(f"subjects  {files.subjects}")
     console.print(f"truth     {files.truth}  (keep apart from the request)")

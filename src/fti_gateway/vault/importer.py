@@ -9,9 +9,12 @@ row and atomic at the level of the file:
 - otherwise every row is checked; each bad row is reported with its line (CSV: the
   line a user sees in an editor, header = line 1; Parquet: the row number) and the
   reason, and the good rows are imported;
-- good rows go to a temporary file in the vault folder that is renamed into place
-  (``os.replace``) only when complete, so a crash never leaves half a part behind,
-  and a reader sees either none or all of the imported rows.
+- parsed rows are staged in a temporary Parquet file; checks that need the whole file
+  (a repeated key, a second TIN for one taxpayer, rows the vault already has) run in
+  DuckDB over it, so memory stays bounded however large the file is;
+- the accepted rows are written to another temporary file in the vault folder that is
+  renamed into place (``os.replace``) only when complete, so a crash never leaves half
+  a part behind, and a reader sees either none or all of the imported rows.
 
 A row whose (taxpayer_id, tax_year) is already in the vault or earlier in the file is
 rejected, so importing the same file twice imports nothing the second time.
@@ -345,77 +348,127 @@ def _is_parquet(file: Path) -> bool:
         return f.read(4) == b"PAR1"
 
 
-class _PartWriter:
-    """Good rows, batched into a temporary Parquet file in the vault folder."""
+class _Stage:
+    """Parsed rows (with their source line) in a temporary Parquet file in the vault
+    folder. Checks that need the whole file (repeated keys, TIN conflicts, clashes with
+    the vault) run in DuckDB over this file, so memory stays bounded for any file size."""
 
     def __init__(self, vault: Vault) -> None:
         vault.master_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp = vault.master_dir / f".import-{os.getpid()}-{time.time_ns()}.parquet.tmp"
-        self.schema = master_schema()
+        stem = f".import-{os.getpid()}-{time.time_ns()}"
+        self.path = vault.master_dir / f"{stem}.stage.tmp"
+        self.out = vault.master_dir / f"{stem}.parquet.tmp"
+        self.schema = master_schema().append(pa.field(_LINE, pa.int64()))
         self.writer: pq.ParquetWriter | None = None
         self.rows: list[dict[str, Any]] = []
-        self.digest = hashlib.sha256()
+        self.count = 0
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, line: int, row: dict[str, Any]) -> None:
+        row[_LINE] = line
         self.rows.append(row)
+        self.count += 1
+        if len(self.rows) >= BATCH_ROWS:
+            self.flush()
 
     def flush(self) -> None:
         if not self.rows:
             return
-        table = pa.Table.from_pylist(self.rows, schema=self.schema)
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
-        self.writer.write_table(table)
-        self.digest.update(str(len(self.rows)).encode())
+            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
         self.rows = []
 
-    def commit(self, vault: Vault, source: Path) -> Path | None:
+    def close(self) -> None:
         self.flush()
-        if self.writer is None:
-            return None
-        self.writer.close()
-        with self.tmp.open("rb") as f:
-            os.fsync(f.fileno())
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-        tag = hashlib.sha256(f"{source.resolve()}:{time.time_ns()}".encode()).hexdigest()[:8]
-        final = vault.master_dir / f"part-import-{stamp}-{tag}.parquet"
-        os.replace(self.tmp, final)
-        return final
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
 
     def discard(self) -> None:
         if self.writer is not None:
             self.writer.close()
-        self.tmp.unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)
+        self.out.unlink(missing_ok=True)
 
 
-def _in_vault(vault: Vault, batch: list[tuple[int, dict[str, Any]]]) -> dict[int, str]:
-    """Rows of the batch that clash with the vault: same (taxpayer, year), or another TIN."""
-    if vault.is_empty() or not batch:
-        return {}
-    keys = pa.table(
-        {
-            "i": pa.array(range(len(batch)), pa.int64()),
-            "taxpayer_id": pa.array([r["taxpayer_id"] for _, r in batch], pa.string()),
-            "tin": pa.array([r["tin"] for _, r in batch], pa.string()),
-            "tax_year": pa.array([r["tax_year"] for _, r in batch], pa.int32()),
-        }
-    )
+_LINE = "_line"
+_CLASHES = """
+WITH s AS (
+  SELECT _line, taxpayer_id, tax_year, tin,
+         min(_line) OVER (PARTITION BY taxpayer_id, tax_year) AS first_key,
+         min(_line) OVER (PARTITION BY taxpayer_id) AS first_tp
+  FROM staged),
+f AS (SELECT s.*, t.tin AS first_tin FROM s JOIN staged t ON t._line = s.first_tp),
+v AS (
+  SELECT s._line, bool_or(m.tax_year = s.tax_year) AS same_year, bool_or(m.tin <> s.tin) AS other_tin
+  FROM staged s JOIN master m USING (taxpayer_id) GROUP BY s._line)
+SELECT f._line,
+       CASE WHEN f._line <> f.first_key THEN 'dup'
+            WHEN f.tin <> f.first_tin THEN 'tin'
+            WHEN v.same_year THEN 'vault_year'
+            WHEN v.other_tin THEN 'vault_tin' END AS why,
+       f.first_key, f.first_tp
+FROM f LEFT JOIN v USING (_line)
+WHERE f._line <> f.first_key OR f.tin <> f.first_tin OR v.same_year OR v.other_tin
+"""
+
+
+def _whole_file_checks(vault: Vault, stage: _Stage, label: str) -> list[RowError]:
+    """Reject repeated (taxpayer_id, tax_year) keys, a second TIN for one taxpayer, and
+    rows the vault already has; write the remaining rows to ``stage.out``."""
     con = vault.connect()
     try:
-        con.register("_keys", keys)
-        rows = con.execute(
-            """SELECT k.i, bool_or(m.tax_year = k.tax_year), bool_or(m.tin <> k.tin)
-               FROM _keys k JOIN master m USING (taxpayer_id) GROUP BY k.i"""
-        ).fetchall()
+        path = str(stage.path).replace("'", "''")
+        con.execute(f"CREATE VIEW staged AS SELECT * FROM read_parquet('{path}')")
+        errors: list[RowError] = []
+        for line, why, first_key, first_tp in con.execute(_CLASHES).fetchall():
+            if why == "dup":
+                errors.append(
+                    RowError(
+                        line, f"repeats taxpayer_id and tax_year of {label} {first_key}", "tax_year"
+                    )
+                )
+            elif why == "tin":
+                errors.append(
+                    RowError(
+                        line, f"TIN differs from {label} {first_tp} for the same taxpayer_id", "tin"
+                    )
+                )
+            elif why == "vault_year":
+                errors.append(
+                    RowError(
+                        line,
+                        "this taxpayer_id and tax_year are already in the vault",
+                        "taxpayer_id",
+                    )
+                )
+            else:
+                errors.append(
+                    RowError(line, "the vault has this taxpayer_id with another TIN", "tin")
+                )
+        con.register("_rejected", pa.table({_LINE: pa.array([e.line for e in errors], pa.int64())}))
+        cols = ", ".join(f'"{c}"' for c in MASTER_COLUMNS)
+        reader: pa.RecordBatchReader = con.sql(
+            f"SELECT {cols} FROM staged ANTI JOIN _rejected USING ({_LINE}) ORDER BY {_LINE}"
+        ).to_arrow_reader(BATCH_ROWS)
+        schema = master_schema()
+        with pq.ParquetWriter(stage.out, schema, compression="zstd") as writer:
+            for batch in reader:
+                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
     finally:
         con.close()
-    out: dict[int, str] = {}
-    for i, same_year, other_tin in rows:
-        if same_year:
-            out[i] = "this taxpayer_id and tax_year are already in the vault"
-        elif other_tin:
-            out[i] = "the vault has this taxpayer_id with another TIN"
-    return out
+    return errors
+
+
+def _commit(vault: Vault, stage: _Stage, source: Path) -> Path:
+    with stage.out.open("rb") as f:
+        os.fsync(f.fileno())
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    tag = hashlib.sha256(f"{source.resolve()}:{time.time_ns()}".encode()).hexdigest()[:8]
+    final = vault.master_dir / f"part-import-{stamp}-{tag}.parquet"
+    os.replace(stage.out, final)
+    stage.path.unlink(missing_ok=True)
+    return final
 
 
 def import_master(vault: Vault, file: Path) -> ImportReport:
@@ -430,22 +483,7 @@ def import_master(vault: Vault, file: Path) -> ImportReport:
     label = "row" if parquet else "line"
     report = ImportReport(file=file, line_label=label)
     rows = _parquet_rows(file) if parquet else _csv_rows(file)
-    writer = _PartWriter(vault)
-    seen: dict[tuple[str, int], int] = {}
-    tin_of: dict[str, tuple[str, int]] = {}
-    batch: list[tuple[int, dict[str, Any]]] = []
-
-    def settle() -> None:
-        clashes = _in_vault(vault, batch)
-        for i, (line, row) in enumerate(batch):
-            if i in clashes:
-                report.rejected.append(RowError(line, clashes[i], "taxpayer_id"))
-            else:
-                writer.add(row)
-                report.accepted += 1
-        batch.clear()
-        writer.flush()
-
+    stage = _Stage(vault)
     try:
         for line, rec in rows:
             if isinstance(rec, str):
@@ -453,34 +491,20 @@ def import_master(vault: Vault, file: Path) -> ImportReport:
                 continue
             row, problems = _parse_row(rec)
             if row is None:
-                reason = "; ".join(f"{c}: {r}" for c, r in problems[1:])
-                message = problems[0][1] + (f"; {reason}" if reason else "")
+                more = "; ".join(f"{c}: {r}" for c, r in problems[1:])
+                message = problems[0][1] + (f"; {more}" if more else "")
                 report.rejected.append(RowError(line, message, problems[0][0]))
                 continue
-            key = (row["taxpayer_id"], row["tax_year"])
-            if key in seen:
-                report.rejected.append(
-                    RowError(
-                        line, f"repeats taxpayer_id and tax_year of {label} {seen[key]}", "tax_year"
-                    )
-                )
-                continue
-            first = tin_of.setdefault(row["taxpayer_id"], (row["tin"], line))
-            if first[0] != row["tin"]:
-                report.rejected.append(
-                    RowError(
-                        line, f"TIN differs from {label} {first[1]} for the same taxpayer_id", "tin"
-                    )
-                )
-                continue
-            seen[key] = line
-            batch.append((line, row))
-            if len(batch) >= BATCH_ROWS:
-                settle()
-        settle()
-        report.part = writer.commit(vault, file)
-    except BaseException:
-        writer.discard()
-        raise
+            stage.add(line, row)
+        stage.close()
+        if stage.count:
+            clashes = _whole_file_checks(vault, stage, label)
+            report.rejected += clashes
+            report.accepted = stage.count - len(clashes)
+            if report.accepted:
+                report.part = _commit(vault, stage, file)
+    finally:
+        stage.discard()
+    report.rejected.sort(key=lambda e: e.line)
     report.seconds = time.perf_counter() - started
     return report

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -58,7 +58,9 @@ class Kind:
     reason: Callable[[np.random.Generator, dict[str, Any]], str]
     boilerplate: str | None = None
     case_prefix: str = "CASE"
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Origin mix (general, hispanic, black, asian) of the people who are not taxpayers;
+    # None = the vault's own mix.
+    fresh_origin_p: tuple[float, float, float, float] | None = None
 
 
 ICE_BOILERPLATE = (
@@ -253,6 +255,8 @@ KINDS: dict[str, Kind] = {
         reason=_ice_reason,
         boilerplate=ICE_BOILERPLATE,
         case_prefix="ERO",
+        # The 2025 lists were mostly Hispanic names, which also collide most often.
+        fresh_origin_p=(0.15, 0.65, 0.10, 0.10),
     ),
     "criminal-i2": Kind(
         name="criminal-i2",

@@ -173,7 +173,9 @@ class _People:
     suffix: np.ndarray
 
 
-def _people(rng: np.random.Generator, t: Tables, sizes: np.ndarray) -> _People:
+def _people(
+    rng: np.random.Generator, t: Tables, sizes: np.ndarray, origin_p: np.ndarray = ORIGIN_P
+) -> _People:
     h, n = len(sizes), int(sizes.sum())
     hh = np.repeat(np.arange(h), sizes)
     starts = np.cumsum(sizes) - sizes
@@ -183,10 +185,10 @@ def _people(rng: np.random.Generator, t: Tables, sizes: np.ndarray) -> _People:
     role = np.where((pos == 1) & (rng.random(n) < 0.2), OTHER, role)
     role = np.where((pos >= 2) & (rng.random(n) < 0.15), OTHER, role)
 
-    hh_origin = rng.choice(len(ORIGINS), size=h, p=ORIGIN_P)
+    hh_origin = rng.choice(len(ORIGINS), size=h, p=origin_p)
     origin = hh_origin[hh]
     own_origin = (role == OTHER) & (rng.random(n) < 0.5)
-    origin = np.where(own_origin, rng.choice(len(ORIGINS), size=n, p=ORIGIN_P), origin)
+    origin = np.where(own_origin, rng.choice(len(ORIGINS), size=n, p=origin_p), origin)
 
     male = rng.random(n) < 0.5
     head_male = np.where(sizes >= 2, rng.random(h) < 0.58, rng.random(h) < 0.48)
@@ -311,14 +313,14 @@ def _concat(parts: list[Addresses]) -> Addresses:
 
 
 def build_chunk(
-    seed: int, chunk: int, start: int, n: int, tin_space: TinSpace
+    seed: int, chunk: int, start: int, n: int, tin_space: TinSpace, origin_p: np.ndarray = ORIGIN_P
 ) -> tuple[pa.Table, int]:
     """One chunk of ``n`` people (global indices ``start`` …) as a master table."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1, chunk]))
     t = tables()
     sizes = _household_sizes(rng, n)
     h = len(sizes)
-    p = _people(rng, t, sizes)
+    p = _people(rng, t, sizes, origin_p)
 
     # Addresses: a base per household, moves by year, grown members moving out.
     base = generate_addresses(rng, t, h)

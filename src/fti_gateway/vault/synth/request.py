@@ -32,6 +32,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -63,6 +64,7 @@ _IDENTITY = (
 )  # fmt: skip
 _ADDRESS = ("street", "unit", "city", "state", "zip")
 HARD_NEGATIVES = ("household", "namesake", "junior")
+DERIVED = (*HARD_NEGATIVES, "tin_other_name")  # built from a vault taxpayer, not in the truth
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class RequestFiles:
     subjects: Path
     truth: Path
     detail: Path | None = None
+    size: int = 0
+    in_vault: int = 0  # subjects whose truth names a taxpayer
+    placeholders: int = 0  # subjects with a placeholder instead of an address
 
 
 def generate(vault: Vault, kind: str, size: int, seed: int, out_dir: Path) -> RequestFiles:
@@ -111,11 +116,8 @@ def _counts(spec: Kind, size: int) -> dict[str, int]:
     return counts
 
 
-def _sample_ids(con: object, seed: int, k: int, itin_only: bool) -> list[str]:
+def _sample_ids(con: duckdb.DuckDBPyConnection, seed: int, k: int, itin_only: bool) -> list[str]:
     """``k`` taxpayer ids in a seed-fixed pseudo-random order (hash-ordered top-k)."""
-    import duckdb
-
-    assert isinstance(con, duckdb.DuckDBPyConnection)
     if k <= 0:
         return []
     cond = "tin_kind = 'itin'" if itin_only else "TRUE"
@@ -139,43 +141,57 @@ def _sample_ids(con: object, seed: int, k: int, itin_only: bool) -> list[str]:
     return []
 
 
-def _history(con: object, ids: list[str]) -> pd.DataFrame:
-    """All master rows (identity columns and tax year) of the given taxpayers."""
-    import duckdb
-
-    assert isinstance(con, duckdb.DuckDBPyConnection)
+def _ends(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Latest and earliest master row (identity columns) of each given taxpayer, indexed
+    by taxpayer_id; computed in DuckDB so only two rows per taxpayer reach pandas."""
     con.register("_ids", pa.table({"taxpayer_id": pa.array(ids, pa.string())}))
-    cols = ", ".join(f"m.{c}" for c in (*_IDENTITY, "tax_year"))
-    df = con.execute(
-        f"SELECT {cols} FROM master m JOIN _ids USING (taxpayer_id) ORDER BY taxpayer_id, tax_year"
-    ).df()
+    cols = ", ".join("CAST(m.dob AS VARCHAR) AS dob" if c == "dob" else f"m.{c}" for c in _IDENTITY)
+    out = []
+    for order in ("DESC", "ASC"):
+        df = con.execute(
+            f"""SELECT {cols} FROM master m JOIN _ids USING (taxpayer_id)
+                QUALIFY row_number() OVER (PARTITION BY taxpayer_id ORDER BY tax_year {order}) = 1"""
+        ).df()
+        out.append(df.astype({c: object for c in _IDENTITY}).set_index("taxpayer_id"))
     con.unregister("_ids")
-    df["dob"] = df["dob"].map(lambda d: d.isoformat()[:10] if pd.notna(d) else None)
-    return df.astype({c: object for c in _IDENTITY})
+    return out[0], out[1]
+
+
+def _draw_ids(
+    con: duckdb.DuckDBPyConnection, spec: Kind, counts: dict[str, int], seed: int
+) -> dict[str, list[str]]:
+    """Taxpayer ids for the vault subjects and for each kind of derived hard negative.
+
+    A vault smaller than the request asks for gets every category scaled down alike;
+    the generator then fills the request up with fresh (not-in-vault) people."""
+    want = {c: counts[c] for c in ("vault", *DERIVED)}
+    itin_ids = _sample_ids(con, seed, int(want["vault"] * spec.itin_bias), itin_only=True)
+    taken = set(itin_ids)
+    other = [i for i in _sample_ids(con, seed, sum(want.values()), False) if i not in taken]
+    available = len(itin_ids) + len(other)
+    if available < sum(want.values()):
+        scale = available / sum(want.values())
+        want = {c: int(n * scale) for c, n in want.items()}
+    k_itin = min(len(itin_ids), want["vault"])
+    ids = {"vault": itin_ids[:k_itin] + other[: want["vault"] - k_itin]}
+    rest = other[want["vault"] - k_itin :] + itin_ids[k_itin:]
+    pos = 0
+    for c in DERIVED:
+        ids[c] = rest[pos : pos + want[c]]
+        pos += want[c]
+    return ids
 
 
 def _build(
-    con: object, spec: Kind, counts: dict[str, int], seed: int, rng: np.random.Generator
+    con: duckdb.DuckDBPyConnection,
+    spec: Kind,
+    counts: dict[str, int],
+    seed: int,
+    rng: np.random.Generator,
 ) -> list[pd.DataFrame]:
-    derived = ("household", "namesake", "junior", "tin_other_name")
-    n_itin = int(counts["vault"] * spec.itin_bias)
-    itin_ids = _sample_ids(con, seed, n_itin, itin_only=True)
-    need = counts["vault"] - len(itin_ids) + sum(counts[c] for c in derived)
-    other = [
-        i for i in _sample_ids(con, seed, need + len(itin_ids), False) if i not in set(itin_ids)
-    ]
-    ids = {"vault": itin_ids + other[: counts["vault"] - len(itin_ids)]}
-    pos = counts["vault"] - len(itin_ids)
-    for c in derived:
-        ids[c] = other[pos : pos + counts[c]]
-        pos += counts[c]
-    hist = _history(con, [i for v in ids.values() for i in v])
-    latest = hist.groupby("taxpayer_id", sort=False).tail(1).set_index("taxpayer_id")
-    earliest = hist.groupby("taxpayer_id", sort=False).head(1).set_index("taxpayer_id")
-
-    frames = [_vault_subjects(latest, earliest, ids["vault"], spec, rng)]
-    fresh_needed = counts["fresh"] + counts["tin_other_name"]
-    fresh = _fresh_people(con, seed, int(fresh_needed * 1.1) + 20)
+    ids = _draw_ids(con, spec, counts, seed)
+    latest, earliest = _ends(con, [i for v in ids.values() for i in v])
+    vault = _vault_subjects(latest, earliest, ids["vault"], spec, rng)
     negatives = [
         _household(con, latest.loc[ids["household"]], rng),
         _namesakes(latest.loc[ids["namesake"]], rng),
@@ -183,18 +199,18 @@ def _build(
     ]
     neg = pd.concat(negatives, ignore_index=True)
     neg = neg[~_in_vault(con, neg)]
-    tin_other = fresh.iloc[: counts["tin_other_name"]].copy()
+    n_tin = len(ids["tin_other_name"])
+    total = sum(counts.values())
+    n_fresh = max(0, total - len(vault) - len(neg) - n_tin)
+    fresh = _fresh_people(con, seed, int((n_fresh + n_tin) * 1.1) + 20, spec.fresh_origin_p)
+    tin_other = fresh.iloc[:n_tin].copy()
     tin_other["tin"] = latest.loc[ids["tin_other_name"], "tin"].to_numpy()
     tin_other["taxpayer_id"] = ids["tin_other_name"]
     tin_other["category"] = "tin_other_name"
-    rest = fresh.iloc[counts["tin_other_name"] :]
-    rest = rest[~_in_vault(con, rest)]
-    total = sum(counts.values())
-    have = len(frames[0]) + len(neg) + len(tin_other)
-    rest = rest.iloc[: max(0, total - have)].copy()
+    rest = fresh.iloc[n_tin:]
+    rest = rest[~_in_vault(con, rest)].iloc[:n_fresh].copy()
     rest["category"] = "fresh"
-    frames += [neg, tin_other, rest]
-    return frames
+    return [vault, neg, tin_other, rest]
 
 
 def _vault_subjects(
@@ -244,12 +260,11 @@ def _shift_dob(dob: pd.Series, years: np.ndarray, rng: np.random.Generator) -> l
     return out
 
 
-def _household(con: object, base: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _household(
+    con: duckdb.DuckDBPyConnection, base: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Non-filing household members: same address, usually the same surname, a first name
     no vault member of that household has."""
-    import duckdb
-
-    assert isinstance(con, duckdb.DuckDBPyConnection)
     df = base.reset_index()
     if df.empty:
         return df.assign(category=[])
@@ -332,19 +347,22 @@ def _is_female(first: object) -> bool:
     return isinstance(first, str) and first in _female_names()
 
 
-def _fresh_people(con: object, seed: int, n: int) -> pd.DataFrame:
+def _fresh_people(
+    con: duckdb.DuckDBPyConnection,
+    seed: int,
+    n: int,
+    origin_p: tuple[float, float, float, float] | None = None,
+) -> pd.DataFrame:
     """People generated like the vault's, from another seed: not in the vault."""
-    import duckdb
-
-    assert isinstance(con, duckdb.DuckDBPyConnection)
     fresh_seed = seed + 1_000_003
     space = TinSpace(fresh_seed)
     parts = []
     for c, start in enumerate(range(0, n, CHUNK_PEOPLE)):
-        table, _ = build_chunk(fresh_seed, c, start, min(CHUNK_PEOPLE, n - start), space)
+        mix = ORIGIN_P if origin_p is None else np.asarray(origin_p)
+        table, _ = build_chunk(fresh_seed, c, start, min(CHUNK_PEOPLE, n - start), space, mix)
         local = duckdb.connect()
         local.register("t", table)
-        cols = ", ".join(f'"{c}"' for c in _IDENTITY)
+        cols = ", ".join("CAST(dob AS VARCHAR) AS dob" if c == "dob" else c for c in _IDENTITY)
         parts.append(
             local.execute(
                 f"SELECT {cols} FROM t QUALIFY row_number() OVER "
@@ -353,7 +371,6 @@ def _fresh_people(con: object, seed: int, n: int) -> pd.DataFrame:
         )
         local.close()
     df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(_IDENTITY))
-    df["dob"] = df["dob"].map(lambda d: d.isoformat()[:10] if pd.notna(d) else None)
     df = df.astype({c: object for c in _IDENTITY})
     # A fresh TIN that happens to be a vault taxpayer's would make this person a
     # "TIN of another name" case by accident: drop those TINs.
@@ -370,11 +387,8 @@ def _fresh_people(con: object, seed: int, n: int) -> pd.DataFrame:
     return df
 
 
-def _in_vault(con: object, df: pd.DataFrame) -> np.ndarray:
+def _in_vault(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> np.ndarray:
     """Rows whose exact name and date of birth belong to a vault taxpayer (not negatives)."""
-    import duckdb
-
-    assert isinstance(con, duckdb.DuckDBPyConnection)
     if df.empty:
         return np.zeros(0, dtype=bool)
     key = pa.table(
@@ -454,12 +468,12 @@ def _placeholders(
     """Replace a share of addresses with what the 2025 file held instead of an address."""
     n = len(df)
     rows = np.flatnonzero(rng.random(n) < spec.placeholder)
-    kinds = np.empty(n, dtype=object)
-    kinds[:] = ""
+    kinds = np.full(n, "", dtype=object)
+    cols = {c: df[c].to_numpy(dtype=object) for c in _ADDRESS}
     streets = list(PLACEHOLDER_STREETS)
     for i in rows:
         u = rng.random()
-        zip_now = df.at[i, "zip"]
+        zip_now = cols["zip"][i]
         zip_text = str(zip_now) if isinstance(zip_now, str) else None
         keep_zip = zip_text if rng.random() < 0.4 else None
         values: dict[str, str | None] = dict.fromkeys(_ADDRESS)
@@ -480,7 +494,9 @@ def _placeholders(
             values.update(street=f[0], city=f[1], state=f[2], zip=f[3])
             kinds[i] = "detention_facility"
         for c, v in values.items():
-            df.at[i, c] = v
+            cols[c][i] = v
+    for c, arr in cols.items():
+        df[c] = arr
     tags["placeholder"] = kinds != ""
     tags["_placeholder_kind"] = kinds
 
@@ -503,7 +519,13 @@ def _write(
 ) -> RequestFiles:
     out.mkdir(parents=True, exist_ok=True)
     files = RequestFiles(
-        out / "manifest.yaml", out / "subjects.csv", out / "truth.csv", out / "truth_detail.csv"
+        out / "manifest.yaml",
+        out / "subjects.csv",
+        out / "truth.csv",
+        out / "truth_detail.csv",
+        size=len(df),
+        in_vault=int((df["category"] == "vault").sum()),
+        placeholders=int(tags["placeholder"].sum()),
     )
     manifest = spec.manifest(seed, files.subjects.name)
     files.manifest.write_text(
