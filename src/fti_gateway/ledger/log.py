@@ -20,6 +20,7 @@ therefore all or nothing, and every acknowledged entry survives.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import threading
 from collections.abc import Sequence
@@ -47,9 +48,8 @@ from fti_gateway.ledger.tiles import (
 from fti_gateway.ledger.tree import (
     EMPTY_ROOT,
     fold_right,
-    leaf_hash,
     perfect_decomposition,
-    perfect_root,
+    perfect_root_bytes,
 )
 
 
@@ -276,7 +276,8 @@ class Ledger:
             writes[TileId(ENTRIES, index, len(bundle))] = b"".join(bundle)
 
         edge = [list(level) for level in self._edge]
-        carry = [leaf_hash(bytes(e)) for e in entries]
+        sha = hashlib.sha256
+        carry = [sha(b"\x00" + e).digest() for e in entries]
         level = 0
         while carry:
             if level == len(edge):
@@ -287,8 +288,9 @@ class Ledger:
             for h in carry:
                 row.append(h)
                 if len(row) == TILE_WIDTH:
-                    writes[TileId(level, index, TILE_WIDTH)] = b"".join(row)
-                    up.append(perfect_root(row))
+                    data = b"".join(row)
+                    writes[TileId(level, index, TILE_WIDTH)] = data
+                    up.append(perfect_root_bytes(data))
                     row = []
                     index += 1
             if row:
