@@ -19,6 +19,7 @@ therefore all or nothing, and every acknowledged entry survives.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -81,6 +82,7 @@ class Ledger:
         self._edge: list[list[bytes]] = []  # partial hash tile of each level
         self._kept: set[str] = set()
         self._mutex = threading.Lock()  # one append at a time within the process, too
+        self._broken = False
 
     # -- opening and recovery -----------------------------------------------------------
     @classmethod
@@ -251,6 +253,11 @@ class Ledger:
     def _append(self, entries: Sequence[bytes]) -> list[int]:
         if self._lock_fd is None:
             raise InputError("the ledger is closed")
+        if self._broken:
+            raise IntegrityError(
+                "a checkpoint write failed; the ledger must be reopened to recover",
+                where=str(self.storage.root),
+            )
         for i, e in enumerate(entries):
             if not isinstance(e, bytes | bytearray):
                 raise InputError(f"entry {i} of the batch is not bytes")
@@ -299,11 +306,24 @@ class Ledger:
             carry = up
             level += 1
 
-        self.storage.write_tiles(writes.items())
+        try:
+            self.storage.write_tiles(writes.items())
+        except BaseException:
+            # Nothing committed, and no committed file shares a name with a new tile:
+            # remove what was written (recovery on the next open would, too).
+            for tile in writes:
+                with contextlib.suppress(OSError):
+                    self.storage.delete_tile(tile)
+            raise
         old = set(_edge_tiles(start))
         root = edge_root(edge)
         note = self._sign(new_size, root)
-        self.storage.write_checkpoint(note)  # commit point
+        try:
+            self.storage.write_checkpoint(note)  # commit point
+        except BaseException:
+            # The rename may or may not have reached the disk: only recovery can tell.
+            self._broken = True
+            raise
         self._size, self._bundle, self._edge, self._note = new_size, bundle, edge, note
         self._root = root
         for tile in old - set(_edge_tiles(new_size)):
