@@ -319,6 +319,67 @@ def machine() -> dict[str, Any]:
     }
 
 
+def render(results: dict[str, Any]) -> str:
+    """results.md: the same numbers as results.json, as tables."""
+    w, m = results["workload"], results["machine"]
+    out = [
+        "# Ledger benchmark results",
+        "",
+        f"Run {results['started']} on {m['cpu']} ({m['cores']} cores), Python {m['python']}, "
+        f"{m['platform']}. Workload: {w['leaves']:,} appends of {w['leaf_bytes']}-byte leaves, "
+        f"durable, in batches of {w['batch']:,} with a signed checkpoint after each batch.",
+        "",
+        "| | FTI Gateway | pymerkle (SqliteTree) | tlog-scales (TilesWriter) |",
+        "|---|---:|---:|---:|",
+    ]
+    names = ["fti", "pymerkle", "tlog-scales"]
+
+    def cell(name: str, key: str, fmt: str = "{:,}") -> str:
+        v = results.get(name, {}).get(key)
+        if v is None:
+            return "—"
+        return (
+            fmt.format(v["mean_us"]) + f" (p50 {v['p50_us']})"
+            if isinstance(v, dict)
+            else fmt.format(v)
+        )
+
+    def row(label: str, keys: list[str], fmt: str = "{:,}") -> None:
+        out.append(
+            f"| {label} | "
+            + " | ".join(cell(n, k, fmt) for n, k in zip(names, keys, strict=True))
+            + " |"
+        )
+
+    row("durable appends / s", ["appends_per_second"] * 3)
+    row("append time, s", ["append_seconds"] * 3, "{}")
+    row("batch of 1,000 + checkpoint, mean µs", ["batch_latency"] * 3, "{:,.0f}")
+    for kind in ("inclusion", "consistency"):
+        for step in ("gen", "verify"):
+            row(
+                f"{kind} proof {step}, µs (ours: cold 64-tile cache; peers: as shipped)",
+                [f"{kind}_{step}_cold_cache64", f"{kind}_{step}", f"{kind}_{step}"],
+                "{:,.1f}",
+            )
+            row(
+                f"{kind} proof {step}, µs (warm: all tiles expanded)",
+                [f"{kind}_{step}_warm_all_tiles", "-", "-"],
+                "{:,.1f}",
+            )
+    row("full verify of the log, s", ["full_verify_seconds"] * 3, "{}")
+    row("bytes on disk", ["disk_bytes"] * 3)
+    fti = results.get("fti", {})
+    if "warm_up_seconds" in fti:
+        out += ["", f"Warm-up (expanding every level-0 tile once): {fti['warm_up_seconds']} s."]
+    if "full_verify_checked" in fti:
+        c = fti["full_verify_checked"]
+        out.append(
+            f"Our full verify checked {c['entries']:,} entries, {c['tiles']:,} tiles and "
+            f"{c['checkpoints']:,} signed checkpoints."
+        )
+    return "\n".join(out) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=1_000_000, help="leaves to append")
@@ -358,7 +419,8 @@ def main() -> None:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.out}", file=sys.stderr)
+    args.out.with_suffix(".md").write_text(render(results))
+    print(f"wrote {args.out} and {args.out.with_suffix('.md')}", file=sys.stderr)
 
 
 if __name__ == "__main__":

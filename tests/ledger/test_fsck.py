@@ -134,3 +134,19 @@ def test_the_wrong_verifier_key_fails(log: Path) -> None:
     other = Signer(ORIGIN, Ed25519PrivateKey.generate()).verifier_key
     report = verify(log, other)
     assert not report.ok and "no signature by" in report.problems[0].message
+
+
+@pytest.mark.parametrize("rel", ["checkpoint", "checkpoints/600"])
+@pytest.mark.parametrize("region", ["origin", "size", "root", "signature"])
+def test_each_part_of_a_checkpoint_is_covered(log: Path, vkey: str, rel: str, region: str) -> None:
+    path = log / rel
+    note = path.read_bytes()
+    lines = note.split(b"\n")
+    offset = {"origin": 0, "size": len(lines[0]) + 1, "root": len(lines[0]) + len(lines[1]) + 2}
+    pos = offset.get(region, len(note) - 10)  # inside the base64 signature
+    original = note
+    _flip(path, pos)
+    report = verify(log, vkey)
+    assert not report.ok and report.first is not None and report.first.where.startswith(rel)
+    path.write_bytes(original)
+    assert_sound(log, vkey)

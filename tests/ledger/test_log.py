@@ -130,3 +130,46 @@ def test_a_rolled_back_checkpoint_is_refused(
         open_ledger(ledger_dir, key)
     report = verify(ledger_dir, vkey)
     assert not report.ok and "beyond the latest" in str(report.problems)
+
+
+def test_a_failed_tile_write_leaves_the_log_as_it_was(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_ledger(ledger_dir, key) as led:
+        led.append([b"a"] * 300)
+        real = FsStorage.write_tiles
+
+        def failing(self: FsStorage, tiles):  # type: ignore[no-untyped-def]
+            tiles = list(tiles)
+            real(self, tiles[:2])  # some tiles reach the disk, then the disk fills up
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(FsStorage, "write_tiles", failing)
+        with pytest.raises(OSError):
+            led.append([b"b"] * 500)
+        monkeypatch.setattr(FsStorage, "write_tiles", real)
+        assert led.size == 300
+        assert_sound(ledger_dir, vkey)  # no leftovers, even before a reopen
+        led.append([b"c"])
+        assert led.size == 301
+    assert_sound(ledger_dir, vkey)
+
+
+def test_a_failed_checkpoint_write_demands_a_reopen(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_ledger(ledger_dir, key) as led:
+        led.append([b"a"])
+        monkeypatch.setattr(
+            FsStorage,
+            "write_checkpoint",
+            lambda self, note: (_ for _ in ()).throw(OSError(5, "EIO")),
+        )
+        with pytest.raises(OSError):
+            led.append([b"b"])
+        monkeypatch.undo()
+        with pytest.raises(IntegrityError, match="reopened"):
+            led.append([b"c"])
+    with open_ledger(ledger_dir, key) as led:
+        assert led.size == 1  # the failed batch never committed
+    assert_sound(ledger_dir, vkey)

@@ -26,7 +26,7 @@ from fti_gateway.ledger.tiles import (
     tile_at,
     tiles_for_size,
 )
-from fti_gateway.ledger.tree import HASH_SIZE, leaf_hash, perfect_root
+from fti_gateway.ledger.tree import HASH_SIZE, leaf_hash, perfect_root_bytes
 
 MAX_PROBLEMS = 50
 ALLOWED_TOP = {CHECKPOINT, HISTORY, TILE_DIR, "README.md"}
@@ -189,7 +189,7 @@ def _check_hash_tile(
         )
         return None, False
     hashes = _split(data)
-    root = perfect_root(hashes) if tile.full else None
+    root = perfect_root_bytes(data) if tile.full else None
     for i, (calc, held) in enumerate(zip(expected, hashes, strict=True)):
         if calc is not None and calc != held:
             n = tile.index * TILE_WIDTH + i

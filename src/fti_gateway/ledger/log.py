@@ -19,7 +19,9 @@ therefore all or nothing, and every acknowledged entry survives.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import hashlib
 import os
 import threading
 from collections.abc import Sequence
@@ -47,9 +49,8 @@ from fti_gateway.ledger.tiles import (
 from fti_gateway.ledger.tree import (
     EMPTY_ROOT,
     fold_right,
-    leaf_hash,
     perfect_decomposition,
-    perfect_root,
+    perfect_root_bytes,
 )
 
 
@@ -81,6 +82,7 @@ class Ledger:
         self._edge: list[list[bytes]] = []  # partial hash tile of each level
         self._kept: set[str] = set()
         self._mutex = threading.Lock()  # one append at a time within the process, too
+        self._broken = False
 
     # -- opening and recovery -----------------------------------------------------------
     @classmethod
@@ -251,6 +253,11 @@ class Ledger:
     def _append(self, entries: Sequence[bytes]) -> list[int]:
         if self._lock_fd is None:
             raise InputError("the ledger is closed")
+        if self._broken:
+            raise IntegrityError(
+                "a checkpoint write failed; the ledger must be reopened to recover",
+                where=str(self.storage.root),
+            )
         for i, e in enumerate(entries):
             if not isinstance(e, bytes | bytearray):
                 raise InputError(f"entry {i} of the batch is not bytes")
@@ -276,7 +283,8 @@ class Ledger:
             writes[TileId(ENTRIES, index, len(bundle))] = b"".join(bundle)
 
         edge = [list(level) for level in self._edge]
-        carry = [leaf_hash(bytes(e)) for e in entries]
+        sha = hashlib.sha256
+        carry = [sha(b"\x00" + e).digest() for e in entries]
         level = 0
         while carry:
             if level == len(edge):
@@ -287,8 +295,9 @@ class Ledger:
             for h in carry:
                 row.append(h)
                 if len(row) == TILE_WIDTH:
-                    writes[TileId(level, index, TILE_WIDTH)] = b"".join(row)
-                    up.append(perfect_root(row))
+                    data = b"".join(row)
+                    writes[TileId(level, index, TILE_WIDTH)] = data
+                    up.append(perfect_root_bytes(data))
                     row = []
                     index += 1
             if row:
@@ -297,11 +306,24 @@ class Ledger:
             carry = up
             level += 1
 
-        self.storage.write_tiles(writes.items())
+        try:
+            self.storage.write_tiles(writes.items())
+        except BaseException:
+            # Nothing committed, and no committed file shares a name with a new tile:
+            # remove what was written (recovery on the next open would, too).
+            for tile in writes:
+                with contextlib.suppress(OSError):
+                    self.storage.delete_tile(tile)
+            raise
         old = set(_edge_tiles(start))
         root = edge_root(edge)
         note = self._sign(new_size, root)
-        self.storage.write_checkpoint(note)  # commit point
+        try:
+            self.storage.write_checkpoint(note)  # commit point
+        except BaseException:
+            # The rename may or may not have reached the disk: only recovery can tell.
+            self._broken = True
+            raise
         self._size, self._bundle, self._edge, self._note = new_size, bundle, edge, note
         self._root = root
         for tile in old - set(_edge_tiles(new_size)):

@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from fti_gateway.ledger.tiles import TileId, parse_tile_path
 
 CHECKPOINT = "checkpoint"
+T = TypeVar("T")
 HISTORY = "checkpoints"
 TILE_DIR = "tile"
 
@@ -84,6 +86,22 @@ def _write_atomic(path: Path, data: bytes, *, sync: bool) -> None:
     os.replace(tmp, path)
 
 
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _parallel(fn: Callable[[T], object], items: Sequence[T]) -> None:
+    """Run blocking flushes side by side (they release the GIL); re-raise the first error."""
+    global _POOL
+    if len(items) <= 1:
+        for item in items:
+            fn(item)
+        return
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="ledger-fsync")
+    for future in [_POOL.submit(fn, item) for item in items]:
+        future.result()
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -109,16 +127,30 @@ class FsStorage:
             return None
 
     def write_tiles(self, tiles: Iterable[tuple[TileId, bytes]]) -> None:
+        """Write every tile to a temporary file, flush them all *concurrently* (ext4 and
+        friends fold concurrent fsyncs into one journal commit), rename them into place,
+        then flush the changed folders, again concurrently."""
         dirs: set[Path] = set()
-        for tile, data in tiles:
-            path = self.tile_file(tile)
-            if not path.parent.is_dir():
-                self._mkdirs(path.parent, dirs)
-            _write_atomic(path, data, sync=self.durable)
-            dirs.add(path.parent)
+        pending: list[tuple[int, Path, Path]] = []
+        try:
+            for tile, data in tiles:
+                path = self.tile_file(tile)
+                if not path.parent.is_dir():
+                    self._mkdirs(path.parent, dirs)
+                tmp = path.with_name(f".{path.name}.tmp")
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                pending.append((fd, tmp, path))
+                _write_all(fd, data)
+                dirs.add(path.parent)
+            if self.durable:
+                _parallel(os.fdatasync, [fd for fd, _, _ in pending])
+        finally:
+            for fd, _, _ in pending:
+                os.close(fd)
+        for _, tmp, path in pending:
+            os.replace(tmp, path)
         if self.durable:
-            for d in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
-                _fsync_dir(d)
+            _parallel(_fsync_dir, sorted(dirs))
 
     def _mkdirs(self, path: Path, dirs: set[Path]) -> None:
         """Create missing folders and remember every parent whose entries changed."""

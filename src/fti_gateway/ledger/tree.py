@@ -53,6 +53,16 @@ def perfect_root(hashes: Sequence[bytes]) -> bytes:
     return level[0]
 
 
+def perfect_root_bytes(data: bytes) -> bytes:
+    """``perfect_root`` over concatenated 32-byte hashes (a full hash tile): each node is
+    SHA-256 of ``0x01`` and one 64-byte slice of the row below, with no list of hashes."""
+    sha = hashlib.sha256
+    while len(data) > HASH_SIZE:
+        n = len(data) // 64
+        data = b"".join([sha(b"\x01" + data[64 * i : 64 * i + 64]).digest() for i in range(n)])
+    return data
+
+
 def root_of_hashes(hashes: Sequence[bytes]) -> bytes:
     """MTH over a list of leaf hashes (or of equal-height subtree roots)."""
     if not hashes:
