@@ -1,7 +1,86 @@
-"""`fti law` commands."""
+"""`fti law` commands: check a request, explain an authority, map authorities."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from pathlib import Path
+
 import typer
 
-app = typer.Typer(help="law commands.", no_args_is_help=True)
+from fti_gateway.cli.common import HomeOpt
+from fti_gateway.core.workspace import Workspace
+from fti_gateway.law import Registry, decide, load_registry
+from fti_gateway.law._load import load  # stand-in for intake.load_request (see law/_load.py)
+from fti_gateway.law.explain import authority_map, decision_text, explain, explain_text, map_text
+
+app = typer.Typer(
+    help="§ 6103 as code: check requests, explain authorities, map options.", no_args_is_help=True
+)
+
+JsonOpt = typer.Option(False, "--json", help="Print JSON to stdout.")
+AsOfOpt = typer.Option(
+    None,
+    "--as-of",
+    help="Date for registry lookups (default: today, or the request's received date).",
+)
+
+
+def _registry(home: Path) -> Registry:
+    """Shipped registries, overlaid by the workspace's `registry/` folder if there is one."""
+    return load_registry(Workspace(Path(home)).registry_dir)
+
+
+def _print_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def check(
+    home: HomeOpt,
+    manifest: Path = typer.Argument(..., help="Request manifest (YAML or JSON)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Run intake + law on a request and print the decision (exit 0 whatever the outcome)."""
+    parsed = load(manifest)
+    decision = decide(parsed.manifest, parsed.subjects, _registry(home), rejects=parsed.rejects)
+    if as_json:
+        _print_json(decision.to_json())
+    else:
+        typer.echo(decision_text(decision))
+
+
+@app.command(name="explain")
+def explain_cmd(
+    home: HomeOpt,
+    authority: str = typer.Argument(..., help="Authority id, e.g. '6103(i)(2)'."),
+    as_json: bool = JsonOpt,
+    as_of: str | None = AsOfOpt,
+) -> None:
+    """Print what an authority requires, with citations and who may sign."""
+    on = date.fromisoformat(as_of) if as_of else date.today()
+    info = explain(authority, _registry(home), on)
+    if as_json:
+        _print_json(info)
+    else:
+        typer.echo(explain_text(info))
+
+
+@app.command(name="map")
+def map_cmd(
+    home: HomeOpt,
+    agency: str = typer.Option(..., "--agency", help="Agency id, e.g. ICE."),
+    position: str = typer.Option(..., "--position", help="Position id, e.g. component-head."),
+    purpose: str = typer.Option(
+        ..., "--purpose", help="Purpose kind, e.g. criminal-investigation."
+    ),
+    as_json: bool = JsonOpt,
+    as_of: str | None = AsOfOpt,
+) -> None:
+    """List every authority that could apply and what the request would still need."""
+    on = date.fromisoformat(as_of) if as_of else date.today()
+    m = authority_map(_registry(home), agency, position, purpose, on)
+    if as_json:
+        _print_json(m)
+    else:
+        typer.echo(map_text(m))

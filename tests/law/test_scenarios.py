@@ -1,0 +1,103 @@
+"""Every scenario file under scenarios/ is one case: a request, and the decision the law
+requires (OpenFisca style). The expectations were written from the statute, not from the
+engine's output; a failure means one of the two is wrong, never that the file is.
+
+Non-pass findings are compared *exactly* (rule + result): an unexpected fail or review is
+as wrong as a missing one.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+
+from fti_gateway.law import check_resolved, decide, load_registry
+from fti_gateway.law._load import manifest_from_dict, subjects_frame
+from fti_gateway.law.registries import Registry
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+FILES = sorted(SCENARIOS.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Registry:
+    return load_registry()
+
+
+def _registry(sc: dict[str, Any], tmp_path: Path, shipped: Registry) -> Registry:
+    overrides = sc.get("registry")
+    if not overrides:
+        return shipped
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    for name, doc in overrides.items():
+        (folder / f"{name}.yaml").write_text(yaml.safe_dump(doc))
+    return load_registry(folder)
+
+
+def _subjects(sc: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = list(sc["manifest"].get("subjects") or [])
+    bulk = sc.get("bulk")
+    if bulk:
+        for n in range(bulk["count"]):
+            row = copy.deepcopy(bulk["template"])
+            rows.append({k: (v.format(n=n) if isinstance(v, str) else v) for k, v in row.items()})
+    return rows
+
+
+def test_there_are_enough_scenarios() -> None:
+    assert len(FILES) >= 80
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_scenario(path: Path, tmp_path: Path, shipped: Registry) -> None:
+    sc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert sc.get("name"), "every scenario states its case as a sentence"
+    registry = _registry(sc, tmp_path, shipped)
+    rows = _subjects(sc)
+    raw = {**sc["manifest"], "subjects": rows}
+    manifest = manifest_from_dict(raw, path.name)
+    subjects, rejects = subjects_frame(rows)
+    as_of = sc.get("as_of")
+    decision = decide(
+        manifest,
+        subjects,
+        registry,
+        rejects=rejects,
+        as_of=date.fromisoformat(str(as_of)) if as_of else None,
+    )
+    if "resolved" in sc:
+        decision = check_resolved(decision, pd.DataFrame(sc["resolved"]))
+    expect = sc["expect"]
+    explain = "\n".join(f"  {f.result.value} {f.rule}: {f.message}" for f in decision.findings)
+
+    assert decision.outcome.value == expect["outcome"], explain
+    got = {(f.rule, f.result.value) for f in decision.findings if f.result.value != "pass"}
+    want = {(f["rule"], f["result"]) for f in expect.get("findings", []) if f["result"] != "pass"}
+    assert got == want, explain
+    passes = {(f.rule, f.result.value) for f in decision.findings if f.result.value == "pass"}
+    for f in expect.get("findings", []):
+        if f["result"] == "pass":
+            assert (f["rule"], "pass") in passes, explain
+
+    if "elements" in expect:
+        e = expect["elements"]
+        assert sorted(decision.elements_allowed) == sorted(e.get("allowed", []))
+        assert decision.elements_refused == e.get("refused", {})
+        assert decision.elements_review == e.get("review", {})
+
+    sf = decision.subject_findings.set_index("subject_id")
+    for sid, want_row in (expect.get("subjects") or {}).items():
+        assert sid in sf.index, f"no finding for subject {sid}"
+        row = sf.loc[sid]
+        assert row["result"] == want_row["result"], f"{sid}: {row['result']} [{row['rule']}] {row['message']}"
+        if "rule" in want_row:
+            assert row["rule"] == want_row["rule"], f"{sid}: {row['rule']} {row['message']}"
+    if "counts" in expect:
+        assert {k: decision.counts[k] for k in expect["counts"]} == expect["counts"]
