@@ -139,10 +139,20 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
         vault = Vault.for_workspace(ws)
         findings = decision.subject_findings
         approved = findings.loc[findings["result"] == "approve", "subject_id"]
-        if decision.outcome != "deny" and len(approved) and not vault.is_empty():
+        if decision.outcome != "deny" and len(approved):
             to_resolve = parsed.subjects[parsed.subjects["subject_id"].isin(approved)]
-            say(f"resolve: matching {len(to_resolve):,} subjects against the vault")
-            matches = resolve(to_resolve, vault, models_dir=ws.models_dir)
+            if vault.is_empty():
+                # No taxpayer at all: every subject is a no-match, decided as such below.
+                matches = pd.DataFrame(
+                    {
+                        "subject_id": to_resolve["subject_id"],
+                        "taxpayer_id": None,
+                        "status": "no_match",
+                    }
+                )
+            else:
+                say(f"resolve: matching {len(to_resolve):,} subjects against the vault")
+                matches = resolve(to_resolve, vault, models_dir=ws.models_dir)
             matches.to_parquet(run_dir / "matches.parquet", index=False)
             found = matches.loc[matches["status"] == "match", "taxpayer_id"].dropna()
             facts = _vault_facts(vault, found.astype(str).tolist())

@@ -10,20 +10,16 @@ manifest and subjects can be read and files them in the workspace inbox
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import re
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from fti_gateway import __version__
 from fti_gateway.core.errors import InputError, NotFoundError
@@ -49,6 +45,9 @@ class Submission:
     status: str
     new: bool
     message: str
+    rejected_rows: int = 0
+    outcome: str | None = None
+    disclosed: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,116 +58,14 @@ def health(home: Path) -> dict[str, Any]:
     return {"status": "ok", "version": __version__, "workspace": ws.name}
 
 
-def parse_manifest(data: bytes, filename: str) -> dict[str, Any]:
-    """Read a manifest as JSON (``.json``) or YAML; a mapping, or InputError with the line."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError("the manifest is not UTF-8 text", where=filename) from e
-    try:
-        obj = json.loads(text) if filename.lower().endswith(".json") else yaml.safe_load(text)
-    except json.JSONDecodeError as e:
-        raise InputError(f"not valid JSON: {e.msg}", where=f"{filename} line {e.lineno}") from e
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{filename} line {mark.line + 1}" if mark is not None else filename
-        raise InputError(f"not valid YAML: {getattr(e, 'problem', e)}", where=where) from e
-    if not isinstance(obj, dict):
-        raise InputError(
-            "the manifest is not a mapping",
-            where=filename,
-            hint="a manifest is a YAML/JSON object with format: fti/request/v1 (FORMATS §1)",
-        )
-    return obj
-
-
-def validate_manifest(obj: dict[str, Any], filename: str) -> Any:
-    """Check the manifest against the request model; returns the parsed ``Manifest``."""
-    from pydantic import ValidationError
-
-    from fti_gateway.intake.models import Manifest
-
-    try:
-        return Manifest.model_validate(obj)
-    except ValidationError as e:
-        errors = e.errors()
-
-        def loc(err: Any) -> str:
-            return ".".join(str(p) for p in err["loc"])
-
-        raise InputError(
-            errors[0]["msg"],
-            where=f"{filename}: {loc(errors[0])}",
-            details=[f"{loc(err)}: {err['msg']}" for err in errors],
-            hint="see FORMATS §1 for the manifest fields",
-        ) from e
-
-
-def count_subject_rows(data: bytes, filename: str) -> int:
-    """Check that the subjects file (CSV, or Parquet by name) has the required columns;
-    count its rows."""
-    from fti_gateway.intake.models import REQUIRED_SUBJECT_COLUMNS
-
-    if filename.lower().endswith(".parquet"):
-        return _count_parquet_rows(data, filename, REQUIRED_SUBJECT_COLUMNS)
-
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError("the subjects file is not UTF-8 text", where=filename) from e
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise InputError("the subjects file is empty", where=filename)
-        header = [h.strip() for h in header]
-        missing = [c for c in REQUIRED_SUBJECT_COLUMNS if c not in header]
-        if missing:
-            raise InputError(
-                f"the header has no {', '.join(missing)} column",
-                where=f"{filename} line 1",
-                hint="subjects need at least subject_id and last_name (FORMATS §2)",
-            )
-        rows = 0
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                raise InputError(
-                    f"the row has {len(row)} fields, the header {len(header)}",
-                    where=f"{filename} line {reader.line_num}",
-                )
-            rows += 1
-    except csv.Error as e:
-        raise InputError(f"not valid CSV: {e}", where=f"{filename} line {reader.line_num}") from e
-    return rows
-
-
-def _count_parquet_rows(data: bytes, filename: str, required: tuple[str, ...]) -> int:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        meta = pq.ParquetFile(pa.BufferReader(data)).metadata
-    except (pa.ArrowException, OSError) as e:
-        raise InputError(f"not a readable Parquet file ({e})", where=filename) from e
-    names = set(meta.schema.names)
-    missing = [c for c in required if c not in names]
-    if missing:
-        raise InputError(
-            f"the file has no {', '.join(missing)} column",
-            where=filename,
-            hint="subjects need at least subject_id and last_name (FORMATS §2)",
-        )
-    return int(meta.num_rows)
-
-
 def submission_id(agency: str, request_id: str) -> str:
     return hashlib.sha256(f"{agency}\n{request_id}".encode()).hexdigest()[:24]
 
 
-def _subjects_name(manifest: Any, filename: str, given: bool) -> str | None:
-    ref = manifest.subjects
+def _subjects_name(ref: Any, filename: str, given: bool) -> str | None:
+    """The name to file the uploaded subjects under: the one the manifest gives."""
+    if not isinstance(ref, str | list):
+        return None  # intake reports the missing or malformed field with its line
     if isinstance(ref, list):
         if given:
             raise InputError(
@@ -204,28 +101,42 @@ def receive(
     subjects_bytes: bytes | None,
     subjects_name: str | None,
 ) -> Submission:
-    """Validate and file a request; idempotent on (agency, request id).
+    """File a request and run it through the pipeline; idempotent on (agency, request id).
 
-    The same bytes again → the existing submission (``new=False``); different bytes under
-    the same key → InputError, as intake will do (INTERFACES: intake.persist.receive).
+    The files are read by intake itself (the same reader as ``fti request submit``), in
+    a private folder that becomes the inbox entry only once they parse, so a request
+    that cannot be read leaves nothing behind. The same bytes again → the existing
+    submission (``new=False``); different bytes under the same key → InputError.
     """
+    from fti_gateway.intake import load_request
+    from fti_gateway.intake.manifest import read_manifest_file
+    from fti_gateway.pipeline.submit import submit
+
     ws = Workspace.open(home)
     manifest_name = Path(manifest_name or "manifest.yaml").name
     if not _SAFE_NAME.match(manifest_name):
         manifest_name = "manifest.yaml"
-    manifest = validate_manifest(parse_manifest(manifest_bytes, manifest_name), manifest_name)
-    target_subjects = _subjects_name(manifest, manifest_name, subjects_bytes is not None)
-    if subjects_bytes is not None:
-        # The manifest's name decides the format: that is how intake will read the file.
-        rows = count_subject_rows(subjects_bytes, target_subjects or subjects_name or "subjects")
-    else:
-        rows = len(manifest.subjects)
-    digest = hashlib.sha256(manifest_bytes + b"\0" + (subjects_bytes or b"")).hexdigest()
-    sid = submission_id(manifest.requester.agency, manifest.id)
     inbox = ws.home / INBOX
     inbox.mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".incoming.", dir=inbox))
+    try:
+        (tmp / manifest_name).write_bytes(manifest_bytes)
+        raw = read_manifest_file(tmp / manifest_name)
+        target_subjects = _subjects_name(
+            raw.content.get("subjects"), manifest_name, subjects_bytes is not None
+        )
+        if target_subjects is not None and subjects_bytes is not None:
+            (tmp / target_subjects).write_bytes(subjects_bytes)
+        parsed = load_request(tmp / manifest_name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    manifest = parsed.manifest
+    digest = hashlib.sha256(manifest_bytes + b"\0" + (subjects_bytes or b"")).hexdigest()
+    sid = submission_id(manifest.requester.agency, manifest.id)
     final = inbox / sid
     if final.exists():
+        shutil.rmtree(tmp, ignore_errors=True)
         return _repeat(final, digest)
     record = Submission(
         id=sid,
@@ -233,27 +144,65 @@ def receive(
         request_id=manifest.id,
         authority=manifest.authority,
         digest=digest,
-        subjects=rows,
+        subjects=parsed.accepted,
         received_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         status="received",
         new=True,
-        message="received; awaiting processing",
+        message="received",
+        rejected_rows=parsed.rejected_rows,
     )
-    tmp = Path(tempfile.mkdtemp(prefix=f".{sid}.", dir=inbox))
     try:
-        (tmp / manifest_name).write_bytes(manifest_bytes)
-        if target_subjects is not None and subjects_bytes is not None:
-            (tmp / target_subjects).write_bytes(subjects_bytes)
-        stored = {**record.to_json(), "manifest": manifest_name, "subjects_file": target_subjects}
-        del stored["new"]
-        (tmp / RECORD).write_text(json.dumps(stored, indent=2) + "\n")
+        _write_record(tmp, record, manifest_name, target_subjects)
         os.rename(tmp, final)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
         if final.exists():  # a concurrent identical submission won the race
             return _repeat(final, digest)
         raise
+    result = submit(ws, final / manifest_name)
+    record = replace(
+        record,
+        status=f"decided:{result.outcome}",
+        outcome=result.outcome,
+        disclosed=result.disclosed,
+        message=result.receipt_message,
+    )
+    _write_record(final, record, manifest_name, target_subjects)
     return record
+
+
+def _write_record(
+    folder: Path, record: Submission, manifest_name: str, subjects_file: str | None
+) -> None:
+    stored = {**record.to_json(), "manifest": manifest_name, "subjects_file": subjects_file}
+    del stored["new"]
+    tmp = folder / (RECORD + ".tmp")
+    tmp.write_text(json.dumps(stored, indent=2) + "\n")
+    os.replace(tmp, folder / RECORD)
+
+
+def decision(home: Path, sid: str) -> dict[str, Any]:
+    """The FORMATS §5 decision of a submitted request."""
+    from fti_gateway.pipeline.submit import run_dir_for
+
+    sub = get_submission(home, sid)
+    path = run_dir_for(Workspace.open(home), sub.agency, sub.request_id) / "decision.json"
+    if not path.is_file():
+        raise NotFoundError(f"request {sid!r} has no decision yet", where=f"requests/{sid}")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def ledger_checkpoint(home: Path) -> dict[str, str]:
+    """The latest signed checkpoint and the key to verify it, for auditors."""
+    from fti_gateway.ledger.storage import FsStorage
+    from fti_gateway.ledger.workspace import verifier_key
+
+    ws = Workspace.open(home)
+    note = FsStorage(ws.ledger_dir).read_checkpoint()
+    if note is None:
+        raise NotFoundError("the ledger has no checkpoint yet", where="ledger")
+    return {"checkpoint": note.decode(), "verifier_key": verifier_key(ws)}
 
 
 def _load(folder: Path) -> dict[str, Any]:

@@ -24,7 +24,7 @@ def create_app(home: Path) -> FastAPI:
     app = FastAPI(
         title="FTI Gateway",
         version=__version__,
-        description="Submit § 6103 requests; fetch keys to verify packages and the ledger.",
+        description="Submit § 6103 requests, read decisions, fetch checkpoints and keys to verify packages and the ledger.",
     )
     errors.install(app)
 
@@ -37,7 +37,7 @@ def create_app(home: Path) -> FastAPI:
         manifest: UploadFile = File(description="Request manifest, YAML or JSON (FORMATS §1)"),
         subjects: UploadFile | None = File(None, description="Subjects CSV (FORMATS §2)"),
     ) -> JSONResponse:
-        # Parsing and filing are blocking work: keep them off the event loop.
+        # Parsing, deciding and packaging are blocking work: keep them off the event loop.
         sub = await run_in_threadpool(
             adapters.receive,
             home,
@@ -54,6 +54,14 @@ def create_app(home: Path) -> FastAPI:
     @app.get("/v1/requests/{sid}")
     def status(sid: str) -> dict[str, Any]:
         return adapters.get_submission(home, sid).to_json()
+
+    @app.get("/v1/requests/{sid}/decision")
+    def decision(sid: str) -> dict[str, Any]:
+        return adapters.decision(home, sid)
+
+    @app.get("/v1/ledger/checkpoint")
+    def checkpoint() -> dict[str, str]:
+        return adapters.ledger_checkpoint(home)
 
     @app.get("/v1/keys/package")
     def package_key() -> dict[str, str]:
