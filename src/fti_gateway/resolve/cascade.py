@@ -73,27 +73,41 @@ def deterministic_pass(b: Backend, subj: str) -> tuple[pd.DataFrame, pd.DataFram
         """,
         "det_pairs",
     )
-    decided = b.query(
+    b.execute(
         """
-        SELECT uid, min(taxpayer_id) AS taxpayer_id, string_agg(DISTINCT rule, ' & ') AS rule
+        SELECT uid, min(taxpayer_id) AS taxpayer_id, min(rule) AS rule
         FROM det_pairs GROUP BY uid HAVING count(DISTINCT taxpayer_id) = 1
-        """
+        """,
+        "det_decided",
     )
-    conflicts = b.query(
+    b.execute(
         f"""
         SELECT DISTINCT s.uid, r.taxpayer_id FROM {subj} s
           JOIN {b.records_table} r ON s.tin = r.tin
         WHERE NOT {comp}
-        """
+        """,
+        "det_conflicts",
     )
+    b.execute(
+        f"""SELECT s.* FROM {subj} s WHERE s.uid IN (SELECT uid FROM det_decided)
+            AND s.uid NOT IN (SELECT uid FROM det_conflicts)""",
+        "subj_det",
+    )
+    b.execute(
+        f"""SELECT s.* FROM {subj} s WHERE s.uid NOT IN (SELECT uid FROM det_decided)
+            OR s.uid IN (SELECT uid FROM det_conflicts)""",
+        "subj_rest",
+    )
+    decided = b.query("SELECT uid, taxpayer_id, rule FROM det_decided")
+    conflicts = b.query("SELECT uid, taxpayer_id FROM det_conflicts")
     return decided, conflicts
 
 
 def _transposed(b: Backend, subj: str) -> str:
     """Subjects with first and last name swapped (only where both exist)."""
     return f"""
-      SELECT uid || '~t' AS uid, subject_id, ln_first AS fn, CAST([] AS VARCHAR[]) AS fn_alts,
-             substr(ln_first, 1, 1) AS fn_i, mi, fn AS ln, [fn] AS ln_tokens, fn AS ln_first,
+      SELECT concat(uid, '~t') AS uid, subject_id, ln_first AS fn, {b.array()} AS fn_alts,
+             substr(ln_first, 1, 1) AS fn_i, mi, fn AS ln, {b.array("fn")} AS ln_tokens, fn AS ln_first,
              ln_sdx, sfx, dob_s, tin, street, house_no, unit, zip5, city, state
       FROM {subj} WHERE fn IS NOT NULL AND ln IS NOT NULL AND length(fn) > 1"""
 
@@ -132,8 +146,6 @@ def run(
         for uid, tp in conflicts.itertuples(index=False, name=None):
             conflict_map.setdefault(uid, set()).add(tp)
         det_uids = set(det_rule) - set(conflict_map)
-        b.load("subj_det", chunk[chunk["uid"].isin(det_uids)])
-        b.load("subj_rest", chunk[~chunk["uid"].isin(det_uids)])
         b.execute(
             f"SELECT {_cols()} FROM subj_rest UNION ALL {_transposed(b, 'subj_rest')}", "subj_prob"
         )
@@ -146,43 +158,36 @@ def run(
         )
         pairs["uid"] = pairs["uid_l"].str.replace("~t", "", regex=False)
         pairs["transposed"] = pairs["uid_l"].str.endswith("~t")
-        by_uid = {u: g for u, g in pairs.groupby("uid")}
+        # Best pair per (subject, taxpayer), then the top few taxpayers per subject; ties
+        # broken by taxpayer id so that results do not depend on scan order.
+        pairs = pairs.sort_values(
+            ["uid", "match_weight", "taxpayer_id"], ascending=[True, False, True], kind="stable"
+        ).drop_duplicates(["uid", "taxpayer_id"])
+        pairs = pairs[pairs.groupby("uid").cumcount() < 5]
+        by_uid: dict[str, list[Candidate]] = {}
+        for rec in _records(pairs):
+            by_uid.setdefault(str(rec["uid"]), []).append(
+                Candidate(
+                    str(rec["taxpayer_id"]),
+                    float(rec["match_weight"]),
+                    float(rec["match_probability"]),
+                    rec,
+                    tin_equal=_is_top(rec, labels, "tin"),
+                    corroborated=corroborated(rec),
+                )
+            )
+        det_tp = dict(zip(decided["uid"], decided["taxpayer_id"], strict=True))
         rows: list[dict[str, Any]] = chunk.to_dict("records")  # type: ignore[assignment]
         for row in rows:
             uid = str(row["uid"])
-            g = by_uid.get(uid)
-            cands: list[Candidate] = []
-            if g is not None:
-                g = g.sort_values("match_weight", ascending=False).drop_duplicates("taxpayer_id")
-                for rec in _records(g.head(5)):
-                    cands.append(
-                        Candidate(
-                            rec["taxpayer_id"],
-                            float(rec["match_weight"]),
-                            float(rec["match_probability"]),
-                            rec,
-                            tin_equal=_is_top(rec, labels, "tin"),
-                            corroborated=corroborated(rec),
-                        )
-                    )
+            cands = by_uid.get(uid, [])
             rule = det_rule.get(uid) if uid in det_uids else None
-            if rule is not None:
-                chosen = next(
-                    (
-                        c
-                        for c in cands
-                        if c.taxpayer_id
-                        == decided.loc[decided["uid"] == uid, "taxpayer_id"].iloc[0]
-                    ),
-                    None,
-                )
-                if chosen is not None:
-                    cands = [chosen] + [c for c in cands if c is not chosen]
             v = decide(
                 cands,
                 threshold=threshold,
                 margin=margin,
                 deterministic=rule,
+                deterministic_tp=det_tp.get(uid) if rule else None,
                 subject_has_dob=row["dob_s"] is not None and not pd.isna(row["dob_s"]),
                 namesakes=namesakes,
                 tin_conflict_ids=conflict_map.get(uid, set()),

@@ -46,6 +46,7 @@ def decide(
     threshold: float,
     margin: float,
     deterministic: str | None,
+    deterministic_tp: str | None = None,
     subject_has_dob: bool,
     namesakes: dict[str, str],
     tin_conflict_ids: set[str],
@@ -57,11 +58,17 @@ def decide(
     pool = [c for c in candidates if c.taxpayer_id not in tin_conflict_ids]
     if tin_conflict_ids:
         reasons.append("the subject's TIN belongs to a taxpayer with a different name")
-    pool.sort(key=lambda c: c.weight, reverse=True)
+    pool.sort(key=lambda c: (-c.weight, c.taxpayer_id))
+    if deterministic_tp is not None:
+        # A deterministic rule chose this taxpayer: it is the pick; the others compete only
+        # through the margin (a higher-scoring other makes it ambiguous).
+        pool.sort(key=lambda c: c.taxpayer_id != deterministic_tp)
     best = pool[0] if pool else None
     second = pool[1] if len(pool) > 1 else None
     if best is None:
         return Verdict("no_match", None, None, [*reasons, "no candidate in the vault"])
+    if deterministic_tp is not None and best.taxpayer_id != deterministic_tp:
+        deterministic = None  # the chosen pair was not scored (should not happen): no shortcut
     strong = deterministic is not None or best.weight >= threshold
     # The review band [threshold - margin, threshold) catches same-household namesakes:
     # evidence good enough to say "one of these two", never enough to say which.

@@ -39,7 +39,7 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             _null("fn"),
             _lvl("fn_l = fn_r", "first name equal").configure(tf_adjustment_column="fn"),
             _lvl(
-                "list_contains(fn_alts_l, fn_r) OR list_contains(fn_alts_r, fn_l)",
+                "array_contains(fn_alts_l, fn_r) OR array_contains(fn_alts_r, fn_l)",
                 "first name is a nickname of the other",
             ),
             _lvl("levenshtein(fn_l, fn_r) <= 1", "first name one edit apart"),
@@ -57,7 +57,10 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             _null("ln"),
             _lvl("ln_l = ln_r", "surname equal").configure(tf_adjustment_column="ln"),
             _lvl("levenshtein(ln_l, ln_r) <= 1", "surname one edit apart"),
-            _lvl("list_has_any(ln_tokens_l, ln_tokens_r)", "shares one of a compound surname"),
+            _lvl(
+                "array_contains(ln_tokens_l, ln_first_r) OR array_contains(ln_tokens_r, ln_first_l)",
+                "shares one of a compound surname",
+            ),
             _lvl("levenshtein(ln_l, ln_r) <= 2", "surname two edits apart"),
             ElseLevel().configure(label_for_charts="surname differs"),
         ],

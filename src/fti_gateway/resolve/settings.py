@@ -36,6 +36,10 @@ class ResolveSettings:
     #: runner-ups that matter).
     floor_weight: float = -5.0
     spark_master: str = "local[1]"
+    #: How Splink cuts Spark lineage between steps: "persist" (memory, fine locally) or
+    #: "checkpoint"/"parquet" on a cluster (see resolve/README.md).
+    spark_break_lineage: str = "persist"
+    spark_partitions: int = 2
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -34,10 +34,9 @@ def split_one_line_addresses(df: pd.DataFrame) -> pd.DataFrame:
     """Where a requester typed a whole address into ``street`` and left the other address
     fields empty, parse it with usaddress and fill only the empty fields."""
     out = df.copy()
-    for i, row in out.iterrows():
+    mask = out["street"].map(lambda v: not _blank(v) and looks_one_line(str(v)))
+    for i, row in out[mask].iterrows():
         street = row.get("street")
-        if _blank(street) or not looks_one_line(str(street)):
-            continue
         parts = split_one_line(str(street))
         if "street" in parts:
             out.at[i, "street"] = parts["street"]

@@ -28,4 +28,7 @@ class Backend(Protocol):
     def has_any(self, a: str, b: str) -> str:
         """SQL for "the arrays share an element"."""
 
+    def array(self, *items: str) -> str:
+        """SQL for an array literal of string expressions (may be empty)."""
+
     def close(self) -> None: ...

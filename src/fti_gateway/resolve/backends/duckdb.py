@@ -48,6 +48,9 @@ class DuckDBBackend:
     def has_any(self, a: str, b: str) -> str:
         return f"list_has_any({a}, {b})"
 
+    def array(self, *items: str) -> str:
+        return f"CAST([{', '.join(items)}] AS VARCHAR[])"
+
     def close(self) -> None:
         self.con.close()
         self._tmp.cleanup()

@@ -236,8 +236,10 @@ def dash_tins(df: pd.DataFrame, mask: np.ndarray) -> None:
 
 
 def expand_street_words(street: str) -> str:
+    """ "12 N Main St" -> "12 North Main Street"; a directional is spelled out only when a
+    name and a suffix follow it ("5 E St" is E Street)."""
     parts = street.split(" ")
-    out = [DIRECTION_WORDS.get(p, p) if 0 < k < len(parts) - 1 else p for k, p in enumerate(parts)]
+    out = [DIRECTION_WORDS.get(p, p) if 0 < k < len(parts) - 2 else p for k, p in enumerate(parts)]
     if out and out[-1] in SUFFIX_WORDS:
         out[-1] = SUFFIX_WORDS[out[-1]]
     return " ".join(out)
