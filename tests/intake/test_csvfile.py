@@ -103,7 +103,7 @@ def test_broken_lines_cost_only_themselves_whatever_the_range_sizes(
 messy_line = st.lists(st.sampled_from([*'a,"', " ", "\r"]), max_size=7).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(body=st.lists(messy_line, max_size=14), crlf=st.booleans())
 def test_any_text_reads_the_same_however_the_file_is_cut(body: list[str], crlf: bool) -> None:
     """Stray quotes, short and long lines, blank lines: the fast ranges, the bisection and

@@ -172,3 +172,15 @@ def test_requests_are_listed_oldest_first(store: StateStore) -> None:
     assert [r.id for r in store.list_requests()] == ["R-0", "R-1", "R-2"]
     assert store.get_request("DOJ", "R-9") is None
     assert store.get_request("ICE", "R-1") is None
+
+
+def test_findings_with_pandas_missing_values(store: StateStore) -> None:
+    rec = store.record_request(new_request(), subjects(2), NO_REJECTS)
+    findings = pd.DataFrame(
+        {"subject_id": ["S0", "S1"], "result": ["review", "approve"],
+         "rule": ["6103(i)(2)(A)", float("nan")], "message": [pd.NA, "ok"]}
+    )  # fmt: skip
+    pk = store.save_decision(rec.pk, {"outcome": "review"}, findings)
+    back = store.load_subject_findings(pk)
+    assert back["rule"].tolist() == ["6103(i)(2)(A)", None]
+    assert back["message"].tolist() == [None, "ok"]
