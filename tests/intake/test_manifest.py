@@ -59,6 +59,9 @@ def test_every_problem_is_listed_not_only_the_first(make_request: MakeRequest) -
     [
         ("received", "06/04/2025", "'06/04/2025' is not a date"),
         ("received", "2025-02-30", "'2025-02-30' is not a date"),
+        ("received", "1717459200", "'1717459200' is not a date"),  # not a Unix time
+        ("received", "2025-06-04T00:00:00", "is not a date"),
+        ("court_order", {"issued": "20250101"}, "'20250101' is not a date"),
         ("requester.signed", "maybe", "'maybe' is not true or false"),
         (
             "purpose.kind",
