@@ -133,3 +133,23 @@ def test_the_installed_fti_command_reports_exit_codes(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "m.json line 1: not valid JSON" in done.stderr
+
+
+def test_list_and_show_use_fti_database_url(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    workspace: Workspace,
+    database_url: str,
+) -> None:
+    """With FTI_DATABASE_URL set (PostgreSQL in a deployment) the commands read from it."""
+    monkeypatch.setenv("FTI_DATABASE_URL", database_url)
+    store = StateStore.for_workspace(workspace)
+    receive(load_request(DATA / "inline.yaml"), store)
+    store.dispose()
+    home = str(workspace.home)
+    code, out, _ = run(capsys, monkeypatch, "request", "list", "--home", home)
+    assert code == 0 and "STATE-CA-CSE-2025-7" in out
+    code, out, _ = run(capsys, monkeypatch, "request", "show", "STATE-CA-CSE", "STATE-CA-CSE-2025-7", "--home", home)  # fmt: skip
+    assert code == 0 and "2 subjects accepted, 2 rows rejected" in out
+    assert "rejected: inline.yaml line 23: this subject is not a block" in out
+    assert not (workspace.home / "state.db").exists() or database_url.startswith("sqlite")
