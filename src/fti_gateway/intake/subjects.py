@@ -36,6 +36,11 @@ class SubjectSource:
     label: str
     unit: str
 
+    def release_table(self) -> pa.Table:
+        """Hand the rows over and keep only their (empty) shape, so they can be freed."""
+        table, self.table = self.table, self.table.slice(0, 0)
+        return table
+
 
 def subject_file(manifest_path: Path, spec: str, where: str) -> Path:
     """Resolve the manifest's ``subjects`` value to an existing file, or say what is wrong."""
