@@ -274,3 +274,10 @@ def test_subject_file_in_a_folder_below_the_manifest(make_request: MakeRequest) 
     (path.parent / "files").mkdir()
     (path.parent / "files" / "subjects.csv").write_text("subject_id,last_name\nA,Lee\n")
     assert load_request(path).subjects["subject_id"].tolist() == ["A"]
+
+
+def test_utf16_file_is_named_as_such(make_request: MakeRequest) -> None:
+    csv = "subject_id,last_name\nA,Peña\n".encode("utf-16")
+    with pytest.raises(InputError) as e:
+        load_request(make_request(subjects_csv=csv))
+    assert "UTF-16" in e.value.message and "UTF-8" in (e.value.hint or "")
