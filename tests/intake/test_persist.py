@@ -143,3 +143,12 @@ def test_inline_request_is_stored_without_copying_rows_into_the_manifest(
     record = store.request(receipt.request_pk)
     assert record.manifest["subjects"] == {"inline": 3}
     assert store.load_subjects(record.pk)["subject_id"].tolist() == ["C1", "C2"]
+
+
+def test_warnings_are_kept_with_the_request(store: StateStore, request_dir: Path) -> None:
+    text = (request_dir / "manifest.yaml").read_text() + "taxable_period: ['2021']\n"
+    (request_dir / "manifest.yaml").write_text(text)
+    parsed = load_request(request_dir / "manifest.yaml")
+    assert parsed.warnings
+    record = store.request(receive(parsed, store).request_pk)
+    assert record.warnings == tuple(parsed.warnings)

@@ -110,6 +110,8 @@ def _print_record(store: StateStore, r: RequestRecord) -> None:
         f"source {r.source}\ndigest {r.digest}",
         highlight=False,
     )
+    for warning in r.warnings:
+        console.print(f"  warning: {warning}", highlight=False, markup=False)
     rejects = store.load_rejects(r.pk)
     for _, subject_id, _, reason, where in rejects.head(SHOW_REJECTS).itertuples(index=False):
         who = f" (subject {subject_id})" if subject_id else ""

@@ -99,6 +99,7 @@ def _new_request(parsed: ParsedRequest) -> NewRequest:
         manifest=_manifest_json(parsed),
         digest=parsed.digest,
         source=str(parsed.source),
+        warnings=tuple(parsed.warnings),
     )
 
 

@@ -83,6 +83,8 @@ class Request(Base):
     status: Mapped[str] = mapped_column(sa.String(40))
     subject_count: Mapped[int] = mapped_column(sa.Integer)
     reject_count: Mapped[int] = mapped_column(sa.Integer)
+    # What intake noticed but did not refuse (unknown fields, unused columns, …).
+    warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -63,6 +63,7 @@ class RequestRecord:
     manifest: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, row: m.Request) -> RequestRecord:
@@ -81,6 +82,7 @@ class RequestRecord:
             manifest=dict(row.manifest),
             created_at=row.created_at,
             updated_at=row.updated_at,
+            warnings=tuple(row.warnings or ()),
         )
 
 
@@ -96,6 +98,7 @@ class NewRequest:
     manifest: dict[str, Any]
     digest: str
     source: str
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,7 @@ class StateStore:
                     status="received",
                     subject_count=len(rows),
                     reject_count=len(rej) if reject_count is None else reject_count,
+                    warnings=list(new.warnings),
                 )
                 s.add(req)
                 s.flush()
