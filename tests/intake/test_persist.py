@@ -152,3 +152,14 @@ def test_warnings_are_kept_with_the_request(store: StateStore, request_dir: Path
     assert parsed.warnings
     record = store.request(receive(parsed, store).request_pk)
     assert record.warnings == tuple(parsed.warnings)
+
+
+def test_a_request_whose_every_row_was_rejected_is_still_received(
+    store: StateStore, request_dir: Path
+) -> None:
+    (request_dir / "subjects.csv").write_text("subject_id,last_name,dob\nA,Lee,1/2/1980\n,Kim,\n")
+    receipt = receive(load_request(request_dir / "manifest.yaml"), store)
+    assert receipt.new and receipt.accepted == 0 and receipt.rejected_rows == 2
+    assert "0 subjects accepted, 2 rows rejected" in receipt.message
+    assert store.load_subjects(receipt.request_pk).empty
+    assert store.load_rejects(receipt.request_pk)["line"].tolist() == [2, 3]
