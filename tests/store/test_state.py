@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from fti_gateway.core.errors import NotFoundError
+from fti_gateway.core.errors import ConfigError, NotFoundError
 from fti_gateway.intake.models import SUBJECT_COLUMNS
 from fti_gateway.store import DuplicateRequest, NewRequest, StateStore
 from fti_gateway.store import models as m
@@ -184,3 +185,16 @@ def test_findings_with_pandas_missing_values(store: StateStore) -> None:
     back = store.load_subject_findings(pk)
     assert back["rule"].tolist() == ["6103(i)(2)(A)", None]
     assert back["message"].tolist() == [None, "ok"]
+
+
+def test_a_bare_postgresql_url_means_psycopg_3() -> None:
+    store = StateStore("postgresql://postgres@127.0.0.1:5432/test")
+    assert store.engine.dialect.driver == "psycopg"
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    store = StateStore(f"sqlite:///{tmp_path}/no/such/folder/state.db")
+    with pytest.raises(ConfigError) as e:
+        store.create_all()
+    assert "cannot open the state database" in e.value.message
+    assert "FTI_DATABASE_URL" in (e.value.hint or "")

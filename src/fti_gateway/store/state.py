@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from fti_gateway.core.errors import NotFoundError
+from fti_gateway.core.errors import ConfigError, NotFoundError
 from fti_gateway.store import models as m
 from fti_gateway.store.bulk import loader_for
 
@@ -116,8 +116,12 @@ class StateStore:
     """Request/decision state behind SQLAlchemy. ``url`` is any SQLAlchemy URL."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = sa.create_engine(url, future=True)
+        parsed = sa.engine.make_url(url)
+        if parsed.drivername in ("postgresql", "postgres"):
+            # The bare scheme means psycopg2 to SQLAlchemy; we ship psycopg 3.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        self.url = parsed.render_as_string(hide_password=False)
+        self.engine = sa.create_engine(parsed)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -130,8 +134,17 @@ class StateStore:
         return store
 
     def create_all(self) -> None:
-        """Create missing tables (idempotent)."""
-        m.Base.metadata.create_all(self.engine)
+        """Create missing tables (idempotent). The first contact: say clearly if it fails."""
+        try:
+            m.Base.metadata.create_all(self.engine)
+        except sa.exc.OperationalError as e:
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise ConfigError(
+                f"cannot open the state database: {str(e.orig).strip().splitlines()[0]}",
+                where=where,
+                hint="check FTI_DATABASE_URL (unset it to use the workspace's SQLite file) "
+                "and that the database server is running",
+            ) from None
 
     def dispose(self) -> None:
         """Close pooled connections (tests, and before a process forks)."""
