@@ -57,6 +57,8 @@ def test_validate_lists_rejected_lines_and_exits_1(
     assert "rejected: subjects.csv line 3: has 6 values" in out
     assert "rejected: subjects.csv line 4: a double quote opened" in out
     assert "rejected: subjects.csv line 6: has 3 values" in out
+    assert "2 × wrong number of values on the line" in out
+    assert "1 × a double quote not closed or misplaced" in out
     assert "3 subject rows accepted, 3 rejected" in out
 
 
@@ -68,6 +70,7 @@ def test_validate_json(
     doc = json.loads(out)
     assert doc["accepted"] == 3 and doc["rejected_rows"] == 3
     assert [r["line"] for r in doc["rejects"]] == [3, 4, 6]
+    assert doc["rejects_by_kind"] == {"csv-values": 2, "csv-quote": 1}
     assert doc["digest"].startswith("sha256:")
 
 

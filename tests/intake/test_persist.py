@@ -57,6 +57,7 @@ def test_first_receipt_stores_every_accepted_row_and_every_reject(
     rejects = store.load_rejects(record.pk)
     assert rejects["line"].tolist() == [6, 7]
     assert rejects["location"].tolist() == ["subjects.csv line 6", "subjects.csv line 7"]
+    assert rejects["code"].tolist() == ["tin-invalid", "subject-id-duplicate"]
 
 
 def test_same_request_again_changes_nothing_and_says_so(

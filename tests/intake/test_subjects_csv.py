@@ -301,3 +301,17 @@ def test_a_large_file_with_a_few_broken_lines_loses_only_those(make_request: Mak
     assert by_id["S17000"] == 17_002 and by_id["S17001"] == 17_004  # after the two-line row
     street = parsed.subjects.set_index("subject_id").loc["S17000", "street"]
     assert street == "17000 Main St\nBuilding B"
+
+
+def test_every_reject_has_a_known_kind(make_request: MakeRequest, data_dir: Path) -> None:
+    from fti_gateway.intake.parsed import REJECT_KINDS
+
+    csv = (
+        HEADER + ",Ann,Lee,,\nB,Bob,,,\nC,Cy,Tan,1980-02-30,\nD,Di,Do,,12\nE,E\x01,Ek,,\n"
+        'C,Again,Tan,,\nF,"Fa"x,Fo,,\nG,Gu,Go,,,\n'
+    )
+    parsed = load_request(make_request(subjects_csv=csv))
+    inline = load_request(data_dir / "inline.yaml")
+    kinds = {r.code for r in [*parsed.rejects, *inline.rejects]}
+    assert kinds == set(REJECT_KINDS)
+    assert parsed.rejects_by_kind()["subject-id-missing"] == 1

@@ -45,7 +45,7 @@ def subjects(n: int) -> pd.DataFrame:
     return df
 
 
-NO_REJECTS = pd.DataFrame(columns=["line", "subject_id", "field", "reason", "location"])
+NO_REJECTS = pd.DataFrame(columns=["line", "subject_id", "field", "reason", "location", "code"])
 
 
 def test_store_columns_are_the_formats_columns() -> None:
@@ -99,13 +99,13 @@ def test_extra_columns_are_stored_per_row(store: StateStore) -> None:
 
 def test_rejects_are_stored_with_their_place(store: StateStore) -> None:
     rejects = pd.DataFrame(
-        [(7, "S9", "dob", "dob 'x' is not a date", "subjects.csv line 7")],
-        columns=["line", "subject_id", "field", "reason", "location"],
+        [(7, "S9", "dob", "dob 'x' is not a date", "subjects.csv line 7", "dob-invalid")],
+        columns=["line", "subject_id", "field", "reason", "location", "code"],
     )
     rec = store.record_request(new_request(), subjects(1), rejects, reject_count=1)
     assert store.load_rejects(rec.pk).to_dict("records") == [
         {"line": 7, "subject_id": "S9", "field": "dob", "reason": "dob 'x' is not a date",
-         "location": "subjects.csv line 7"}
+         "location": "subjects.csv line 7", "code": "dob-invalid"}
     ]  # fmt: skip
     assert rec.reject_count == 1
 

@@ -247,7 +247,7 @@ class _Reader:
             except StopIteration:
                 break
             except csv.Error as e:
-                self._reject(start + 1, _quote_problem(str(e), start, feed.pos))
+                self._reject(start + 1, _quote_problem(str(e), start, feed.pos), "csv-quote")
                 feed.pos = start + 1
                 reader = csv.reader(feed, strict=True)
                 continue
@@ -263,11 +263,12 @@ class _Reader:
                     f"a double quote on this line is not closed where expected, so the row "
                     f"ran on to line {start + used} and read as {len(record)} values; the "
                     f"header has {ncols} columns",
+                    "csv-quote",
                 )
                 feed.pos = start + 1
                 reader = csv.reader(feed, strict=True)
             else:
-                self._reject(start + 1, _count_problem(record, ncols))
+                self._reject(start + 1, _count_problem(record, ncols), "csv-values")
         if records:
             columns = zip(*records, strict=True)
             self.tables.append(
@@ -281,10 +282,8 @@ class _Reader:
             self.line_numbers.append(np.asarray(numbers, dtype=np.int64))
         return feed.pos
 
-    def _reject(self, line: int, reason: str) -> None:
-        self.rejects.append(
-            RowError(line=line, subject_id=None, field=None, reason=reason, source=self.source)
-        )
+    def _reject(self, line: int, reason: str, code: str) -> None:
+        self.rejects.append(RowError(line, None, None, reason, source=self.source, code=code))
 
 
 def _strictly_one_record_each(lines: _Lines, which: np.ndarray) -> bool:

@@ -195,6 +195,7 @@ def from_inline(items: list[Any], label: str, item_lines: dict[int, int]) -> Sub
                     "last_name: ...)",
                     source=label,
                     unit=unit,
+                    code="not-a-row",
                 )
             )
             continue
@@ -208,7 +209,7 @@ def from_inline(items: list[Any], label: str, item_lines: dict[int, int]) -> Sub
         if problem:
             sid = row.get("subject_id") or _text(item.get("subject_id"))
             rejects.append(
-                RowError(line_of(i), sid, problem[0], problem[1], source=label, unit=unit)
+                RowError(line_of(i), sid, problem[0], problem[1], label, unit, code="nested-value")
             )
             continue
         rows.append(row)

@@ -133,6 +133,8 @@ class RejectedRow(Base):
     reason: Mapped[str] = mapped_column(sa.Text)
     # Where, in words: "subjects.csv line 7", "subjects.parquet row 7", "manifest.yaml line 30".
     location: Mapped[str | None] = mapped_column(sa.Text)
+    # Machine-readable kind of problem (intake's RowError.code), for counts and reports.
+    code: Mapped[str | None] = mapped_column(sa.String(40))
 
 
 class RequestEvent(Base):

@@ -37,7 +37,7 @@ STATUSES = (
     "failed",
     "closed",
 )
-REJECT_COLUMNS = ("line", "subject_id", "field", "reason", "location")
+REJECT_COLUMNS = ("line", "subject_id", "field", "reason", "location", "code")
 FINDING_COLUMNS = ("subject_id", "result", "rule", "message")
 
 
