@@ -184,15 +184,15 @@ def test_missing_required_column_fails_the_file(make_request: MakeRequest) -> No
     assert "'Last_Name'" in (e.value.hint or "") and "lower case" in (e.value.hint or "")
 
 
-def test_zero_byte_subject_file(make_request: MakeRequest) -> None:
+def test_zero_byte_subject_file(make_request: MakeRequest, data_dir: Path) -> None:
     with pytest.raises(InputError) as e:
-        load_request(make_request(subjects_csv=b""))
+        load_request(make_request(subjects_csv=(data_dir / "empty.csv").read_bytes()))
     assert "empty (0 bytes)" in e.value.message and e.value.where == "subjects.csv"
     assert "header line" in (e.value.hint or "")
 
 
-def test_header_only_file_is_read_with_a_warning(make_request: MakeRequest) -> None:
-    parsed = load_request(make_request(subjects_csv="subject_id,last_name\n"))
+def test_header_only_file_is_read_with_a_warning(make_request: MakeRequest, data_dir: Path) -> None:
+    parsed = load_request(make_request(subjects_csv=(data_dir / "header_only.csv").read_bytes()))
     assert parsed.accepted == 0 and parsed.rejects == []
     assert any("lists no subjects" in w for w in parsed.warnings)
 
