@@ -57,6 +57,8 @@ def test_validate_lists_rejected_lines_and_exits_1(
     assert "rejected: subjects.csv line 3: has 6 values" in out
     assert "rejected: subjects.csv line 4: a double quote opened" in out
     assert "rejected: subjects.csv line 6: has 3 values" in out
+    assert "2 × wrong number of values on the line" in out
+    assert "1 × a double quote not closed or misplaced" in out
     assert "3 subject rows accepted, 3 rejected" in out
 
 
@@ -68,6 +70,7 @@ def test_validate_json(
     doc = json.loads(out)
     assert doc["accepted"] == 3 and doc["rejected_rows"] == 3
     assert [r["line"] for r in doc["rejects"]] == [3, 4, 6]
+    assert doc["rejects_by_kind"] == {"csv-values": 2, "csv-quote": 1}
     assert doc["digest"].startswith("sha256:")
 
 
@@ -133,3 +136,23 @@ def test_the_installed_fti_command_reports_exit_codes(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "m.json line 1: not valid JSON" in done.stderr
+
+
+def test_list_and_show_use_fti_database_url(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    workspace: Workspace,
+    database_url: str,
+) -> None:
+    """With FTI_DATABASE_URL set (PostgreSQL in a deployment) the commands read from it."""
+    monkeypatch.setenv("FTI_DATABASE_URL", database_url)
+    store = StateStore.for_workspace(workspace)
+    receive(load_request(DATA / "inline.yaml"), store)
+    store.dispose()
+    home = str(workspace.home)
+    code, out, _ = run(capsys, monkeypatch, "request", "list", "--home", home)
+    assert code == 0 and "STATE-CA-CSE-2025-7" in out
+    code, out, _ = run(capsys, monkeypatch, "request", "show", "STATE-CA-CSE", "STATE-CA-CSE-2025-7", "--home", home)  # fmt: skip
+    assert code == 0 and "2 subjects accepted, 2 rows rejected" in out
+    assert "rejected: inline.yaml line 23: this subject is not a block" in out
+    assert not (workspace.home / "state.db").exists() or database_url.startswith("sqlite")

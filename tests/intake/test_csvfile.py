@@ -9,7 +9,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fti_gateway.intake.csvfile import _careful, read_csv_rows
+from fti_gateway.intake.csvfile import read_csv_rows
 
 HEADER = ["subject_id", "last_name", "street"]
 # Text that stresses CSV: separators, quotes, line ends of every kind, non-ASCII.
@@ -56,25 +56,72 @@ def test_what_a_csv_writer_writes_is_read_back_with_true_lines(
     keep = [
         (r, n) for r, n in zip(rows, expected_lines(rows, term), strict=True) if not is_blank(r)
     ]
-    for raw in (read_csv_rows(text.encode(), "s.csv"), _careful(text, HEADER, 1, "s.csv")):
+    # Whole-file fast path, bisection down to single lines, and all-careful reading.
+    for careful_lines in (2048, 1, 10**9):
+        raw = read_csv_rows(text.encode(), "s.csv", careful_lines=careful_lines)
         assert raw.rejects == []
-        got = raw.table.to_pylist()
-        # Blank rows carry nothing; the fast path keeps them as empty text, the careful
-        # path skips them — either way no value is lost or changed.
-        got_rows = [[d[h] for h in HEADER] for d in got]
-        pairs = [(r, int(n)) for r, n in zip(got_rows, raw.lines, strict=True) if not is_blank(r)]
-        assert pairs == keep
+        got = [[d[h] for h in HEADER] for d in raw.table.to_pylist()]
+        # Blank rows carry nothing and are skipped; every other row comes back exactly.
+        assert list(zip(got, raw.lines.tolist(), strict=True)) == keep
 
 
 def test_fast_path_is_taken_for_a_clean_file() -> None:
     text = write([["A", "Lee", "1 Elm"], ["B", "Kim", "2 Oak"]], "\n")
-    raw = read_csv_rows(text.encode(), "s.csv")
+    raw = read_csv_rows(text.encode(), "s.csv", careful_lines=1)
     assert not raw.careful_path and raw.lines.tolist() == [2, 3]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=rows_strategy, broken=st.lists(st.integers(0, 11), max_size=3))
+def test_broken_lines_cost_only_themselves_whatever_the_range_sizes(
+    rows: list[list[str]], broken: list[int]
+) -> None:
+    """Break some lines (a value too many, or too few): exactly those are rejected, every
+    other row is read, and the result is the same however the file is cut into ranges.
+    (Values here hold no line ends, so each record is one line and the oracle is exact;
+    stray quotes are covered by the example files.)"""
+    rows = [[v.replace("\r", "").replace("\n", " ") for v in r] for r in rows]
+    text_lines = write(rows, "\n").split("\n")
+    for i in broken:
+        if 1 <= i < len(text_lines) - 1:
+            text_lines[i] = text_lines[i] + ",extra" if i % 2 else "only-one-value"
+    data = "\n".join(text_lines).encode()
+    results = [read_csv_rows(data, "s.csv", careful_lines=c) for c in (2048, 1, 2, 10**9)]
+    first = results[0]
+    for other in results[1:]:
+        assert other.table.to_pylist() == first.table.to_pylist()
+        assert other.lines.tolist() == first.lines.tolist()
+        assert [(r.line, r.reason) for r in other.rejects] == [
+            (r.line, r.reason) for r in first.rejects
+        ]
+    bad_lines = {i + 1 for i in broken if 1 <= i < len(text_lines) - 1}
+    assert {r.line for r in first.rejects} == bad_lines
+    good = [n for n in range(2, len(rows) + 2) if n not in bad_lines and not is_blank(rows[n - 2])]
+    assert first.lines.tolist() == good
+
+
+messy_line = st.lists(st.sampled_from([*'a,"', " ", "\r"]), max_size=7).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.lists(messy_line, max_size=14), crlf=st.booleans())
+def test_any_text_reads_the_same_however_the_file_is_cut(body: list[str], crlf: bool) -> None:
+    """Stray quotes, short and long lines, blank lines: the fast ranges, the bisection and
+    the all-careful reading agree on every row, line and reject."""
+    data = ("subject_id,last_name,street\n" + ("\r\n" if crlf else "\n").join(body)).encode()
+    results = [read_csv_rows(data, "s.csv", careful_lines=c) for c in (10**9, 1, 2, 3)]
+    reference = results[0]
+    for other in results[1:]:
+        assert other.table.to_pylist() == reference.table.to_pylist()
+        assert other.lines.tolist() == reference.lines.tolist()
+        assert [(r.line, r.reason) for r in other.rejects] == [
+            (r.line, r.reason) for r in reference.rejects
+        ]
 
 
 def test_one_broken_line_sends_the_file_down_the_careful_path() -> None:
     text = "subject_id,last_name,street\nA,Lee,1 Elm\nB,Kim\nC,Tan,3 Ash\n"
-    raw = read_csv_rows(text.encode(), "s.csv")
+    raw = read_csv_rows(text.encode(), "s.csv", careful_lines=1)
     assert raw.careful_path
     assert raw.table.column("subject_id").to_pylist() == ["A", "C"]
     assert raw.lines.tolist() == [2, 4]

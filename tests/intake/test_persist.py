@@ -57,6 +57,7 @@ def test_first_receipt_stores_every_accepted_row_and_every_reject(
     rejects = store.load_rejects(record.pk)
     assert rejects["line"].tolist() == [6, 7]
     assert rejects["location"].tolist() == ["subjects.csv line 6", "subjects.csv line 7"]
+    assert rejects["code"].tolist() == ["tin-invalid", "subject-id-duplicate"]
 
 
 def test_same_request_again_changes_nothing_and_says_so(
@@ -143,3 +144,23 @@ def test_inline_request_is_stored_without_copying_rows_into_the_manifest(
     record = store.request(receipt.request_pk)
     assert record.manifest["subjects"] == {"inline": 3}
     assert store.load_subjects(record.pk)["subject_id"].tolist() == ["C1", "C2"]
+
+
+def test_warnings_are_kept_with_the_request(store: StateStore, request_dir: Path) -> None:
+    text = (request_dir / "manifest.yaml").read_text() + "taxable_period: ['2021']\n"
+    (request_dir / "manifest.yaml").write_text(text)
+    parsed = load_request(request_dir / "manifest.yaml")
+    assert parsed.warnings
+    record = store.request(receive(parsed, store).request_pk)
+    assert record.warnings == tuple(parsed.warnings)
+
+
+def test_a_request_whose_every_row_was_rejected_is_still_received(
+    store: StateStore, request_dir: Path
+) -> None:
+    (request_dir / "subjects.csv").write_text("subject_id,last_name,dob\nA,Lee,1/2/1980\n,Kim,\n")
+    receipt = receive(load_request(request_dir / "manifest.yaml"), store)
+    assert receipt.new and receipt.accepted == 0 and receipt.rejected_rows == 2
+    assert "0 subjects accepted, 2 rows rejected" in receipt.message
+    assert store.load_subjects(receipt.request_pk).empty
+    assert store.load_rejects(receipt.request_pk)["line"].tolist() == [2, 3]

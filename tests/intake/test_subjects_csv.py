@@ -184,15 +184,15 @@ def test_missing_required_column_fails_the_file(make_request: MakeRequest) -> No
     assert "'Last_Name'" in (e.value.hint or "") and "lower case" in (e.value.hint or "")
 
 
-def test_zero_byte_subject_file(make_request: MakeRequest) -> None:
+def test_zero_byte_subject_file(make_request: MakeRequest, data_dir: Path) -> None:
     with pytest.raises(InputError) as e:
-        load_request(make_request(subjects_csv=b""))
+        load_request(make_request(subjects_csv=(data_dir / "empty.csv").read_bytes()))
     assert "empty (0 bytes)" in e.value.message and e.value.where == "subjects.csv"
     assert "header line" in (e.value.hint or "")
 
 
-def test_header_only_file_is_read_with_a_warning(make_request: MakeRequest) -> None:
-    parsed = load_request(make_request(subjects_csv="subject_id,last_name\n"))
+def test_header_only_file_is_read_with_a_warning(make_request: MakeRequest, data_dir: Path) -> None:
+    parsed = load_request(make_request(subjects_csv=(data_dir / "header_only.csv").read_bytes()))
     assert parsed.accepted == 0 and parsed.rejects == []
     assert any("lists no subjects" in w for w in parsed.warnings)
 
@@ -274,3 +274,44 @@ def test_subject_file_in_a_folder_below_the_manifest(make_request: MakeRequest) 
     (path.parent / "files").mkdir()
     (path.parent / "files" / "subjects.csv").write_text("subject_id,last_name\nA,Lee\n")
     assert load_request(path).subjects["subject_id"].tolist() == ["A"]
+
+
+def test_utf16_file_is_named_as_such(make_request: MakeRequest) -> None:
+    csv = "subject_id,last_name\nA,Peña\n".encode("utf-16")
+    with pytest.raises(InputError) as e:
+        load_request(make_request(subjects_csv=csv))
+    assert "UTF-16" in e.value.message and "UTF-8" in (e.value.hint or "")
+
+
+def test_a_large_file_with_a_few_broken_lines_loses_only_those(make_request: MakeRequest) -> None:
+    """20,000 rows: large enough that clean ranges go through pyarrow and the broken
+    ones are narrowed down by bisection. Every good row arrives, with its own line."""
+    lines = ["subject_id,last_name,street"]
+    lines += [f"S{i},Name{i},{i} Main St" for i in range(20_000)]
+    lines[5_001] = 'S5000,"Unclosed,5000 Main St'  # stray quote: runs on, re-read from 5003
+    lines[12_001] = "S12000,Name12000,12000 Main St,extra"  # one value too many
+    lines[17_001] = 'S17000,Name17000,"17000 Main St\nBuilding B"'  # a legal two-line value
+    parsed = load_request(make_request(subjects_csv="\n".join(lines) + "\n"))
+    assert [(r.line, r.field) for r in parsed.rejects] == [(5_002, None), (12_002, None)]
+    ids = parsed.subjects["subject_id"].tolist()
+    assert len(ids) == 19_998 and "S5000" not in ids and "S12000" not in ids
+    assert ids[:3] == ["S0", "S1", "S2"] and ids[-1] == "S19999"
+    by_id = dict(zip(ids, parsed.subjects["line"].tolist(), strict=True))
+    assert by_id["S4999"] == 5_001 and by_id["S5001"] == 5_003
+    assert by_id["S17000"] == 17_002 and by_id["S17001"] == 17_004  # after the two-line row
+    street = parsed.subjects.set_index("subject_id").loc["S17000", "street"]
+    assert street == "17000 Main St\nBuilding B"
+
+
+def test_every_reject_has_a_known_kind(make_request: MakeRequest, data_dir: Path) -> None:
+    from fti_gateway.intake.parsed import REJECT_KINDS
+
+    csv = (
+        HEADER + ",Ann,Lee,,\nB,Bob,,,\nC,Cy,Tan,1980-02-30,\nD,Di,Do,,12\nE,E\x01,Ek,,\n"
+        'C,Again,Tan,,\nF,"Fa"x,Fo,,\nG,Gu,Go,,,\n'
+    )
+    parsed = load_request(make_request(subjects_csv=csv))
+    inline = load_request(data_dir / "inline.yaml")
+    kinds = {r.code for r in [*parsed.rejects, *inline.rejects]}
+    assert kinds == set(REJECT_KINDS)
+    assert parsed.rejects_by_kind()["subject-id-missing"] == 1

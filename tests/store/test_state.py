@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from fti_gateway.core.errors import NotFoundError
+from fti_gateway.core.errors import ConfigError, NotFoundError
 from fti_gateway.intake.models import SUBJECT_COLUMNS
 from fti_gateway.store import DuplicateRequest, NewRequest, StateStore
 from fti_gateway.store import models as m
@@ -44,7 +45,7 @@ def subjects(n: int) -> pd.DataFrame:
     return df
 
 
-NO_REJECTS = pd.DataFrame(columns=["line", "subject_id", "field", "reason", "location"])
+NO_REJECTS = pd.DataFrame(columns=["line", "subject_id", "field", "reason", "location", "code"])
 
 
 def test_store_columns_are_the_formats_columns() -> None:
@@ -98,13 +99,13 @@ def test_extra_columns_are_stored_per_row(store: StateStore) -> None:
 
 def test_rejects_are_stored_with_their_place(store: StateStore) -> None:
     rejects = pd.DataFrame(
-        [(7, "S9", "dob", "dob 'x' is not a date", "subjects.csv line 7")],
-        columns=["line", "subject_id", "field", "reason", "location"],
+        [(7, "S9", "dob", "dob 'x' is not a date", "subjects.csv line 7", "dob-invalid")],
+        columns=["line", "subject_id", "field", "reason", "location", "code"],
     )
     rec = store.record_request(new_request(), subjects(1), rejects, reject_count=1)
     assert store.load_rejects(rec.pk).to_dict("records") == [
         {"line": 7, "subject_id": "S9", "field": "dob", "reason": "dob 'x' is not a date",
-         "location": "subjects.csv line 7"}
+         "location": "subjects.csv line 7", "code": "dob-invalid"}
     ]  # fmt: skip
     assert rec.reject_count == 1
 
@@ -172,3 +173,28 @@ def test_requests_are_listed_oldest_first(store: StateStore) -> None:
     assert [r.id for r in store.list_requests()] == ["R-0", "R-1", "R-2"]
     assert store.get_request("DOJ", "R-9") is None
     assert store.get_request("ICE", "R-1") is None
+
+
+def test_findings_with_pandas_missing_values(store: StateStore) -> None:
+    rec = store.record_request(new_request(), subjects(2), NO_REJECTS)
+    findings = pd.DataFrame(
+        {"subject_id": ["S0", "S1"], "result": ["review", "approve"],
+         "rule": ["6103(i)(2)(A)", float("nan")], "message": [pd.NA, "ok"]}
+    )  # fmt: skip
+    pk = store.save_decision(rec.pk, {"outcome": "review"}, findings)
+    back = store.load_subject_findings(pk)
+    assert back["rule"].tolist() == ["6103(i)(2)(A)", None]
+    assert back["message"].tolist() == [None, "ok"]
+
+
+def test_a_bare_postgresql_url_means_psycopg_3() -> None:
+    store = StateStore("postgresql://postgres@127.0.0.1:5432/test")
+    assert store.engine.dialect.driver == "psycopg"
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    store = StateStore(f"sqlite:///{tmp_path}/no/such/folder/state.db")
+    with pytest.raises(ConfigError) as e:
+        store.create_all()
+    assert "cannot open the state database" in e.value.message
+    assert "FTI_DATABASE_URL" in (e.value.hint or "")

@@ -18,6 +18,7 @@ from rich.table import Table
 from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
 from fti_gateway.core.errors import FtiError, NotFoundError
 from fti_gateway.intake import ParsedRequest, load_request
+from fti_gateway.intake.parsed import REJECT_KINDS
 from fti_gateway.store import RequestRecord, StateStore
 
 app = typer.Typer(help="Check, list and show requests.", no_args_is_help=True)
@@ -96,6 +97,8 @@ def _print_parsed(parsed: ParsedRequest) -> None:
         console.print(f"  rejected: {r}", highlight=False, markup=False)
     if len(parsed.rejects) > SHOW_REJECTS:
         console.print(f"  … and {len(parsed.rejects) - SHOW_REJECTS:,} more (see --json)")
+    for code, count in parsed.rejects_by_kind().items():
+        console.print(f"  {count:>9,} × {REJECT_KINDS.get(code, code)}", highlight=False)
     console.print(
         f"{parsed.accepted:,} subject rows accepted, {parsed.rejected_rows:,} rejected "
         f"({parsed.subjects_source}); digest {parsed.digest}",
@@ -111,8 +114,10 @@ def _print_record(store: StateStore, r: RequestRecord) -> None:
         f"source {r.source}\ndigest {r.digest}",
         highlight=False,
     )
+    for warning in r.warnings:
+        console.print(f"  warning: {warning}", highlight=False, markup=False)
     rejects = store.load_rejects(r.pk)
-    for _, subject_id, _, reason, where in rejects.head(SHOW_REJECTS).itertuples(index=False):
+    for _, subject_id, _, reason, where, _ in rejects.head(SHOW_REJECTS).itertuples(index=False):
         who = f" (subject {subject_id})" if subject_id else ""
         console.print(f"  rejected: {where}{who}: {reason}", highlight=False, markup=False)
     if len(rejects) > SHOW_REJECTS:

@@ -6,5 +6,6 @@ rejects), and :func:`fti_gateway.intake.persist.receive` to store it.
 
 from fti_gateway.intake.parse import load_request
 from fti_gateway.intake.parsed import ParsedRequest, RowError
+from fti_gateway.intake.persist import Receipt, receive
 
-__all__ = ["ParsedRequest", "RowError", "load_request"]
+__all__ = ["ParsedRequest", "Receipt", "RowError", "load_request", "receive"]

@@ -1,15 +1,19 @@
 """Reading a subject CSV quickly without losing a good row or the line of a bad one.
 
-Fast path: pyarrow reads the whole file multi-threaded, every column as text. Its result
-is only trusted when it is provably one row per physical line — no row pyarrow found
-invalid, and (rows + header) equals the number of lines — because only then is the line
-number of row *i* simply *i + 2*.
+Fast path: pyarrow reads a range of lines multi-threaded, every column as text. Its
+result is only trusted when it is provably one row per physical line — no row pyarrow
+found invalid, and as many rows as lines — because only then is the line of row *i*
+simply the range's first line + *i*. A clean file is one such range.
 
-Careful path (anything else: a broken line, a quoted value spanning lines, blank lines,
-old Mac line ends): Python's ``csv`` module reads record by record while we count the
-physical lines each record uses. A record with the wrong number of values is rejected
-with its first line; if a stray quote made it swallow the following lines, reading
-starts again on the next line, so one bad quote costs one row, not the rest of the file.
+Careful path: when a range is not clean, it is split in half and each half tried again,
+down to small ranges, which Python's ``csv`` module reads record by record while we
+count the physical lines each record uses. A record with the wrong number of values is
+rejected with its first line; if a stray quote made it swallow the following lines,
+reading starts again on the next line, so one bad quote costs one row, not the rest of
+the file. A few broken lines in a million therefore cost a few small careful reads.
+
+Every range starts on a record boundary: the header's end, the end of a clean range, or
+where the careful reader stopped (it always stops between records).
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from fti_gateway.core.errors import InputError
@@ -28,7 +33,10 @@ from fti_gateway.intake.parsed import RowError
 from fti_gateway.intake.text import decode_utf8
 
 _BOM = b"\xef\xbb\xbf"
-_BLOCK_ROWS = 65_536
+# Ranges at most this long go straight to the careful reader.
+CAREFUL_LINES = 2048
+# Enough of the file to hold the header (a header longer than this is not a header).
+_HEADER_PREFIX = 1 << 20
 
 
 @dataclass
@@ -41,7 +49,7 @@ class RawRows:
     careful_path: bool = False
 
 
-def read_csv_rows(data: bytes, source: str) -> RawRows:
+def read_csv_rows(data: bytes, source: str, *, careful_lines: int = CAREFUL_LINES) -> RawRows:
     """Read subject CSV bytes into text columns (header names as given, trimmed)."""
     if not data:
         raise InputError(
@@ -50,21 +58,16 @@ def read_csv_rows(data: bytes, source: str) -> RawRows:
             hint="it needs a header line such as `subject_id,first_name,last_name,dob,...` "
             "and one line per subject",
         )
-    text = decode_utf8(data, source)
+    text = decode_utf8(data, source)  # the whole file must be UTF-8; the text is not kept
     if not text.strip():
         raise InputError(
             "the subject file has no header line (it is blank)",
             where=source,
             hint="the first line names the columns, e.g. `subject_id,first_name,last_name`",
         )
-    header, header_lines = _header(text, source)
-    if header_lines == 1:
-        del text  # a large file: do not hold its text while pyarrow holds its rows
-        fast = _fast(data, header)
-        if fast is not None:
-            return fast
-        text = decode_utf8(data, source)
-    return _careful(text, header, header_lines, source)
+    header, header_lines = _header(text[:_HEADER_PREFIX], source)
+    del text
+    return _Reader(data, header, source, max(1, careful_lines)).read(header_lines)
 
 
 def _header(text: str, source: str) -> tuple[list[str], int]:
@@ -105,49 +108,45 @@ def _header(text: str, source: str) -> tuple[list[str], int]:
     return names, reader.line_num
 
 
-def _fast(data: bytes, header: list[str]) -> RawRows | None:
-    # Work on a zero-copy slice: without the byte-order mark and the final line ends.
-    start = len(_BOM) if data.startswith(_BOM) else 0
-    end = len(data)
-    while end > start and data[end - 1] in b"\r\n":
-        end -= 1
-    if data.count(b"\r", start, end) != data.count(b"\r\n", start, end):
-        return None  # a bare CR ends a line for the careful path's count: keep one count
-    physical_lines = data.count(b"\n", start, end) + 1
-    body = pa.BufferReader(pa.py_buffer(data).slice(start, end - start))
-    invalid: list[int] = []
+class _Lines:
+    """A file's physical lines as byte ranges (no copies). Lines end at LF, CRLF or a bare
+    CR — the same "universal newlines" that Python's csv reader and pyarrow count."""
 
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        invalid.append(1)
-        return "skip"
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        raw = np.frombuffer(data, dtype=np.uint8)
+        ends_line = raw == 0x0A
+        if b"\r" in data:
+            bare_cr = raw == 0x0D
+            bare_cr[:-1] &= ~ends_line[1:]
+            ends_line |= bare_cr
+        newlines = np.flatnonzero(ends_line)
+        starts = np.concatenate(([0], newlines + 1))
+        if starts[-1] == len(data):  # the file ends with a line end: no empty last line
+            starts = starts[:-1]
+        self.starts = starts
+        self.ends = np.append(starts[1:], len(data))
+        self.count = len(starts)
+        # Lines holding a double quote: the only ones where pyarrow and csv may disagree.
+        quotes = np.flatnonzero(raw == 0x22)
+        self.quoted = np.unique(np.searchsorted(starts, quotes, side="right") - 1)
 
-    try:
-        table = pacsv.read_csv(
-            body,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(
-                newlines_in_values=False,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowException):
-        return None
-    if invalid or table.num_rows + 1 != physical_lines:
-        return None
-    lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
-    return RawRows(table=table, lines=lines, rejects=[])
+    def quoted_in(self, first: int, end: int) -> np.ndarray:
+        lo, hi = np.searchsorted(self.quoted, [first, end])
+        return self.quoted[lo:hi]
+
+    def buffer(self, first: int, end: int) -> pa.Buffer:
+        begin, stop = int(self.starts[first]), int(self.ends[end - 1])
+        return pa.py_buffer(self.data).slice(begin, stop - begin)
+
+    def text(self, i: int) -> str:
+        return self.data[int(self.starts[i]) : int(self.ends[i])].decode("utf-8")
 
 
 class _Feed:
     """Lines handed to ``csv.reader`` one at a time, so we know which lines a record used."""
 
-    def __init__(self, lines: list[str], pos: int) -> None:
+    def __init__(self, lines: _Lines, pos: int) -> None:
         self.lines = lines
         self.pos = pos
 
@@ -155,79 +154,169 @@ class _Feed:
         return self
 
     def __next__(self) -> str:
-        if self.pos >= len(self.lines):
+        if self.pos >= self.lines.count:
             raise StopIteration
         self.pos += 1
-        return self.lines[self.pos - 1]
+        return self.lines.text(self.pos - 1)
 
 
-def _careful(text: str, header: list[str], header_lines: int, source: str) -> RawRows:
-    all_lines = io.StringIO(text, newline="").readlines()
-    ncols = len(header)
-    chunks: list[list[pa.Array]] = [[] for _ in header]
-    pending: list[list[str]] = []
-    lines: list[int] = []
+@dataclass
+class _Reader:
+    data: bytes
+    header: list[str]
+    source: str
+    careful_lines: int
+    tables: list[pa.Table] = field(default_factory=list)
+    line_numbers: list[np.ndarray] = field(default_factory=list)
+    rejects: list[RowError] = field(default_factory=list)
+    careful: bool = False
 
-    def flush() -> None:
-        # Rows go to arrow in blocks: a million Python strings at once would cost ~1 GB.
-        if pending:
-            for chunk, values in zip(chunks, zip(*pending, strict=True), strict=True):
-                chunk.append(
-                    pa.array(list(values), type=pa.string())
-                )  # list: 10x faster than a tuple
-            pending.clear()
-
-    rejects: list[RowError] = []
-    # csv's line_num counted the header and any blank lines before it.
-    feed = _Feed(all_lines, header_lines)
-    reader = csv.reader(feed, strict=True)
-
-    def reject(line: int, reason: str) -> None:
-        rejects.append(
-            RowError(line=line, subject_id=None, field=None, reason=reason, source=source)
+    def read(self, header_lines: int) -> RawRows:
+        lines = _Lines(self.data)
+        pos = header_lines
+        while pos < lines.count:
+            pos = self._range(lines, pos, lines.count)
+        table = (
+            pa.concat_tables(self.tables)
+            if self.tables
+            else pa.table({h: pa.array([], pa.string()) for h in self.header})
         )
+        numbers = np.concatenate(self.line_numbers) if self.line_numbers else np.empty(0, np.int64)
+        table, numbers = _drop_blank(table, numbers)
+        self.rejects.sort(key=lambda r: r.line)
+        return RawRows(table, numbers, self.rejects, careful_path=self.careful)
 
-    while True:
-        start = feed.pos
+    def _range(self, lines: _Lines, first: int, end: int) -> int:
+        """Read lines [first, end) (``first`` on a record boundary); return where it stopped."""
+        if end - first <= self.careful_lines:
+            return self._careful(lines, first, end)
+        table = self._fast(lines, first, end)
+        if table is not None:
+            self.tables.append(table)
+            self.line_numbers.append(np.arange(first + 1, end + 1, dtype=np.int64))
+            return end
+        pos = self._range(lines, first, max(first + 1, (first + end) // 2))
+        while pos < end:
+            pos = self._range(lines, pos, end)
+        return pos
+
+    def _fast(self, lines: _Lines, first: int, end: int) -> pa.Table | None:
+        invalid: list[int] = []
+
+        def on_invalid(row: pacsv.InvalidRow) -> str:
+            invalid.append(1)
+            return "skip"
+
         try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            reject(start + 1, _quote_problem(str(e), start, feed.pos))
-            feed.pos = start + 1
-            reader = csv.reader(feed, strict=True)
-            continue
-        used = feed.pos - start
-        if len(record) == ncols:
-            pending.append(record)
-            lines.append(start + 1)
-            if len(pending) >= _BLOCK_ROWS:
-                flush()
-            continue
-        if not any(v.strip() for v in record):
-            continue  # a blank line carries nothing to lose
-        if used > 1:
-            reject(
-                start + 1,
-                f"a double quote on this line is not closed where expected, so the row ran "
-                f"on to line {start + used} and read as {len(record)} values; the header "
-                f"has {ncols} columns",
+            table = pacsv.read_csv(
+                pa.BufferReader(lines.buffer(first, end)),
+                read_options=pacsv.ReadOptions(column_names=self.header, block_size=16 << 20),
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=False,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=on_invalid,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in self.header},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
             )
-            feed.pos = start + 1
-            reader = csv.reader(feed, strict=True)
-            continue
-        reject(start + 1, _count_problem(record, ncols))
-    flush()
-    table = pa.table(
-        {
-            name: pa.chunked_array(chunk, type=pa.string())
-            for name, chunk in zip(header, chunks, strict=True)
-        }
-    )
-    return RawRows(
-        table=table, lines=np.asarray(lines, dtype=np.int64), rejects=rejects, careful_path=True
-    )
+        except (pa.ArrowInvalid, pa.ArrowException):
+            return None
+        if invalid or table.num_rows != end - first:
+            return None
+        if not _strictly_one_record_each(lines, lines.quoted_in(first, end)):
+            return None
+        return table
+
+    def _careful(self, lines: _Lines, first: int, end: int) -> int:
+        """Python csv from ``first`` until the first record boundary at or after ``end``."""
+        self.careful = True
+        ncols = len(self.header)
+        records: list[list[str]] = []
+        numbers: list[int] = []
+        feed = _Feed(lines, first)
+        reader = csv.reader(feed, strict=True)
+        while feed.pos < lines.count:
+            if feed.pos >= end and feed.pos > first:
+                break  # at least one record read, and past the range: a record boundary
+            start = feed.pos
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                self._reject(start + 1, _quote_problem(str(e), start, feed.pos), "csv-quote")
+                feed.pos = start + 1
+                reader = csv.reader(feed, strict=True)
+                continue
+            used = feed.pos - start
+            if len(record) == ncols:
+                records.append(record)
+                numbers.append(start + 1)
+            elif not any(v.strip() for v in record):
+                continue  # a blank line carries nothing to lose
+            elif used > 1:
+                self._reject(
+                    start + 1,
+                    f"a double quote on this line is not closed where expected, so the row "
+                    f"ran on to line {start + used} and read as {len(record)} values; the "
+                    f"header has {ncols} columns",
+                    "csv-quote",
+                )
+                feed.pos = start + 1
+                reader = csv.reader(feed, strict=True)
+            else:
+                self._reject(start + 1, _count_problem(record, ncols), "csv-values")
+        if records:
+            columns = zip(*records, strict=True)
+            self.tables.append(
+                pa.table(
+                    {
+                        name: pa.array(list(values), type=pa.string())  # list: 10x a tuple
+                        for name, values in zip(self.header, columns, strict=True)
+                    }
+                )
+            )
+            self.line_numbers.append(np.asarray(numbers, dtype=np.int64))
+        return feed.pos
+
+    def _reject(self, line: int, reason: str, code: str) -> None:
+        self.rejects.append(RowError(line, None, None, reason, source=self.source, code=code))
+
+
+def _strictly_one_record_each(lines: _Lines, which: np.ndarray) -> bool:
+    """Do these lines each hold one well-formed record by Python's strict csv rules?
+
+    pyarrow is lenient where csv is strict: it reads ``"Smith"Jr`` as ``SmithJr`` and
+    accepts a quote left open at the end of its input. The careful reader rejects both,
+    so a range is only "clean" if its quoted lines pass the strict rules too; then the
+    result does not depend on how the file was cut into ranges.
+    """
+    if which.size == 0:
+        return True
+    texts = (lines.text(int(i)) for i in which)
+    try:
+        records = sum(1 for _ in csv.reader(texts, strict=True))
+    except csv.Error:
+        return False
+    return records == which.size  # fewer: a quote left open swallowed the next line
+
+
+def _drop_blank(table: pa.Table, numbers: np.ndarray) -> tuple[pa.Table, np.ndarray]:
+    """Rows with nothing but white space (blank lines, ",,,,") carry nothing to lose."""
+    if table.num_rows == 0:
+        return table, numbers
+    blank = None
+    for name in table.column_names:
+        empty = pc.equal(pc.utf8_trim_whitespace(table.column(name)), "")
+        blank = empty if blank is None else pc.and_(blank, empty)
+    if blank is None or not pc.any(blank).as_py():
+        return table, numbers
+    keep = pc.invert(blank)
+    mask = np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)
+    return table.filter(keep), numbers[mask]
 
 
 def _count_problem(record: list[str], ncols: int) -> str:

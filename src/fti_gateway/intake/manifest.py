@@ -144,7 +144,14 @@ def validate_manifest(raw: RawManifest, content: dict[str, Any]) -> Manifest:
     try:
         return Manifest.model_validate(content)
     except ValidationError as e:
-        details = [_describe(raw, err) for err in e.errors()]
+        problems = [_describe(raw, err) for err in e.errors()]
+        if len(problems) == 1:
+            (one,) = problems
+            at = f" line {one.line}" if one.line else ""
+            raise InputError(
+                one.what, where=f"{raw.path.name}{at}: {one.path}", hint=one.hint
+            ) from None
+        details = [str(p) for p in problems]
         n = len(details)
         raise InputError(
             f"the manifest does not follow {REQUEST_FORMAT}: {n} problem{'s' if n != 1 else ''}",
@@ -349,8 +356,21 @@ def _hint_for(loc: tuple[str | int, ...], err_type: str) -> str | None:
     return None
 
 
-def _describe(raw: RawManifest, err: Any) -> str:
-    """One pydantic error as a sentence: `requester.position (line 7): is missing — hint: …`."""
+@dataclass
+class _Problem:
+    path: str
+    line: int | None
+    what: str
+    hint: str | None
+
+    def __str__(self) -> str:
+        at = f" (line {self.line})" if self.line else ""
+        tip = f" — hint: {self.hint}" if self.hint else ""
+        return f"{self.path}{at}: {self.what}{tip}"
+
+
+def _describe(raw: RawManifest, err: Any) -> _Problem:
+    """One pydantic error in words: `requester.position (line 7): is missing — hint: …`."""
     loc: tuple[str | int, ...] = tuple(err["loc"])
     kind: str = err["type"]
     value = err.get("input")
@@ -374,7 +394,4 @@ def _describe(raw: RawManifest, err: Any) -> str:
         what = "should be a block of fields"
     else:
         what = str(err.get("msg", "is not valid"))
-    line = raw.line_for(loc)
-    at = f" (line {line})" if line else ""
-    hint = _hint_for(loc, kind)
-    return f"{_path(loc) or '(top)'}{at}: {what}" + (f" — hint: {hint}" if hint else "")
+    return _Problem(_path(loc) or "(top)", raw.line_for(loc), what, _hint_for(loc, kind))

@@ -8,11 +8,13 @@ cannot be read at all.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 REQUEST_FORMAT = "fti/request/v1"
 
@@ -33,6 +35,27 @@ SUBJECT_COLUMNS = (
     "case_number",
 )
 REQUIRED_SUBJECT_COLUMNS = ("subject_id", "last_name")
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    """Dates arrive as text YYYY-MM-DD (or as ``date`` objects from code), nothing else.
+
+    pydantic alone would read "1717459200" as a Unix timestamp (2024-06-04) and accept
+    "2025-06-04T00:00:00": a date in a request must be written as a date.
+    """
+    if isinstance(value, date) or value is None:
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        return value.strip()
+    raise PydanticCustomError(
+        "date_form", "'{value}' is not a date written YYYY-MM-DD", {"value": str(value)[:60]}
+    )
+
+
+# A calendar date written YYYY-MM-DD (FORMATS §1–2).
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
 class PurposeKind(StrEnum):
@@ -77,8 +100,8 @@ class CourtOrder(_Model):
     court: str | None = None
     judge: str | None = None
     docket: str | None = None
-    issued: date | None = None
-    expires: date | None = None
+    issued: IsoDate | None = None
+    expires: IsoDate | None = None
     findings: list[str] = Field(default_factory=list)
     ex_parte: bool | None = None
     arrest_warrant: bool | None = None  # (i)(5): a federal felony arrest warrant exists
@@ -90,8 +113,8 @@ class Consent(_Model):
     elements: list[str] = Field(default_factory=list)
     periods: list[str] = Field(default_factory=list)
     signed: bool = False
-    signed_on: date | None = None
-    expires: date | None = None
+    signed_on: IsoDate | None = None
+    expires: IsoDate | None = None
     purpose: str | None = None
 
 
@@ -110,7 +133,7 @@ class SubjectRow(_Model):
     middle_name: str | None = None
     last_name: str = Field(min_length=1)
     suffix: str | None = None
-    dob: date | None = None
+    dob: IsoDate | None = None
     tin: str | None = None
     street: str | None = None
     unit: str | None = None
@@ -136,7 +159,7 @@ class Manifest(_Model):
 
     format: Literal["fti/request/v1"]
     id: str = Field(min_length=1)
-    received: date
+    received: IsoDate
     authority: str = Field(min_length=1)
     requester: Requester
     purpose: Purpose

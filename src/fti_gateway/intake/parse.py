@@ -67,10 +67,9 @@ def load_request(path: Path) -> ParsedRequest:
         file = subject_file(path, spec, _where(raw, "subjects"))
         reader = from_parquet if file.suffix.lower() in PARQUET_SUFFIXES else from_csv
         source = reader(file, digest.feed)
-    table = normalize(source.table)
-    n_rows, source.table = table.num_rows, table  # let the raw columns go
+    n_rows = source.table.num_rows
     checked = check_rows(
-        table,
+        normalize(source.release_table()),  # no second reference: arrow memory is freed early
         source.lines,
         received=manifest.received,
         source=source.label,
@@ -80,7 +79,6 @@ def load_request(path: Path) -> ParsedRequest:
     if checked.extra is not None:
         warnings.extend(_extra_column_warnings(source.label, list(checked.extra.columns[1:])))
     warnings.extend(checked.warnings)
-    del table
     if n_rows == 0 and not source.rejects:
         warnings.append(f"{source.label}: the request lists no subjects")
     return ParsedRequest(

@@ -31,6 +31,8 @@ class RowError:
     reason: str
     source: str = "subjects"
     unit: str = "line"
+    # A stable, machine-readable name for the kind of problem (see REJECT_KINDS).
+    code: str = ""
 
     @property
     def where(self) -> str:
@@ -47,7 +49,23 @@ class RowError:
             "field": self.field,
             "reason": self.reason,
             "where": self.where,
+            "code": self.code,
         }
+
+
+# What each RowError.code means, in a disclosure officer's words (for summaries).
+REJECT_KINDS: dict[str, str] = {
+    "csv-values": "wrong number of values on the line",
+    "csv-quote": "a double quote not closed or misplaced",
+    "not-a-row": "an inline subject that is not a block of fields",
+    "nested-value": "a value that is a list or block, not text",
+    "subject-id-missing": "no subject_id",
+    "subject-id-duplicate": "subject_id used twice",
+    "last-name-missing": "no last_name",
+    "dob-invalid": "dob not a real date written YYYY-MM-DD",
+    "tin-invalid": "tin not 9 digits",
+    "control-character": "control characters in a value",
+}
 
 
 @dataclass
@@ -82,6 +100,13 @@ class ParsedRequest:
         """Rows refused (a row with two problems has two rejects but counts once)."""
         return len({r.line for r in self.rejects})
 
+    def rejects_by_kind(self) -> dict[str, int]:
+        """How many rejects of each kind (code → count), most frequent first."""
+        counts: dict[str, int] = {}
+        for r in self.rejects:
+            counts[r.code] = counts.get(r.code, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
     def summary(self) -> dict[str, Any]:
         """A small JSON-ready description, for `fti request validate --json` and the API."""
         agency, rid = self.key
@@ -94,6 +119,7 @@ class ParsedRequest:
             "subjects_source": self.subjects_source,
             "accepted": self.accepted,
             "rejected_rows": self.rejected_rows,
+            "rejects_by_kind": self.rejects_by_kind(),
             "rejects": [r.to_json() for r in self.rejects],
             "warnings": list(self.warnings),
         }

@@ -99,6 +99,7 @@ def _new_request(parsed: ParsedRequest) -> NewRequest:
         manifest=_manifest_json(parsed),
         digest=parsed.digest,
         source=str(parsed.source),
+        warnings=tuple(parsed.warnings),
     )
 
 
@@ -112,6 +113,6 @@ def _manifest_json(parsed: ParsedRequest) -> dict[str, Any]:
 
 def _rejects_frame(parsed: ParsedRequest) -> pd.DataFrame:
     return pd.DataFrame(
-        [(r.line, r.subject_id, r.field, r.reason, r.where) for r in parsed.rejects],
-        columns=["line", "subject_id", "field", "reason", "location"],
+        [(r.line, r.subject_id, r.field, r.reason, r.where, r.code) for r in parsed.rejects],
+        columns=["line", "subject_id", "field", "reason", "location", "code"],
     )

@@ -36,6 +36,11 @@ class SubjectSource:
     label: str
     unit: str
 
+    def release_table(self) -> pa.Table:
+        """Hand the rows over and keep only their (empty) shape, so they can be freed."""
+        table, self.table = self.table, self.table.slice(0, 0)
+        return table
+
 
 def subject_file(manifest_path: Path, spec: str, where: str) -> Path:
     """Resolve the manifest's ``subjects`` value to an existing file, or say what is wrong."""
@@ -190,6 +195,7 @@ def from_inline(items: list[Any], label: str, item_lines: dict[int, int]) -> Sub
                     "last_name: ...)",
                     source=label,
                     unit=unit,
+                    code="not-a-row",
                 )
             )
             continue
@@ -203,7 +209,7 @@ def from_inline(items: list[Any], label: str, item_lines: dict[int, int]) -> Sub
         if problem:
             sid = row.get("subject_id") or _text(item.get("subject_id"))
             rejects.append(
-                RowError(line_of(i), sid, problem[0], problem[1], source=label, unit=unit)
+                RowError(line_of(i), sid, problem[0], problem[1], label, unit, code="nested-value")
             )
             continue
         rows.append(row)

@@ -36,6 +36,12 @@ def line_of(data: bytes, offset: int) -> tuple[int, int]:
 
 def decode_utf8(data: bytes, where: str) -> str:
     """Decode ``data`` as UTF-8 or raise an :class:`InputError` listing the first bad bytes."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(
+            "the file is UTF-16 text (Excel's 'Unicode Text'), not UTF-8",
+            where=where,
+            hint="save it again as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')",
+        )
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:

@@ -34,6 +34,16 @@ _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _CONTROL_BYTES = re.compile(_CONTROL.encode())
 
 
+@dataclass(frozen=True)
+class _Found:
+    """One check's failures: which rows, which field, how to say why, and its code."""
+
+    rows: np.ndarray
+    field: str
+    why: Callable[[str | None], str]
+    code: str
+
+
 @dataclass
 class CheckedRows:
     subjects: pd.DataFrame
@@ -68,26 +78,36 @@ def check_rows(
         if name not in table.column_names:
             table = table.append_column(name, pa.nulls(n, pa.string()))
     extras = [c for c in table.column_names if c not in SUBJECT_COLUMNS]
-    found: list[tuple[np.ndarray, str, Callable[[str | None], str]]] = []
+    found: list[_Found] = []
 
-    def add(mask: pa.ChunkedArray | pa.Array, field: str, why: Callable[[str | None], str]) -> None:
+    def add(
+        mask: pa.ChunkedArray | pa.Array, field: str, why: Callable[[str | None], str], code: str
+    ) -> None:
         as_np = np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
         if as_np.any():
-            found.append((np.flatnonzero(as_np), field, why))
+            found.append(_Found(np.flatnonzero(as_np), field, why, code))
 
     sid = table.column("subject_id")
-    add(pc.is_null(sid), "subject_id", lambda v: "subject_id is empty — every row needs one")
+    add(
+        pc.is_null(sid),
+        "subject_id",
+        lambda v: "subject_id is empty — every row needs one",
+        "subject-id-missing",
+    )
     add(
         pc.is_null(table.column("last_name")),
         "last_name",
         lambda v: "last_name is empty — every subject needs a last name",
+        "last-name-missing",
     )
-    add(_dob_bad(table.column("dob"), received), "dob", _dob_reason(received))
+    add(_dob_bad(table.column("dob"), received), "dob", _dob_reason(received), "dob-invalid")
     tin_digits = _digits_only(table.column("tin"))
-    add(pc.invert(pc.match_substring_regex(tin_digits, r"^\d{9}$")), "tin", _tin_reason)
+    tin_bad = pc.invert(pc.match_substring_regex(tin_digits, r"^\d{9}$"))
+    add(tin_bad, "tin", _tin_reason, "tin-invalid")
     for name in table.column_names:
         if _may_hold_control_characters(table.column(name)):
-            add(pc.match_substring_regex(table.column(name), _CONTROL), name, _control_reason(name))
+            control = pc.match_substring_regex(table.column(name), _CONTROL)
+            add(control, name, _control_reason(name), "control-character")
     dup_idx, first_line = _duplicates(sid, lines)
     rejects = _rejects(table, lines, found, source, unit)
     for i, first in zip(dup_idx, first_line, strict=True):
@@ -101,12 +121,13 @@ def check_rows(
                 "each subject_id may appear once in a request",
                 source=source,
                 unit=unit,
+                code="subject-id-duplicate",
             )
         )
     rejects.sort(key=lambda r: r.line)
     bad = np.zeros(n, dtype=bool)
-    for idx, _, _ in found:
-        bad[idx] = True
+    for f in found:
+        bad[f.rows] = True
     bad[dup_idx] = True
     warnings = _warnings(table, lines, found, source, unit)
     table = table.set_column(table.column_names.index("tin"), "tin", tin_digits)
@@ -200,25 +221,26 @@ def _duplicates(sid: pa.ChunkedArray, lines: np.ndarray) -> tuple[np.ndarray, np
 def _rejects(
     table: pa.Table,
     lines: np.ndarray,
-    found: list[tuple[np.ndarray, str, Callable[[str | None], str]]],
+    found: list[_Found],
     source: str,
     unit: str,
 ) -> list[RowError]:
     out: list[RowError] = []
     sid = table.column("subject_id")
-    for idx, field, why in found:
-        take = pa.array(idx)
-        values = table.column(field).take(take).to_pylist()
+    for f in found:
+        take = pa.array(f.rows)
+        values = table.column(f.field).take(take).to_pylist()
         ids = sid.take(take).to_pylist()
-        for i, value, subject in zip(idx, values, ids, strict=True):
+        for i, value, subject in zip(f.rows, values, ids, strict=True):
             out.append(
                 RowError(
                     line=int(lines[i]),
                     subject_id=subject,
-                    field=field,
-                    reason=why(value),
+                    field=f.field,
+                    reason=f.why(value),
                     source=source,
                     unit=unit,
+                    code=f.code,
                 )
             )
     return out
@@ -227,15 +249,16 @@ def _rejects(
 def _warnings(
     table: pa.Table,
     lines: np.ndarray,
-    found: list[tuple[np.ndarray, str, Callable[[str | None], str]]],
+    found: list[_Found],
     source: str,
     unit: str,
 ) -> list[str]:
     """File-level patterns worth one sentence, e.g. a whole dob column in another format."""
     warnings: list[str] = []
     present = int(pc.sum(pc.is_valid(table.column("dob"))).as_py() or 0)
-    for idx, field, _ in found:
-        if field == "dob" and present >= 10 and len(idx) * 2 >= present:
+    for f in found:
+        idx = f.rows
+        if f.code == "dob-invalid" and present >= 10 and len(idx) * 2 >= present:
             example = table.column("dob")[int(idx[0])].as_py()
             warnings.append(
                 f"{source}: {len(idx):,} of {present:,} dob values are not YYYY-MM-DD "

@@ -115,7 +115,9 @@ def _arrow_chunk(frame: pd.DataFrame, json_cols: set[str]) -> pa.Table:
         elif pd.api.types.is_integer_dtype(s.dtype):
             columns[name] = pa.array(s.to_numpy())
         else:
-            columns[name] = pa.array(
-                s.astype(object).where(s.notna(), None).tolist(), type=pa.string()
-            )
+            try:  # str/None columns convert in C++; anything else goes the slow, sure way
+                columns[name] = pa.array(s, type=pa.string(), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                values = s.astype(object).where(s.notna(), None).tolist()
+                columns[name] = pa.array([None if v is None else str(v) for v in values])
     return pa.table(columns)

@@ -83,6 +83,8 @@ class Request(Base):
     status: Mapped[str] = mapped_column(sa.String(40))
     subject_count: Mapped[int] = mapped_column(sa.Integer)
     reject_count: Mapped[int] = mapped_column(sa.Integer)
+    # What intake noticed but did not refuse (unknown fields, unused columns, …).
+    warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -131,6 +133,8 @@ class RejectedRow(Base):
     reason: Mapped[str] = mapped_column(sa.Text)
     # Where, in words: "subjects.csv line 7", "subjects.parquet row 7", "manifest.yaml line 30".
     location: Mapped[str | None] = mapped_column(sa.Text)
+    # Machine-readable kind of problem (intake's RowError.code), for counts and reports.
+    code: Mapped[str | None] = mapped_column(sa.String(40))
 
 
 class RequestEvent(Base):

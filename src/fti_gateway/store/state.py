@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from fti_gateway.core.errors import NotFoundError
+from fti_gateway.core.errors import ConfigError, NotFoundError
 from fti_gateway.store import models as m
 from fti_gateway.store.bulk import loader_for
 
@@ -37,7 +37,7 @@ STATUSES = (
     "failed",
     "closed",
 )
-REJECT_COLUMNS = ("line", "subject_id", "field", "reason", "location")
+REJECT_COLUMNS = ("line", "subject_id", "field", "reason", "location", "code")
 FINDING_COLUMNS = ("subject_id", "result", "rule", "message")
 
 
@@ -63,6 +63,7 @@ class RequestRecord:
     manifest: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, row: m.Request) -> RequestRecord:
@@ -81,6 +82,7 @@ class RequestRecord:
             manifest=dict(row.manifest),
             created_at=row.created_at,
             updated_at=row.updated_at,
+            warnings=tuple(row.warnings or ()),
         )
 
 
@@ -96,6 +98,7 @@ class NewRequest:
     manifest: dict[str, Any]
     digest: str
     source: str
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,12 @@ class StateStore:
     """Request/decision state behind SQLAlchemy. ``url`` is any SQLAlchemy URL."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = sa.create_engine(url, future=True)
+        parsed = sa.engine.make_url(url)
+        if parsed.drivername in ("postgresql", "postgres"):
+            # The bare scheme means psycopg2 to SQLAlchemy; we ship psycopg 3.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        self.url = parsed.render_as_string(hide_password=False)
+        self.engine = sa.create_engine(parsed)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -127,8 +134,17 @@ class StateStore:
         return store
 
     def create_all(self) -> None:
-        """Create missing tables (idempotent)."""
-        m.Base.metadata.create_all(self.engine)
+        """Create missing tables (idempotent). The first contact: say clearly if it fails."""
+        try:
+            m.Base.metadata.create_all(self.engine)
+        except sa.exc.OperationalError as e:
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise ConfigError(
+                f"cannot open the state database: {str(e.orig).strip().splitlines()[0]}",
+                where=where,
+                hint="check FTI_DATABASE_URL (unset it to use the workspace's SQLite file) "
+                "and that the database server is running",
+            ) from None
 
     def dispose(self) -> None:
         """Close pooled connections (tests, and before a process forks)."""
@@ -178,6 +194,7 @@ class StateStore:
                     status="received",
                     subject_count=len(rows),
                     reject_count=len(rej) if reject_count is None else reject_count,
+                    warnings=list(new.warnings),
                 )
                 s.add(req)
                 s.flush()
