@@ -96,7 +96,9 @@ def test_scenario(path: Path, tmp_path: Path, shipped: Registry) -> None:
     for sid, want_row in (expect.get("subjects") or {}).items():
         assert sid in sf.index, f"no finding for subject {sid}"
         row = sf.loc[sid]
-        assert row["result"] == want_row["result"], f"{sid}: {row['result']} [{row['rule']}] {row['message']}"
+        assert row["result"] == want_row["result"], (
+            f"{sid}: {row['result']} [{row['rule']}] {row['message']}"
+        )
         if "rule" in want_row:
             assert row["rule"] == want_row["rule"], f"{sid}: {row['rule']} {row['message']}"
     if "counts" in expect:

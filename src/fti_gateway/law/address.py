@@ -210,11 +210,11 @@ def check_addresses(
     zip5 = zip_digits.str.extract(r"^(\d{5})(?:\d{4})?$")[0]
     zip5 = zip5.where(~zip5.isin(PLACEHOLDER_ZIPS))
     tail_zip = tail["zip"].where(~tail["zip"].isin(PLACEHOLDER_ZIPS))
-    zip5 = zip5.fillna(tail_zip)
+    zip5 = zip5.where(zip5.notna(), tail_zip)
     zip_ok = zip5.notna()
 
     street_ph = _map_unique(street_only, is_placeholder)
-    street_digits_only = street.str.fullmatch(r"[\d ]+").fillna(False)
+    street_is_zip = street.str.fullmatch(r"\d{5}(?: ?\d{4})?").fillna(False)
     has_number = street_only.str.contains(r"\d", regex=True)
     has_word = street_only.str.contains(r"[^\W\d_]{2,}", regex=True)
     unit_only = street_only.str.fullmatch(_UNIT_ONLY_RE).fillna(False)
@@ -228,7 +228,7 @@ def check_addresses(
     all_empty = (street == "") & (unit == "") & (city == "") & (state == "") & (zip_raw == "")
     conditions = [
         all_empty,
-        street_digits_only & (street != "") | ((street == "") & zip_ok & ~city_ok),
+        street_is_zip | ((street == "") & zip_ok & ~city_ok),
         street == "",
         street_ph,
         unit_only | ~has_word,
