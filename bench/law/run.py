@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import platform
 import statistics
 import time
@@ -28,11 +29,38 @@ import psutil
 from fti_gateway.intake.models import Manifest
 from fti_gateway.law import check_resolved, decide, load_registry
 
-STREETS = ["Oak St", "Pine Ave", "Maple Dr", "Cedar Ln", "Elm St", "Calle Sol", "Bellaire Blvd", "Main St"]
-CITIES = [("Houston", "TX", "77002"), ("Miami", "FL", "33101"), ("Los Angeles", "CA", "90012"),
-          ("Chicago", "IL", "60601"), ("Phoenix", "AZ", "85004"), ("Newark", "NJ", "07102")]
-PLACEHOLDERS = ["Failed to Provide", "Unknown Address", "NA NA", "N/A", "None", "Unknown", "TBD", "No address",
-                "Don't care 12345", "", "failed-to-provide", "UNKNOWN  ADDRESS"]
+STREETS = [
+    "Oak St",
+    "Pine Ave",
+    "Maple Dr",
+    "Cedar Ln",
+    "Elm St",
+    "Calle Sol",
+    "Bellaire Blvd",
+    "Main St",
+]
+CITIES = [
+    ("Houston", "TX", "77002"),
+    ("Miami", "FL", "33101"),
+    ("Los Angeles", "CA", "90012"),
+    ("Chicago", "IL", "60601"),
+    ("Phoenix", "AZ", "85004"),
+    ("Newark", "NJ", "07102"),
+]
+PLACEHOLDERS = [
+    "Failed to Provide",
+    "Unknown Address",
+    "NA NA",
+    "N/A",
+    "None",
+    "Unknown",
+    "TBD",
+    "No address",
+    "Don't care 12345",
+    "",
+    "failed-to-provide",
+    "UNKNOWN  ADDRESS",
+]
 
 
 def subjects(n: int, seed: int = 7) -> pd.DataFrame:
@@ -43,10 +71,14 @@ def subjects(n: int, seed: int = 7) -> pd.DataFrame:
     state = np.array([c[1] for c in CITIES], dtype=object)[city_ix]
     zips = np.array([c[2] for c in CITIES], dtype=object)[city_ix]
     number = rng.integers(1, 20000, n).astype(str)
-    street = np.char.add(np.char.add(number, " "), np.array(STREETS)[rng.integers(0, len(STREETS), n)]).astype(object)
+    street = np.char.add(
+        np.char.add(number, " "), np.array(STREETS)[rng.integers(0, len(STREETS), n)]
+    ).astype(object)
     kind = rng.random(n)
     ph = kind < 0.30  # ~30% placeholders (the 2025 file's unusable share was large)
-    street[ph] = np.array(PLACEHOLDERS, dtype=object)[rng.integers(0, len(PLACEHOLDERS), int(ph.sum()))]
+    street[ph] = np.array(PLACEHOLDERS, dtype=object)[
+        rng.integers(0, len(PLACEHOLDERS), int(ph.sum()))
+    ]
     bare = (kind >= 0.30) & (kind < 0.35)  # bare ZIPs
     street[bare] = ""
     city = city.copy()
@@ -57,24 +89,76 @@ def subjects(n: int, seed: int = 7) -> pd.DataFrame:
     street[det] = "18201 SW 12th St"
     zips = zips.copy()
     zips[det] = "33194"
-    reason = np.where(rng.random(n) < 0.9, "subject of a final order of removal", None).astype(object)
+    reason = np.where(rng.random(n) < 0.9, "subject of a final order of removal", None).astype(
+        object
+    )
     own = reason == None  # noqa: E711 - elementwise
-    reason[own] = np.char.add("removal order A", np.arange(int(own.sum())).astype(str)).astype(object)
+    reason[own] = np.char.add("removal order A", np.arange(int(own.sum())).astype(str)).astype(
+        object
+    )
     tin = np.char.add("9", rng.integers(10**7, 10**8, n).astype(str)).astype(object)
-    return pd.DataFrame({
-        "subject_id": ids.astype(object), "first_name": "Maria", "middle_name": None, "last_name": "Gonzalez",
-        "suffix": None, "dob": "1980-01-01", "tin": tin, "street": street, "unit": None, "city": city, "state": state,
-        "zip": zips, "reason": reason, "case_number": None, "line": np.arange(2, n + 2),
-    })
+    return pd.DataFrame(
+        {
+            "subject_id": ids.astype(object),
+            "first_name": "Maria",
+            "middle_name": None,
+            "last_name": "Gonzalez",
+            "suffix": None,
+            "dob": "1980-01-01",
+            "tin": tin,
+            "street": street,
+            "unit": None,
+            "city": city,
+            "state": state,
+            "zip": zips,
+            "reason": reason,
+            "case_number": None,
+            "line": np.arange(2, n + 2),
+        }
+    )
 
 
 def manifest() -> Manifest:
-    return Manifest.model_validate({
-        "format": "fti/request/v1", "id": "ICE-2025-06-BULK", "received": "2025-06-04", "authority": "6103(i)(2)",
-        "requester": {"agency": "DHS", "position": "agency-head", "in_writing": True, "signed": True},
-        "purpose": {"kind": "criminal-investigation", "statutes": ["8 U.S.C. 1253(a)(1)"], "reason": None},
-        "taxable_periods": ["2022", "2023"], "elements": ["identity.address"], "subjects": "subjects.csv",
-    })
+    return Manifest.model_validate(
+        {
+            "format": "fti/request/v1",
+            "id": "ICE-2025-06-BULK",
+            "received": "2025-06-04",
+            "authority": "6103(i)(2)",
+            "requester": {
+                "agency": "DHS",
+                "position": "agency-head",
+                "in_writing": True,
+                "signed": True,
+            },
+            "purpose": {
+                "kind": "criminal-investigation",
+                "statutes": ["8 U.S.C. 1253(a)(1)"],
+                "reason": None,
+            },
+            "taxable_periods": ["2022", "2023"],
+            "elements": ["identity.address"],
+            "subjects": "subjects.csv",
+        }
+    )
+
+
+_ZIP_LIKE = re.compile(r"\d{5}")
+
+
+def baseline_2025(df: pd.DataFrame) -> int:
+    """The 2025 process's only address check, as reported: a ZIP-like number anywhere.
+    Counted for comparison; it is what let "Failed to Provide" and "NA NA" through."""
+    text = (
+        df["street"].fillna("")
+        + " "
+        + df["city"].fillna("")
+        + " "
+        + df["state"].fillna("")
+        + " "
+        + df["zip"].fillna("")
+    )
+    return int(text.str.contains(_ZIP_LIKE).sum())
 
 
 def main() -> None:
@@ -89,12 +173,15 @@ def main() -> None:
     gen = time.perf_counter() - t0
     registry = load_registry()
     m = manifest()
-    resolved = pd.DataFrame({
-        "subject_id": df["subject_id"], "taxpayer_id": "TP000000001",
-        "status": np.where(np.arange(len(df)) % 25 == 0, "ambiguous", "match"),
-        "irs.open_tax_investigation": np.arange(len(df)) % 997 == 0,
-        "irs.confidential_informant": np.arange(len(df)) % 4999 == 0,
-    })
+    resolved = pd.DataFrame(
+        {
+            "subject_id": df["subject_id"],
+            "taxpayer_id": "TP000000001",
+            "status": np.where(np.arange(len(df)) % 25 == 0, "ambiguous", "match"),
+            "irs.open_tax_investigation": np.arange(len(df)) % 997 == 0,
+            "irs.confidential_informant": np.arange(len(df)) % 4999 == 0,
+        }
+    )
     decide_s, resolved_s = [], []
     for _ in range(args.repeat):
         t = time.perf_counter()
@@ -103,6 +190,7 @@ def main() -> None:
         t = time.perf_counter()
         d2 = check_resolved(d, resolved)
         resolved_s.append(time.perf_counter() - t)
+    usable = int((d.subject_findings["rule"] != "6103(i)(2)(B)(i)").sum())
     result = {
         "benchmark": "law findings, (i)(2) bulk request",
         "command": f".venv/bin/python -m bench.law.run --subjects {args.subjects} --repeat {args.repeat}",
@@ -112,14 +200,23 @@ def main() -> None:
         "decide_median_s": round(statistics.median(decide_s), 2),
         "check_resolved_s": [round(x, 2) for x in resolved_s],
         "check_resolved_median_s": round(statistics.median(resolved_s), 2),
+        "total_findings_median_s": round(
+            statistics.median(decide_s) + statistics.median(resolved_s), 2
+        ),
+        "address_usable_here": usable,
+        "address_accepted_by_2025_zip_check": baseline_2025(df),
         "outcome": d.outcome.value,
         "counts": d.counts,
         "by_rule": d.by_rule(),
         "after_resolution_counts": d2.counts,
         "after_resolution_by_rule": d2.by_rule(),
         "peak_rss_mb": round(psutil.Process().memory_info().rss / 2**20),
-        "machine": {"cpus": psutil.cpu_count(), "python": platform.python_version(), "pandas": pd.__version__,
-                    "platform": platform.platform()},
+        "machine": {
+            "cpus": psutil.cpu_count(),
+            "python": platform.python_version(),
+            "pandas": pd.__version__,
+            "platform": platform.platform(),
+        },
         "date": date.today().isoformat(),
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from fti_gateway.core.elements import CATALOGUE
@@ -141,8 +140,9 @@ def _unknown_authority(
 ) -> Decision:
     claimed = manifest.authority
     known = ", ".join(AUTHORITIES)
-    frame = subject_frame(subjects, DEFAULT_DENY, "no authority applies")
-    frame["result"] = np.full(len(frame), SubjectResult.DENY.value, dtype=object)
+    table = subject_frame(subjects, DEFAULT_DENY, "no authority applies")
+    table.result[:] = SubjectResult.DENY.value
+    frame = table.frame()
     return Decision(
         request_agency=manifest.requester.agency,
         request_id=manifest.id,

@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from fti_gateway.law.authorities.base import apply_subject_rule
+from fti_gateway.law.authorities.base import SubjectTable, apply_subject_rule
 from fti_gateway.law.decision import Decision
 from fti_gateway.law.findings import Finding, SubjectResult, passed
 
@@ -49,9 +49,9 @@ def _flag(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def check_resolved(decision: Decision, resolved: pd.DataFrame) -> Decision:
     """Apply match status and the authority's bar per subject; the outcome is recomputed."""
-    frame = decision.subject_findings.copy()
+    frame = SubjectTable.from_frame(decision.subject_findings)
     r = resolved.drop_duplicates("subject_id")
-    pos = pd.Index(r["subject_id"]).get_indexer(frame["subject_id"])
+    pos = pd.Index(r["subject_id"]).get_indexer(frame.subject_id)
     present = pos >= 0
     n = len(pos)
 
@@ -63,7 +63,7 @@ def check_resolved(decision: Decision, resolved: pd.DataFrame) -> Decision:
         return values[np.where(present, pos, len(values) - 1)]
 
     status = np.asarray(pd.Series(column("status")).fillna("").astype(str), dtype=object)
-    live = frame["result"].to_numpy() != SubjectResult.DENY.value
+    live = frame.result != SubjectResult.DENY.value
 
     apply_subject_rule(
         frame,
@@ -124,4 +124,4 @@ def check_resolved(decision: Decision, resolved: pd.DataFrame) -> Decision:
                 f"bar checked for {int(matched.sum())} matched subjects: {counts[CI]} confidential-informant, {counts[OPEN]} open-investigation",
             )
         )
-    return replace(decision, subject_findings=frame, checked=[*decision.checked, *extra])
+    return replace(decision, subject_findings=frame.frame(), checked=[*decision.checked, *extra])

@@ -36,6 +36,7 @@ from fti_gateway.law.authorities.base import (
     Authority,
     Clause,
     Context,
+    SubjectTable,
     apply_subject_rule,
     statute_findings,
     subject_frame,
@@ -111,7 +112,7 @@ class I2(Authority):
         subjects = ctx.subjects
         frame = subject_frame(subjects, self.id, "name, usable address and reason stated")
         if len(subjects) == 0:
-            return frame, []
+            return frame.frame(), []
         reg = ctx.registry
         last = normalize(_col(subjects, "last_name"))
         apply_subject_rule(
@@ -144,7 +145,7 @@ class I2(Authority):
         )
         threshold = int(reg.setting("boilerplate_reason_threshold", ctx.as_of))
         findings += boilerplate_findings(frame, reason, threshold, REASON_RULE)
-        return frame, findings
+        return frame.frame(), findings
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -164,7 +165,7 @@ def effective_reasons(subjects: pd.DataFrame, request_reason: str | None) -> pd.
 
 
 def boilerplate_findings(
-    frame: pd.DataFrame, reason: pd.Series, threshold: int, rule: str
+    frame: SubjectTable, reason: pd.Series, threshold: int, rule: str
 ) -> list[Finding]:
     """The same reason text for more than ``threshold`` subjects is not a *specific* reason."""
     counts = reason[reason != ""].value_counts()
