@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import platform
+import re
 import statistics
 import time
 from datetime import date
