@@ -262,3 +262,26 @@ def test_map_text_lists_possible_authorities_first(tmp_path: Path, monkeypatch, 
     assert lines[1].split()[:2] == ["possible", "6103(i)(7)(A)"]
     assert "needs [6103(i)(7)(A)(iii)(II)]" in out
     assert "not available  6103(i)(2)" in out  # purpose does not fit (i)(2)
+
+
+def test_check_writes_the_subject_findings_csv(
+    request_dir: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    out_csv = tmp_path / "findings.csv"
+    args = [
+        "law",
+        "check",
+        str(request_dir / "manifest.yaml"),
+        "--json",
+        "--findings",
+        str(out_csv),
+        "--home",
+        str(tmp_path / "h"),
+    ]
+    code, out, _ = run(args, monkeypatch, capsys)
+    assert code == 0 and json.loads(out)["subject_findings"] == "findings.csv"
+    rows = out_csv.read_text().splitlines()
+    assert rows[0] == "subject_id,result,rule,message"
+    assert rows[1].startswith("S1,approve,6103(i)(2),")
+    assert rows[2].startswith("S2,deny,6103(i)(2)(B)(i),")
+    assert len(rows) == 4

@@ -14,8 +14,9 @@ anyone deciding it twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -84,7 +85,7 @@ class Decision:
     bar_rule: str | None = None  # rule of the post-resolution bar ((i)(6), (d)(1), (c)), if any
 
     # ------------------------------------------------------------------ derived
-    @property
+    @cached_property
     def counts(self) -> dict[str, int]:
         vc = self.subject_findings["result"].value_counts()
         return {
@@ -144,9 +145,6 @@ class Decision:
         sf = self.subject_findings
         stopped = sf.loc[sf["result"] != SubjectResult.APPROVE.value, "rule"]
         return {str(k): int(v) for k, v in stopped.value_counts().sort_index().items()}
-
-    def with_subjects(self, subject_findings: pd.DataFrame, extra: list[Finding]) -> Decision:
-        return replace(self, subject_findings=subject_findings, checked=[*self.checked, *extra])
 
     # ------------------------------------------------------------------ output
     def to_json(self, subject_findings_name: str = "subject_findings.csv") -> dict[str, Any]:

@@ -10,7 +10,7 @@ happens then — always review or refusal, never a guess).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -186,7 +186,6 @@ class Authority:
     allowed_elements: frozenset[str] | None = None  # None: any element of the allowed classes
     returns_allowed: bool = True  # whether `return.copy` (the return itself) may go out
     periods_rule: str | None = None  # cited when the request names no taxable period
-    notes: tuple[str, ...] = field(default=())  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ info
     def info(self, ctx: Context | None) -> AuthorityInfo:
