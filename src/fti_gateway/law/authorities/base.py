@@ -115,6 +115,13 @@ class SubjectTable:
         )
 
 
+def truthy(value: object) -> bool:
+    """An extension flag: ``true`` whether the loader kept YAML booleans or plain text."""
+    return value is True or (
+        isinstance(value, str) and value.strip().lower() in ("true", "yes", "1")
+    )
+
+
 def subject_frame(subjects: pd.DataFrame, rule: str, message: str) -> SubjectTable:
     """Every subject approved under ``rule`` (the starting point of subject checks)."""
     n = len(subjects)
