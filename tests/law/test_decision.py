@@ -193,3 +193,19 @@ def test_registry_lookups_are_dated_by_receipt_unless_as_of_is_given(reg: Regist
     )
     assert decide(m, rows(1), reg).outcome.value == "approve"
     assert decide(m, rows(1), reg, as_of=date(2004, 1, 1)).outcome.value == "review"
+
+
+def test_summary_counts_by_outcome_and_rule(reg: Registry) -> None:
+    from fti_gateway.law import summarize
+
+    ok = decide(Manifest.model_validate(MANIFEST), rows(4, bad_every=2), reg)
+    contested = Manifest.model_validate(
+        {**MANIFEST, "requester": {**MANIFEST["requester"], "position": "component-head"}}
+    )
+    held = decide(contested, rows(3), reg)
+    s = summarize([ok, held])
+    assert s["requests"] == 2
+    assert s["by_outcome"] == {"partial": 1, "review": 1}
+    assert s["subjects"] == {"total": 7, "approved": 5, "denied": 2, "review": 0}
+    assert s["subjects_by_rule"] == {"6103(i)(2)(B)(i)": 2}
+    assert s["findings_by_rule"]["6103(i)(2)(A)"] == {"review": 1}
