@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
+import resource
 import statistics
 import time
 from datetime import date
@@ -203,14 +205,15 @@ def main() -> None:
         "total_findings_median_s": round(
             statistics.median(decide_s) + statistics.median(resolved_s), 2
         ),
-        "address_usable_here": usable,
+        "subjects_not_refused_for_address": usable,
         "address_accepted_by_2025_zip_check": baseline_2025(df),
         "outcome": d.outcome.value,
         "counts": d.counts,
         "by_rule": d.by_rule(),
         "after_resolution_counts": d2.counts,
         "after_resolution_by_rule": d2.by_rule(),
-        "peak_rss_mb": round(psutil.Process().memory_info().rss / 2**20),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "machine": {
             "cpus": psutil.cpu_count(),
             "python": platform.python_version(),
