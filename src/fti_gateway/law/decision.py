@@ -10,6 +10,10 @@ anyone deciding it twice.
 3. any ``review`` (request, element or subject)             → ``review``
 4. some subjects or elements refused                        → ``partial``
 5. otherwise                                                → ``approve``
+
+``subject_findings`` records each subject's own checks (``approve`` = passed them); what may
+actually go out is :attr:`Decision.approved_subjects`, which is empty unless the outcome
+is ``approve`` or ``partial``.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import pandas as pd
 from fti_gateway.core.elements import CATALOGUE
 from fti_gateway.intake.models import Manifest
 from fti_gateway.law.authorities import AUTHORITIES
-from fti_gateway.law.authorities.base import Context, Verdict, subject_frame
+from fti_gateway.law.authorities.base import Authority, Context, Verdict, subject_frame
 from fti_gateway.law.decision import SUBJECT_COLUMNS, AuthorityInfo, Decision
 from fti_gateway.law.findings import Finding, Result, SubjectResult, failed
 from fti_gateway.law.registries import Registry
@@ -65,7 +65,7 @@ def decide(
 
 
 def _elements(
-    authority: Any, ctx: Context
+    authority: Authority, ctx: Context
 ) -> tuple[list[str], dict[str, str], dict[str, str], list[Finding]]:
     allowed: list[str] = []
     refused: dict[str, str] = {}
