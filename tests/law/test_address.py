@@ -196,3 +196,36 @@ def test_vectorized_over_many_rows_keeps_row_order() -> None:
     got = codes(rows)
     assert got[0::2] == [PLACEHOLDER] * 5000
     assert got[1::2] == [OK] * 5000
+
+
+# Property: however a placeholder's case, punctuation and spacing are mangled, and whatever
+# real-looking ZIP stands beside it, it never becomes a usable address.
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SEPARATORS = st.sampled_from([" ", "  ", "-", "_", ".", "/", ", ", " . ", "\t"])
+
+
+@st.composite
+def mangled_placeholder(draw: st.DrawFn) -> str:
+    phrase = draw(st.sampled_from(PLACEHOLDERS_6103))
+    words = phrase.split()
+    out = draw(st.sampled_from(["", " ", "(", '"']))
+    for i, word in enumerate(words):
+        flips = draw(st.lists(st.booleans(), min_size=len(word), max_size=len(word)))
+        out += "".join(c.upper() if f else c.lower() for c, f in zip(word, flips, strict=True))
+        if i < len(words) - 1:
+            out += draw(_SEPARATORS)
+    return out + draw(st.sampled_from(["", " ", ".", ")", "  ", "!"]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    texts=st.lists(mangled_placeholder(), min_size=20, max_size=40),
+    zip_code=st.from_regex(r"[1-9]\d{4}", fullmatch=True),
+)
+def test_mangled_placeholders_never_pass(texts: list[str], zip_code: str) -> None:
+    got = codes(
+        [{"street": t, "city": "Springfield", "state": "IL", "zip": zip_code} for t in texts]
+    )
+    assert OK not in got, [t for t, c in zip(texts, got, strict=True) if c == OK]
