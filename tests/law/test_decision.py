@@ -209,3 +209,14 @@ def test_summary_counts_by_outcome_and_rule(reg: Registry) -> None:
     assert s["subjects"] == {"total": 7, "approved": 5, "denied": 2, "review": 0}
     assert s["subjects_by_rule"] == {"6103(i)(2)(B)(i)": 2}
     assert s["findings_by_rule"]["6103(i)(2)(A)"] == {"review": 1}
+
+
+def test_write_puts_decision_and_findings_side_by_side(reg: Registry, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    d = decide(Manifest.model_validate(MANIFEST), rows(3, bad_every=3), reg)
+    path = d.write(tmp_path / "run")
+    j = json.loads(path.read_text())
+    assert j["outcome"] == "partial" and j["subject_findings"] == "subject_findings.csv"
+    back = pd.read_csv(tmp_path / "run" / "subject_findings.csv", dtype=str)
+    assert list(back["result"]) == ["deny", "approve", "approve"]

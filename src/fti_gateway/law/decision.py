@@ -18,8 +18,10 @@ is ``approve`` or ``partial``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from functools import cached_property
 from typing import Any
 
@@ -170,3 +172,13 @@ class Decision:
             "periods": list(self.periods),
             "authority_info": self.authority.to_json(),
         }
+
+    def write(self, out_dir: Path) -> Path:
+        """Write ``decision.json`` and ``subject_findings.csv`` into ``out_dir``; returns the JSON path."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.subject_findings.to_csv(out_dir / "subject_findings.csv", index=False)
+        path = out_dir / "decision.json"
+        path.write_text(
+            json.dumps(self.to_json("subject_findings.csv"), indent=2, ensure_ascii=False) + "\n"
+        )
+        return path
