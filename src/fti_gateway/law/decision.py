@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
