@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from fti_gateway.cli.main import main
+from fti_gateway.law import AUTHORITIES
 
 MANIFEST = {
     "format": "fti/request/v1",
@@ -285,3 +286,19 @@ def test_check_writes_the_subject_findings_csv(
     assert rows[1].startswith("S1,approve,6103(i)(2),")
     assert rows[2].startswith("S2,deny,6103(i)(2)(B)(i),")
     assert len(rows) == 4
+
+
+@pytest.mark.parametrize("authority", sorted(AUTHORITIES))
+def test_explain_every_authority(authority: str, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(
+        ["law", "explain", authority, "--home", str(tmp_path), "--as-of", "2025-06-04"],
+        monkeypatch,
+        capsys,
+    )
+    a = AUTHORITIES[authority]
+    assert code == 0
+    assert f"citation:        {a.citation}" in out
+    for clause in (*a.requires, *a.not_modeled):
+        assert f"[{clause.cite}] {clause.text}" in out
+    signers = out.split("Who may sign")[1].split("Not modeled")[0]
+    assert ": eligible" in signers  # every authority has someone who may sign it
