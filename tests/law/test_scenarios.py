@@ -56,8 +56,18 @@ def _subjects(sc: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def test_there_are_enough_scenarios() -> None:
+def test_there_are_enough_scenarios_each_named_once() -> None:
     assert len(FILES) >= 80
+    names = [yaml.safe_load(p.read_text(encoding="utf-8"))["name"] for p in FILES]
+    assert len(set(names)) == len(names)
+    for authority in ("c", "d", "i1", "i2", "i3a", "i3b", "i5", "i7a", "l6", "l7", "l21", "m2"):
+        stems = [p.stem for p in FILES if p.stem.startswith(f"{authority}-")]
+        assert any(("approved" in s or "opens" in s) for s in stems), (
+            f"no pass case for {authority}"
+        )
+        assert any(("refused" in s or "review" in s) for s in stems), (
+            f"no failing case for {authority}"
+        )
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
