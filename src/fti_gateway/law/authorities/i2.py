@@ -30,7 +30,14 @@ import numpy as np
 import pandas as pd
 
 from fti_gateway.core.elements import ElementClass
-from fti_gateway.law.address import MESSAGES, OK, check_addresses, is_placeholder, normalize
+from fti_gateway.law.address import (
+    DETENTION,
+    MESSAGES,
+    OK,
+    check_addresses,
+    is_placeholder,
+    normalize,
+)
 from fti_gateway.law.authorities.base import (
     CRIMINAL_PURPOSES,
     Authority,
@@ -127,10 +134,10 @@ class I2(Authority):
         facilities = [(f.street_number, f.zip) for f in reg.facilities_on(ctx.as_of)]
         addr = check_addresses(subjects, states, reg.detention_keywords(ctx.as_of), facilities)
         code = addr.code.reset_index(drop=True)
-        bad = ~code.isin([OK, "detention"])
+        bad = ~code.isin([OK, DETENTION])
         apply_subject_rule(frame, bad, SubjectResult.DENY, ADDRESS_RULE, code.map(MESSAGES))
         apply_subject_rule(
-            frame, code == "detention", SubjectResult.REVIEW, ADDRESS_RULE, MESSAGES["detention"]
+            frame, code == DETENTION, SubjectResult.REVIEW, ADDRESS_RULE, MESSAGES[DETENTION]
         )
 
         findings: list[Finding] = []
