@@ -40,12 +40,21 @@ def check(
     home: HomeOpt,
     manifest: Path = typer.Argument(..., help="Request manifest (YAML or JSON)."),
     as_json: bool = JsonOpt,
+    findings: Path | None = typer.Option(
+        None, "--findings", help="Also write the per-subject findings CSV here."
+    ),
 ) -> None:
     """Run intake + law on a request and print the decision (exit 0 whatever the outcome)."""
     parsed = load(manifest)
     decision = decide(parsed.manifest, parsed.subjects, _registry(home), rejects=parsed.rejects)
+    if findings is not None:
+        decision.subject_findings.to_csv(findings, index=False)
     if as_json:
-        _print_json(decision.to_json())
+        _print_json(
+            decision.to_json(
+                subject_findings_name=findings.name if findings else "subject_findings.csv"
+            )
+        )
     else:
         typer.echo(decision_text(decision))
 

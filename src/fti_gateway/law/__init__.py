@@ -4,7 +4,8 @@ Public surface (INTERFACES.md):
 - :func:`load_registry` — registries (shipped YAML, overlaid by a workspace folder);
 - :func:`decide` — manifest + subjects (+ intake rejects) → :class:`Decision`;
 - :func:`check_resolved` — after resolution: match status and the (i)(6)-type bars;
-- :data:`AUTHORITIES`, :func:`explain`, :func:`authority_map` — for people.
+- :func:`summarize` — counts by outcome and by rule over many decisions;
+- :data:`AUTHORITIES`, ``law.explain`` (explain, authority_map) — for people.
 """
 
 from fti_gateway.law.authorities import AUTHORITIES
@@ -13,6 +14,7 @@ from fti_gateway.law.engine import decide
 from fti_gateway.law.findings import Finding, Outcome, Result, SubjectResult
 from fti_gateway.law.registries import Registry, load_registry
 from fti_gateway.law.resolved import check_resolved
+from fti_gateway.law.summary import summarize
 
 __all__ = [
     "AUTHORITIES",
@@ -26,4 +28,5 @@ __all__ = [
     "check_resolved",
     "decide",
     "load_registry",
+    "summarize",
 ]

@@ -77,8 +77,20 @@ def subjects_frame(
     return df[~bad].reset_index(drop=True), rejects
 
 
-def load(path: Path) -> Loaded:
-    """Read a manifest (and its subjects); InputError if it cannot be read at all."""
+def load(path: Path) -> Loaded | Any:
+    """Read a manifest (and its subjects); InputError if it cannot be read at all.
+
+    Uses ``fti_gateway.intake.load_request`` when the intake stage is installed (its
+    ParsedRequest has the same ``manifest``/``subjects``/``rejects``), else the stand-in.
+    """
+    try:
+        from fti_gateway.intake import load_request  # type: ignore[attr-defined]
+    except ImportError:
+        return _load_standin(path)
+    return load_request(path)
+
+
+def _load_standin(path: Path) -> Loaded:
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:

@@ -10,12 +10,19 @@ anyone deciding it twice.
 3. any ``review`` (request, element or subject)             → ``review``
 4. some subjects or elements refused                        → ``partial``
 5. otherwise                                                → ``approve``
+
+``subject_findings`` records each subject's own checks (``approve`` = passed them); what may
+actually go out is :attr:`Decision.approved_subjects`, which is empty unless the outcome
+is ``approve`` or ``partial``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import json
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -84,7 +91,7 @@ class Decision:
     bar_rule: str | None = None  # rule of the post-resolution bar ((i)(6), (d)(1), (c)), if any
 
     # ------------------------------------------------------------------ derived
-    @property
+    @cached_property
     def counts(self) -> dict[str, int]:
         vc = self.subject_findings["result"].value_counts()
         return {
@@ -145,9 +152,6 @@ class Decision:
         stopped = sf.loc[sf["result"] != SubjectResult.APPROVE.value, "rule"]
         return {str(k): int(v) for k, v in stopped.value_counts().sort_index().items()}
 
-    def with_subjects(self, subject_findings: pd.DataFrame, extra: list[Finding]) -> Decision:
-        return replace(self, subject_findings=subject_findings, checked=[*self.checked, *extra])
-
     # ------------------------------------------------------------------ output
     def to_json(self, subject_findings_name: str = "subject_findings.csv") -> dict[str, Any]:
         """The decision exactly as FORMATS §5, plus optional extensions (never renames)."""
@@ -168,3 +172,13 @@ class Decision:
             "periods": list(self.periods),
             "authority_info": self.authority.to_json(),
         }
+
+    def write(self, out_dir: Path) -> Path:
+        """Write ``decision.json`` and ``subject_findings.csv`` into ``out_dir``; returns the JSON path."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.subject_findings.to_csv(out_dir / "subject_findings.csv", index=False)
+        path = out_dir / "decision.json"
+        path.write_text(
+            json.dumps(self.to_json("subject_findings.csv"), indent=2, ensure_ascii=False) + "\n"
+        )
+        return path

@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from fti_gateway.core.elements import CATALOGUE
 from fti_gateway.intake.models import Manifest
 from fti_gateway.law.authorities import AUTHORITIES
-from fti_gateway.law.authorities.base import Context, Verdict, subject_frame
+from fti_gateway.law.authorities.base import Authority, Context, Verdict, subject_frame
 from fti_gateway.law.decision import SUBJECT_COLUMNS, AuthorityInfo, Decision
 from fti_gateway.law.findings import Finding, Result, SubjectResult, failed
 from fti_gateway.law.registries import Registry
@@ -66,7 +65,7 @@ def decide(
 
 
 def _elements(
-    authority: Any, ctx: Context
+    authority: Authority, ctx: Context
 ) -> tuple[list[str], dict[str, str], dict[str, str], list[Finding]]:
     allowed: list[str] = []
     refused: dict[str, str] = {}
@@ -141,8 +140,9 @@ def _unknown_authority(
 ) -> Decision:
     claimed = manifest.authority
     known = ", ".join(AUTHORITIES)
-    frame = subject_frame(subjects, DEFAULT_DENY, "no authority applies")
-    frame["result"] = np.full(len(frame), SubjectResult.DENY.value, dtype=object)
+    table = subject_frame(subjects, DEFAULT_DENY, "no authority applies")
+    table.result[:] = SubjectResult.DENY.value
+    frame = table.frame()
     return Decision(
         request_agency=manifest.requester.agency,
         request_id=manifest.id,

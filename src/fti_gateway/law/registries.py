@@ -207,7 +207,7 @@ class _Dated(Generic[E]):
                 return e
         return None
 
-    def keys(self) -> list[str]:
+    def ids(self) -> list[str]:
         return list(self.by_key)
 
 
@@ -256,7 +256,7 @@ class Registry:
 
     def signers_for(self, authority: str, on: date) -> list[tuple[Position, Grant]]:
         out: list[tuple[Position, Grant]] = []
-        for key in self.positions.keys():  # noqa: SIM118 (a _Dated, not a dict)
+        for key in self.positions.ids():
             p = self.positions.get(key, on)
             if p is None:
                 continue

@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from fti_gateway.law.authorities.base import apply_subject_rule
+from fti_gateway.law.authorities.base import SubjectTable, apply_subject_rule
 from fti_gateway.law.decision import Decision
 from fti_gateway.law.findings import Finding, SubjectResult, passed
 
@@ -31,27 +31,39 @@ _BAR_MESSAGES = {
 }
 
 
-def _flag(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(true, unreadable) masks for a flag column of bools / 0-1 / 'true'-'false' / None."""
-    s = values.astype(object)
-    text = s.where(s.notna(), "").astype(str).str.strip().str.lower()
-    true = text.isin(["true", "1", "yes", "t", "1.0"]).to_numpy()
-    false = text.isin(["false", "0", "no", "f", "0.0"]).to_numpy()
+_TRUE = {"true", "1", "yes", "t", "1.0"}
+_FALSE = {"false", "0", "no", "f", "0.0"}
+
+
+def _flag(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(true, unreadable) masks for a flag column of bools / 0-1 / 'true'-'false' / None.
+
+    Read once per distinct value (a flag column has two or three), never per row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = [str(u).strip().lower() for u in uniques]
+    true_u = np.array([t in _TRUE for t in text] + [False], dtype=bool)
+    false_u = np.array([t in _FALSE for t in text] + [False], dtype=bool)
+    true, false = true_u[codes], false_u[codes]  # code -1 (missing) → the appended False
     return true, ~(true | false)
 
 
 def check_resolved(decision: Decision, resolved: pd.DataFrame) -> Decision:
     """Apply match status and the authority's bar per subject; the outcome is recomputed."""
-    frame = decision.subject_findings.copy()
-    r = resolved.drop_duplicates("subject_id").set_index("subject_id")
-    ids = frame["subject_id"]
-    present = ids.isin(r.index).to_numpy()
-    status = (
-        ids.map(r["status"]).fillna("").astype(str).to_numpy()
-        if "status" in r
-        else np.full(len(ids), "")
-    )
-    live = frame["result"].to_numpy() != SubjectResult.DENY.value
+    frame = SubjectTable.from_frame(decision.subject_findings)
+    r = resolved.drop_duplicates("subject_id")
+    pos = pd.Index(r["subject_id"]).get_indexer(frame.subject_id)
+    present = pos >= 0
+    n = len(pos)
+
+    def column(name: str) -> np.ndarray:
+        """The resolved column aligned to the decision's rows (None where unresolved)."""
+        if name not in r.columns:
+            return np.full(n, None, dtype=object)
+        values = np.append(r[name].to_numpy(dtype=object), np.array([None], dtype=object))
+        return values[np.where(present, pos, len(values) - 1)]
+
+    status = np.asarray(pd.Series(column("status")).fillna("").astype(str), dtype=object)
+    live = frame.result != SubjectResult.DENY.value
 
     apply_subject_rule(
         frame,
@@ -90,9 +102,9 @@ def check_resolved(decision: Decision, resolved: pd.DataFrame) -> Decision:
         counts = {}
         for col in (CI, OPEN):
             if col in r.columns:
-                true, unreadable = _flag(ids.map(r[col]))
+                true, unreadable = _flag(column(col))
             else:
-                true, unreadable = np.zeros(len(ids), bool), np.ones(len(ids), bool)
+                true, unreadable = np.zeros(n, bool), np.ones(n, bool)
             bar_result = SubjectResult.REVIEW if rule == "6103(c)" else SubjectResult.DENY
             message = _BAR_MESSAGES[col]
             if rule == "6103(c)":
@@ -112,4 +124,4 @@ def check_resolved(decision: Decision, resolved: pd.DataFrame) -> Decision:
                 f"bar checked for {int(matched.sum())} matched subjects: {counts[CI]} confidential-informant, {counts[OPEN]} open-investigation",
             )
         )
-    return replace(decision, subject_findings=frame, checked=[*decision.checked, *extra])
+    return replace(decision, subject_findings=frame.frame(), checked=[*decision.checked, *extra])

@@ -10,7 +10,7 @@ happens then — always review or refusal, never a guess).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -86,25 +86,60 @@ class Context:
         return node
 
 
-def subject_frame(subjects: pd.DataFrame, rule: str, message: str) -> pd.DataFrame:
+@dataclass
+class SubjectTable:
+    """Per-subject results as plain numpy columns while rules are applied (cheap masked
+    writes over millions of rows); ``frame()`` turns them into the FORMATS §5 table."""
+
+    subject_id: np.ndarray
+    result: np.ndarray
+    rule: np.ndarray
+    message: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.subject_id)
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame) -> SubjectTable:
+        return cls(*(df[c].to_numpy(dtype=object).copy() for c in SUBJECT_COLUMNS))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "subject_id": self.subject_id,
+                "result": self.result,
+                "rule": self.rule,
+                "message": self.message,
+            },
+            columns=SUBJECT_COLUMNS,
+        )
+
+
+def truthy(value: object) -> bool:
+    """An extension flag: ``true`` whether the loader kept YAML booleans or plain text."""
+    return value is True or (
+        isinstance(value, str) and value.strip().lower() in ("true", "yes", "1")
+    )
+
+
+def subject_frame(subjects: pd.DataFrame, rule: str, message: str) -> SubjectTable:
     """Every subject approved under ``rule`` (the starting point of subject checks)."""
     n = len(subjects)
     ids = (
-        subjects["subject_id"] if "subject_id" in subjects.columns else pd.Series([], dtype=object)
+        subjects["subject_id"]
+        if "subject_id" in subjects.columns
+        else pd.Series([None] * n, dtype=object)
     )
-    return pd.DataFrame(
-        {
-            "subject_id": ids.to_numpy(dtype=object),
-            "result": np.full(n, SubjectResult.APPROVE.value, dtype=object),
-            "rule": np.full(n, rule, dtype=object),
-            "message": np.full(n, message, dtype=object),
-        },
-        columns=SUBJECT_COLUMNS,
+    return SubjectTable(
+        subject_id=ids.to_numpy(dtype=object).copy(),
+        result=np.full(n, SubjectResult.APPROVE.value, dtype=object),
+        rule=np.full(n, rule, dtype=object),
+        message=np.full(n, message, dtype=object),
     )
 
 
 def apply_subject_rule(
-    frame: pd.DataFrame,
+    table: SubjectTable,
     mask: pd.Series | np.ndarray,
     result: SubjectResult,
     rule: str,
@@ -116,19 +151,19 @@ def apply_subject_rule(
     one reported (rules are applied most-basic first).
     """
     m = np.asarray(mask, dtype=bool)
-    current = frame["result"].to_numpy()
+    current = table.result
     if result is SubjectResult.DENY:
         take = m & (current != SubjectResult.DENY.value)
     else:
         take = m & (current == SubjectResult.APPROVE.value)
     if not take.any():
         return
-    frame.loc[take, "result"] = result.value
-    frame.loc[take, "rule"] = rule
+    table.result[take] = result.value
+    table.rule[take] = rule
     if isinstance(message, pd.Series):
-        frame.loc[take, "message"] = message.to_numpy(dtype=object)[take]
+        table.message[take] = message.to_numpy(dtype=object)[take]
     else:
-        frame.loc[take, "message"] = message
+        table.message[take] = message
 
 
 class Authority:
@@ -158,7 +193,6 @@ class Authority:
     allowed_elements: frozenset[str] | None = None  # None: any element of the allowed classes
     returns_allowed: bool = True  # whether `return.copy` (the return itself) may go out
     periods_rule: str | None = None  # cited when the request names no taxable period
-    notes: tuple[str, ...] = field(default=())  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ info
     def info(self, ctx: Context | None) -> AuthorityInfo:
@@ -336,7 +370,8 @@ class Authority:
     # ------------------------------------------------------------------ subjects
     def subject_findings(self, ctx: Context) -> tuple[pd.DataFrame, list[Finding]]:
         """Per-subject results (vectorized) plus any request-level findings they imply."""
-        return subject_frame(ctx.subjects, self.id, f"meets the requirements of {self.id}"), []
+        table = subject_frame(ctx.subjects, self.id, f"meets the requirements of {self.id}")
+        return table.frame(), []
 
     # ------------------------------------------------------------------ explain
     def describe(self) -> dict[str, object]:

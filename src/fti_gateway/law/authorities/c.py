@@ -173,4 +173,4 @@ class C(Authority):
             RULE,
             "this subject is not the taxpayer who consented (TIN differs or is missing)",
         )
-        return frame, []
+        return frame.frame(), []

@@ -30,12 +30,20 @@ import numpy as np
 import pandas as pd
 
 from fti_gateway.core.elements import ElementClass
-from fti_gateway.law.address import MESSAGES, OK, check_addresses, is_placeholder, normalize
+from fti_gateway.law.address import (
+    DETENTION,
+    MESSAGES,
+    OK,
+    check_addresses,
+    is_placeholder,
+    normalize,
+)
 from fti_gateway.law.authorities.base import (
     CRIMINAL_PURPOSES,
     Authority,
     Clause,
     Context,
+    SubjectTable,
     apply_subject_rule,
     statute_findings,
     subject_frame,
@@ -111,7 +119,7 @@ class I2(Authority):
         subjects = ctx.subjects
         frame = subject_frame(subjects, self.id, "name, usable address and reason stated")
         if len(subjects) == 0:
-            return frame, []
+            return frame.frame(), []
         reg = ctx.registry
         last = normalize(_col(subjects, "last_name"))
         apply_subject_rule(
@@ -126,10 +134,10 @@ class I2(Authority):
         facilities = [(f.street_number, f.zip) for f in reg.facilities_on(ctx.as_of)]
         addr = check_addresses(subjects, states, reg.detention_keywords(ctx.as_of), facilities)
         code = addr.code.reset_index(drop=True)
-        bad = ~code.isin([OK, "detention"])
+        bad = ~code.isin([OK, DETENTION])
         apply_subject_rule(frame, bad, SubjectResult.DENY, ADDRESS_RULE, code.map(MESSAGES))
         apply_subject_rule(
-            frame, code == "detention", SubjectResult.REVIEW, ADDRESS_RULE, MESSAGES["detention"]
+            frame, code == DETENTION, SubjectResult.REVIEW, ADDRESS_RULE, MESSAGES[DETENTION]
         )
 
         findings: list[Finding] = []
@@ -144,7 +152,7 @@ class I2(Authority):
         )
         threshold = int(reg.setting("boilerplate_reason_threshold", ctx.as_of))
         findings += boilerplate_findings(frame, reason, threshold, REASON_RULE)
-        return frame, findings
+        return frame.frame(), findings
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -164,7 +172,7 @@ def effective_reasons(subjects: pd.DataFrame, request_reason: str | None) -> pd.
 
 
 def boilerplate_findings(
-    frame: pd.DataFrame, reason: pd.Series, threshold: int, rule: str
+    frame: SubjectTable, reason: pd.Series, threshold: int, rule: str
 ) -> list[Finding]:
     """The same reason text for more than ``threshold`` subjects is not a *specific* reason."""
     counts = reason[reason != ""].value_counts()

@@ -92,7 +92,7 @@ class I7A(Authority):
         reason = effective_reasons(ctx.subjects, ctx.manifest.purpose.reason)
         missing = (reason == "").to_numpy()
         if len(frame) and missing.all():
-            return frame, [
+            return frame.frame(), [
                 failed(
                     REASON_RULE,
                     "the request sets forth no reason why the disclosure may be relevant to terrorist activity",
@@ -106,4 +106,6 @@ class I7A(Authority):
             "no reason is stated for this subject, and the request states none",
         )
         n = int(np.count_nonzero(~missing))
-        return frame, [passed(REASON_RULE, f"reasons are stated for {n} subject(s)")] if n else []
+        return frame.frame(), [
+            passed(REASON_RULE, f"reasons are stated for {n} subject(s)")
+        ] if n else []

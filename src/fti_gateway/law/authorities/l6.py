@@ -30,6 +30,7 @@ from fti_gateway.law.authorities.base import (
     allow,
     hold,
     refuse,
+    truthy,
 )
 
 ALLOWED = {
@@ -90,7 +91,7 @@ class L6(Authority):
         if element_id in ALLOWED:
             return allow(ALLOWED[element_id])
         if element_id == PAYOR:
-            if ctx.extra("purpose", "payor_unavailable_elsewhere") is True:
+            if truthy(ctx.extra("purpose", "payor_unavailable_elsewhere")):
                 return hold(
                     "6103(l)(6)(A)(ii)",
                     "the request states payor data is not reasonably available elsewhere; a person must accept that statement",
