@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fti_gateway.intake.models import Manifest
+from fti_gateway.intake.models import SUBJECT_COLUMNS, Manifest
 from fti_gateway.law import AUTHORITIES, check_resolved, decide, load_registry
-from fti_gateway.law._load import subjects_frame
 from fti_gateway.law.registries import Registry
 
 MANIFEST = {
@@ -47,7 +46,11 @@ def rows(n: int, bad_every: int = 0) -> pd.DataFrame:
                 "reason": f"reason number {i}",
             }
         )
-    return subjects_frame(out)[0]
+    # As intake hands rows on: every FORMATS §2 column as str/None, plus the source line.
+    frame = pd.DataFrame(out).reindex(columns=list(SUBJECT_COLUMNS)).astype(object)
+    frame = frame.where(frame.notna(), None)
+    frame["line"] = range(2, n + 2)
+    return frame
 
 
 def test_every_authority_declares_what_the_law_stage_promises() -> None:

@@ -17,14 +17,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from fti_gateway.intake import load_request
 from fti_gateway.law import check_resolved, decide, load_registry
-from fti_gateway.law._load import manifest_from_dict, subjects_frame
 from fti_gateway.law.registries import Registry
-
-try:  # once intake has landed, scenarios go through the real intake path
-    from fti_gateway.intake import load_request  # type: ignore[attr-defined]
-except ImportError:  # the law branch alone: the stand-in loader (law/_load.py)
-    load_request = None
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -77,13 +72,10 @@ def test_scenario(path: Path, tmp_path: Path, shipped: Registry) -> None:
     registry = _registry(sc, tmp_path, shipped)
     rows = _subjects(sc)
     raw = {**sc["manifest"], "subjects": rows}
-    if load_request is not None:
-        (tmp_path / path.name).write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-        parsed = load_request(tmp_path / path.name)
-        manifest, subjects, rejects = parsed.manifest, parsed.subjects, list(parsed.rejects)
-    else:
-        manifest = manifest_from_dict(raw, path.name)
-        subjects, rejects = subjects_frame(rows)
+    # Scenarios go through the real intake path, as a submitted request does.
+    (tmp_path / path.name).write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    parsed = load_request(tmp_path / path.name)
+    manifest, subjects, rejects = parsed.manifest, parsed.subjects, list(parsed.rejects)
     as_of = sc.get("as_of")
     decision = decide(
         manifest,

@@ -10,8 +10,8 @@ import typer
 
 from fti_gateway.cli.common import HomeOpt
 from fti_gateway.core.workspace import Workspace
+from fti_gateway.intake import load_request
 from fti_gateway.law import Registry, decide, load_registry
-from fti_gateway.law._load import load  # stand-in for intake.load_request (see law/_load.py)
 from fti_gateway.law.explain import authority_map, decision_text, explain, explain_text, map_text
 
 app = typer.Typer(
@@ -45,7 +45,7 @@ def check(
     ),
 ) -> None:
     """Run intake + law on a request and print the decision (exit 0 whatever the outcome)."""
-    parsed = load(manifest)
+    parsed = load_request(manifest)
     decision = decide(parsed.manifest, parsed.subjects, _registry(home), rejects=parsed.rejects)
     if findings is not None:
         decision.subject_findings.to_csv(findings, index=False)
