@@ -2,19 +2,21 @@
 
 How an append stays crash safe (``kill -9`` or power loss at any instant):
 
-1. the batch's new tiles are written — each to a temporary file, fsync'd, renamed into
-   place under a name no committed file has (tiles only grow, and a grown partial tile
-   gets a new ``.p/<W>`` path, so committed files are never overwritten);
-2. a new checkpoint is signed and atomically, durably replaces ``checkpoint``. **This is
-   the commit point**: :meth:`Ledger.append` returns after it, and the log's size is
-   always its checkpoint's size;
+1. the batch's new tiles, the new signed checkpoint and its kept copy are written to
+   temporary files and flushed (concurrently); the tiles are renamed into place under
+   names no committed file has (tiles only grow, and a grown partial tile gets a new
+   ``.p/<W>`` path, so committed files are never overwritten), and their folders flushed;
+2. ``checkpoint`` is atomically replaced — **the commit point** — then the copy is renamed
+   to ``checkpoints/<size>``, and both folders are flushed. :meth:`Ledger.append` returns
+   after that: three rounds of flushes per batch, however many files it touches;
 3. only then are superseded partial tiles removed.
 
-On open, :meth:`Ledger.open` recovers: it verifies the checkpoint with the log's own key,
-rebuilds the right edge of the tree from the tiles the checkpoint names, checks that they
-give the checkpoint's root, and deletes every tile the checkpoint does not name — the
-leftovers of a batch that never committed, and superseded partial tiles. A batch is
-therefore all or nothing, and every acknowledged entry survives.
+On open, :meth:`Ledger.open` recovers: it verifies the checkpoint with the log's own key
+(rolling forward to a kept copy whose ``checkpoint`` rename a power cut lost), rebuilds
+the right edge of the tree from the tiles the checkpoint names, checks that they give the
+checkpoint's root, and deletes every tile the checkpoint does not name — the leftovers of
+a batch that never committed, and superseded partial tiles. A batch is therefore all or
+nothing, and every acknowledged entry survives.
 """
 
 from __future__ import annotations
