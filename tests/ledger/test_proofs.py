@@ -113,3 +113,43 @@ def test_tlog_proof_text_has_the_c2sp_shape(log: tuple[Path, list[bytes]], vkey:
     assert lines[0] == "c2sp.org/tlog-proof@v1" and lines[1] == "index 7"
     assert len(lines) == 2 + len(doc["path"])
     assert note == doc["checkpoint"]
+
+
+def test_tile_proofs_across_level_two_verify_against_the_plain_tree(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    """A log past 256*256 leaves has full level-1 tiles and a level-2 tile: proofs built
+    from tiles must verify against roots computed from the leaves alone."""
+    import random
+
+    from fti_gateway.ledger.reader import TileReader, expand
+    from fti_gateway.ledger.storage import FsStorage
+    from fti_gateway.ledger.tree import (
+        consistency_path,
+        inclusion_path,
+        perfect_root,
+        perfect_root_bytes,
+        root_of_hashes,
+        verify_consistency,
+        verify_inclusion,
+    )
+
+    n = 256 * 256 + 300
+    data = [i.to_bytes(4, "big") for i in range(n)]
+    with open_ledger(ledger_dir, key) as led:
+        led.append(data[:40000])
+        led.append(data[40000:])
+    hashes = [leaf_hash(d) for d in data]
+    reader = TileReader(FsStorage(ledger_dir), n)
+    rng = random.Random(5)
+    root = root_of_hashes(hashes)
+    assert reader.root() == root
+    for i in [0, 255, 256, 65535, 65536, n - 1, *rng.sample(range(n), 20)]:
+        verify_inclusion(i, n, hashes[i], inclusion_path(i, n, reader.subtree), root)
+    for m in [1, 256, 65536, 65537, *rng.sample(range(1, n), 6)]:
+        old = root_of_hashes(hashes[:m])
+        assert reader.root(m) == old
+        verify_consistency(m, n, old, root, consistency_path(m, n, reader.subtree))
+    tile = b"".join(hashes[:256])
+    assert perfect_root_bytes(tile) == perfect_root(hashes[:256]) == expand(tile)[8]
+    assert_sound(ledger_dir, vkey)
