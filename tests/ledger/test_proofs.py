@@ -153,3 +153,22 @@ def test_tile_proofs_across_level_two_verify_against_the_plain_tree(
     tile = b"".join(hashes[:256])
     assert perfect_root_bytes(tile) == perfect_root(hashes[:256]) == expand(tile)[8]
     assert_sound(ledger_dir, vkey)
+
+
+def test_a_reader_at_an_older_size_survives_the_writer_growing_the_tiles(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    """A proof server reading at size 10 while the writer appends and removes .p/10."""
+    from fti_gateway.ledger.reader import TileReader
+    from fti_gateway.ledger.storage import FsStorage
+
+    with open_ledger(ledger_dir, key) as led:
+        led.append([b"x%d" % i for i in range(10)])
+        reader = TileReader(FsStorage(ledger_dir), 10)
+        root10 = led.root
+        led.append([b"y"] * 5)  # .p/10 -> .p/15
+        assert reader.root() == root10 and reader.entry(9) == b"x9"
+        reader = TileReader(FsStorage(ledger_dir), 10)
+        led.append([b"z"] * 300)  # -> full tile 000 + .p/59
+        assert reader.root() == root10 and reader.entry(9) == b"x9"
+    assert_sound(ledger_dir, vkey)
