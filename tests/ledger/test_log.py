@@ -191,3 +191,15 @@ def test_a_lost_checkpoint_rename_is_rolled_forward_from_its_kept_copy(
     with open_ledger(ledger_dir, key) as led:
         assert led.size == 301
     assert_sound(ledger_dir, vkey)
+
+
+def test_a_waiting_writer_gets_the_ledger_when_the_first_closes(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    import threading
+
+    first = open_ledger(ledger_dir, key)
+    threading.Timer(0.2, first.close).start()
+    with Ledger.open(ledger_dir, ORIGIN, key, durable=False, wait=10) as second:
+        second.append([b"after"])
+    assert_sound(ledger_dir, vkey)

@@ -26,6 +26,7 @@ import fcntl
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -95,11 +96,13 @@ class Ledger:
         signing_key: Ed25519PrivateKey,
         *,
         durable: bool = True,
+        wait: float = 0.0,
     ) -> Ledger:
-        """Open (creating if needed) the ledger in ``dir`` and recover from any crash."""
+        """Open (creating if needed) the ledger in ``dir`` and recover from any crash.
+        ``wait`` seconds to wait for another writer to close it (default: fail at once)."""
         ledger = cls(FsStorage(Path(dir), durable=durable), Signer(origin, signing_key))
         Path(dir).mkdir(parents=True, exist_ok=True)
-        ledger._lock()
+        ledger._lock(wait)
         try:
             ledger._recover()
         except BaseException:
@@ -107,17 +110,22 @@ class Ledger:
             raise
         return ledger
 
-    def _lock(self) -> None:
+    def _lock(self, wait: float) -> None:
         fd = os.open(self.storage.root, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            os.close(fd)
-            raise LedgerBusy(
-                "the ledger is open for writing in another process",
-                where=str(self.storage.root),
-                hint="wait for the other command to finish",
-            ) from e
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as e:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise LedgerBusy(
+                        "the ledger is open for writing elsewhere",
+                        where=str(self.storage.root),
+                        hint="wait for the other command to finish",
+                    ) from e
+                time.sleep(0.02)
         self._lock_fd = fd
 
     def close(self) -> None:
