@@ -113,6 +113,12 @@ def test_tlog_proof_text_has_the_c2sp_shape(log: tuple[Path, list[bytes]], vkey:
     assert lines[0] == "c2sp.org/tlog-proof@v1" and lines[1] == "index 7"
     assert len(lines) == 2 + len(doc["path"])
     assert note == doc["checkpoint"]
+    index, cp = proofs.check_tlog_proof(text, b"entry-7", vkey)
+    assert (index, cp.size) == (7, N)
+    with pytest.raises(IntegrityError):
+        proofs.check_tlog_proof(text, b"entry-8", vkey)
+    with pytest.raises(IntegrityError):
+        proofs.check_tlog_proof(text.replace("index 7", "index 6"), b"entry-7", vkey)
 
 
 def test_tile_proofs_across_level_two_verify_against_the_plain_tree(
