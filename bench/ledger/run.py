@@ -75,23 +75,32 @@ def pairs(rng: random.Random, n: int, count: int) -> list[tuple[int, int]]:
 
 
 # --- FTI Gateway ------------------------------------------------------------------------
+class Appender:
+    """One contender's write side: ``append(batch)`` must leave the batch durable and
+    covered by a signed checkpoint when it returns."""
+
+    def append(self, batch: list[bytes]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class OursAppender(Appender):
+    def __init__(self, root: Path, key: Ed25519PrivateKey) -> None:
+        self.led = Ledger.open(root / "fti", ORIGIN, key, durable=True)
+
+    def append(self, batch: list[bytes]) -> None:
+        self.led.append(batch)  # durable, signed checkpoint committed on return
+        self.led.checkpoint()  # (already kept in checkpoints/ by the commit: a no-op)
+
+    def close(self) -> None:
+        self.led.close()
+
+
 def bench_ours(root: Path, n: int, proofs: int, key: Ed25519PrivateKey) -> dict[str, Any]:
     d = root / "fti"
-    lat: list[float] = []
-    t0 = time.perf_counter()
-    with Ledger.open(d, ORIGIN, key, durable=True) as led:
-        for start in range(0, n, BATCH):
-            batch = leaves(start, min(BATCH, n - start))
-            t = time.perf_counter()
-            led.append(batch)  # durable and covered by a signed checkpoint on return
-            led.checkpoint()  # ... and kept in checkpoints/ for consistency proofs
-            lat.append(time.perf_counter() - t)
-    total = time.perf_counter() - t0
-    out: dict[str, Any] = {
-        "append_seconds": round(total, 2),
-        "appends_per_second": round(n / total),
-        "batch_latency": per_op(lat),
-    }
+    out: dict[str, Any] = {}
     vk = Signer(ORIGIN, key).verifier_key
     rng = random.Random(1)
     idx = [rng.randrange(n) for _ in range(proofs)]
@@ -146,29 +155,32 @@ def bench_ours(root: Path, n: int, proofs: int, key: Ed25519PrivateKey) -> dict[
 
 
 # --- pymerkle (SqliteTree: durable, one transaction per batch) ---------------------------
+class PymerkleAppender(Appender):
+    def __init__(self, root: Path, key: Ed25519PrivateKey) -> None:
+        from pymerkle import SqliteTree
+
+        self.signer = Signer(ORIGIN, key)
+        # sqlite default: rollback journal, synchronous=FULL
+        self.tree = SqliteTree(str(root / "pymerkle.db"))
+        self.notes = root / "pymerkle-checkpoints"
+        self.notes.mkdir()
+
+    def append(self, batch: list[bytes]) -> None:
+        size = self.tree.append_entries(batch)  # one committed (fsync'd) transaction
+        note = sign_checkpoint(self.signer, Checkpoint(ORIGIN, size, self.tree.get_state()))
+        (self.notes / str(size)).write_bytes(note)
+
+    def close(self) -> None:
+        self.tree.close()
+
+
 def bench_pymerkle(root: Path, n: int, proofs: int, key: Ed25519PrivateKey) -> dict[str, Any]:
     from pymerkle import InmemoryTree, SqliteTree, verify_consistency, verify_inclusion
 
-    signer = Signer(ORIGIN, key)
     db = root / "pymerkle.db"
-    tree = SqliteTree(str(db))  # sqlite default: rollback journal, synchronous=FULL
-    lat = []
-    notes = root / "pymerkle-checkpoints"
-    notes.mkdir()
-    t0 = time.perf_counter()
-    for start in range(0, n, BATCH):
-        batch = leaves(start, min(BATCH, n - start))
-        t = time.perf_counter()
-        size = tree.append_entries(batch)  # one committed (fsync'd) transaction
-        note = sign_checkpoint(signer, Checkpoint(ORIGIN, size, tree.get_state()))
-        (notes / str(size)).write_bytes(note)
-        lat.append(time.perf_counter() - t)
-    total = time.perf_counter() - t0
+    tree = SqliteTree(str(db))
     out: dict[str, Any] = {
-        "append_seconds": round(total, 2),
-        "appends_per_second": round(n / total),
-        "batch_latency": per_op(lat),
-        "note": "checkpoints signed with our Ed25519 note code (pymerkle has none)",
+        "note": "checkpoints signed with our Ed25519 note code (pymerkle has none)"
     }
     rng = random.Random(1)
     idx = [rng.randrange(n) for _ in range(proofs)]
@@ -217,30 +229,27 @@ def bench_pymerkle(root: Path, n: int, proofs: int, key: Ed25519PrivateKey) -> d
 
 
 # --- tlog-scales (TilesWriter: C2SP tiles, atomic fsync'd writes) ------------------------
+class TlogScalesAppender(Appender):
+    def __init__(self, root: Path, key: Ed25519PrivateKey) -> None:
+        from tlog_scales.signing import PlainEd25519Signer
+        from tlog_scales.writer import TilesWriter
+
+        self.signer = PlainEd25519Signer(ORIGIN, key)
+        self.writer = TilesWriter.create(root / "tlog-scales", ORIGIN)
+
+    def append(self, batch: list[bytes]) -> None:
+        for leaf in batch:
+            self.writer.add_leaf(leaf)
+        self.writer.commit([self.signer])  # tiles + signed checkpoint, atomically fsync'd
+
+
 def bench_tlog_scales(root: Path, n: int, proofs: int, key: Ed25519PrivateKey) -> dict[str, Any]:
     from tlog_scales.backend import LocalBackend
     from tlog_scales.reader import TilesReader
-    from tlog_scales.signing import PlainEd25519Signer
     from tlog_scales.tiles import leaf_hash as ts_leaf_hash
-    from tlog_scales.writer import TilesWriter
 
     d = root / "tlog-scales"
-    signer = PlainEd25519Signer(ORIGIN, key)
-    writer = TilesWriter.create(d, ORIGIN)
-    lat = []
-    t0 = time.perf_counter()
-    for start in range(0, n, BATCH):
-        t = time.perf_counter()
-        for leaf in leaves(start, min(BATCH, n - start)):
-            writer.add_leaf(leaf)
-        writer.commit([signer])  # tiles + signed checkpoint, each atomically fsync'd
-        lat.append(time.perf_counter() - t)
-    total = time.perf_counter() - t0
-    out: dict[str, Any] = {
-        "append_seconds": round(total, 2),
-        "appends_per_second": round(n / total),
-        "batch_latency": per_op(lat),
-    }
+    out: dict[str, Any] = {}
     reader = TilesReader(LocalBackend(d))
     cp = reader.get_checkpoint()
     rng = random.Random(1)
@@ -301,6 +310,28 @@ def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def fsync_probe(folder: Path, trials: int = 50) -> dict[str, float]:
+    """How long this disk takes to make 4 KiB durable right now (fdatasync latency):
+    durable-append throughput is bounded by it, and on a shared machine it moves a lot."""
+    path = folder / "fsync-probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    samples = []
+    try:
+        for _ in range(trials):
+            os.write(fd, b"x" * 4096)
+            t = time.perf_counter()
+            os.fdatasync(fd)
+            samples.append(time.perf_counter() - t)
+    finally:
+        os.close(fd)
+        path.unlink()
+    samples.sort()
+    return {
+        "p50_ms": round(samples[len(samples) // 2] * 1e3, 3),
+        "max_ms": round(samples[-1] * 1e3, 3),
+    }
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     try:
@@ -327,7 +358,9 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"Run {results['started']} on {m['cpu']} ({m['cores']} cores), Python {m['python']}, "
         f"{m['platform']}. Workload: {w['leaves']:,} appends of {w['leaf_bytes']}-byte leaves, "
-        f"durable, in batches of {w['batch']:,} with a signed checkpoint after each batch.",
+        f"durable, in batches of {w['batch']:,} with a signed checkpoint after each batch; "
+        "the three contenders append batch by batch in turn (same disk conditions), then "
+        "each runs its proofs and full verify.",
         "",
         "| | FTI Gateway | pymerkle (SqliteTree) | tlog-scales (TilesWriter) |",
         "|---|---:|---:|---:|",
@@ -362,12 +395,20 @@ def render(results: dict[str, Any]) -> str:
                 "{:,.1f}",
             )
             row(
-                f"{kind} proof {step}, µs (warm: all tiles expanded)",
+                f"{kind} proof {step}, µs (ours: every tile expanded in memory)",
                 [f"{kind}_{step}_warm_all_tiles", "-", "-"],
                 "{:,.1f}",
             )
     row("full verify of the log, s", ["full_verify_seconds"] * 3, "{}")
     row("bytes on disk", ["disk_bytes"] * 3)
+    probes = results.get("fsync_probe", {})
+    if probes:
+        out += [
+            "",
+            "fdatasync latency of this disk during the run (p50 / max, ms): "
+            + "; ".join(f"{k} {v['p50_ms']} / {v['max_ms']}" for k, v in probes.items())
+            + ".",
+        ]
     fti = results.get("fti", {})
     if "warm_up_seconds" in fti:
         out += ["", f"Warm-up (expanding every level-0 tile once): {fti['warm_up_seconds']} s."]
@@ -378,6 +419,39 @@ def render(results: dict[str, Any]) -> str:
             f"{c['checkpoints']:,} signed checkpoints."
         )
     return "\n".join(out) + "\n"
+
+
+def append_interleaved(
+    scratch: Path,
+    n: int,
+    key: Ed25519PrivateKey,
+    makers: dict[str, Callable[[Path, Ed25519PrivateKey], Appender]],
+) -> dict[str, dict[str, Any]]:
+    """The append phase, batch by batch in turn (rotating who goes first), so that all
+    contenders see the same disk: on a shared machine fsync latency drifts by 50x within
+    minutes, and running them one after the other would measure the drift."""
+    apps = {name: make(scratch, key) for name, make in makers.items()}
+    lat: dict[str, list[float]] = {name: [] for name in apps}
+    order = list(apps)
+    for b, start in enumerate(range(0, n, BATCH)):
+        batch = leaves(start, min(BATCH, n - start))
+        for name in order[b % len(order) :] + order[: b % len(order)]:
+            t = time.perf_counter()
+            apps[name].append(batch)
+            lat[name].append(time.perf_counter() - t)
+        if b % 100 == 0:
+            print(f"  batch {b}", file=sys.stderr, flush=True)
+    for app in apps.values():
+        app.close()
+    out = {}
+    for name, samples in lat.items():
+        total = sum(samples)
+        out[name] = {
+            "append_seconds": round(total, 2),
+            "appends_per_second": round(n / total),
+            "batch_latency": per_op(samples),
+        }
+    return out
 
 
 def main() -> None:
@@ -404,17 +478,21 @@ def main() -> None:
         "machine": machine(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    runs = {
-        "fti": lambda: bench_ours(scratch, args.n, args.proofs, key),
-        "pymerkle": lambda: bench_pymerkle(scratch, args.n, args.peer_proofs, key),
-        "tlog-scales": lambda: bench_tlog_scales(scratch, args.n, args.peer_proofs, key),
+    appenders: dict[str, Callable[[Path, Ed25519PrivateKey], Appender]] = {
+        "fti": OursAppender,
+        "pymerkle": PymerkleAppender,
+        "tlog-scales": TlogScalesAppender,
     }
+    measures = {"fti": bench_ours, "pymerkle": bench_pymerkle, "tlog-scales": bench_tlog_scales}
+    names = [n for n in appenders if not args.only or n in args.only]
     try:
-        for name, run in runs.items():
-            if args.only and name not in args.only:
-                continue
-            print(f"== {name}", file=sys.stderr, flush=True)
-            results[name] = run()
+        results["fsync_probe"] = {"before": fsync_probe(scratch)}
+        results.update(append_interleaved(scratch, args.n, key, {n: appenders[n] for n in names}))
+        results["fsync_probe"]["after_appends"] = fsync_probe(scratch)
+        for name in names:
+            print(f"== {name}: proofs and full verify", file=sys.stderr, flush=True)
+            proofs = args.proofs if name == "fti" else args.peer_proofs
+            results[name].update(measures[name](scratch, args.n, proofs, key))
             print(json.dumps(results[name], indent=1), file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

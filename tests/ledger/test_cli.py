@@ -80,7 +80,19 @@ def test_key_checkpoint_prove_and_standalone_check(ws: Workspace, tmp_path: Path
     assert out.exit_code == 0 and "leaf 2 is in" in out.output
     leaf = tmp_path / "leaf.json"
     leaf.write_bytes(json.loads(_run(ws, "prove", "--index", "1"))["entry"].encode())
-    assert "c2sp.org/tlog-proof@v1" in _run(ws, "prove", "--index", "0", "--tlog-proof")
+    tp = tmp_path / "0.tlog-proof"
+    _run(ws, "prove", "--index", "0", "--tlog-proof", "--out", str(tp))
+    assert tp.read_text().startswith("c2sp.org/tlog-proof@v1")
+    import base64
+
+    leaf0 = tmp_path / "leaf0"
+    leaf0.write_bytes(base64.b64decode(json.loads(_run(ws, "prove", "--index", "0"))["entry"]))
+    out = runner.invoke(
+        app,
+        ["ledger", "check-proof", str(tp), "--key", vk, "--entry", str(leaf0)],
+        catch_exceptions=False,
+    )
+    assert out.exit_code == 0 and "leaf 0 is in" in out.output
     assert_sound(ws.ledger_dir, vk)
 
 

@@ -125,7 +125,10 @@ def test_a_rolled_back_checkpoint_is_refused(
         first = led.checkpoint()
         led.append([b"b"])
         led.checkpoint()
+    # checkpoint *and* tiles put back to the older state; the history remembers
     (ledger_dir / "checkpoint").write_bytes(first)
+    for rel in ("tile/entries/000.p/2", "tile/0/000.p/2"):
+        (ledger_dir / rel).unlink()
     with pytest.raises(IntegrityError, match="rolled back"):
         open_ledger(ledger_dir, key)
     report = verify(ledger_dir, vkey)
@@ -137,17 +140,16 @@ def test_a_failed_tile_write_leaves_the_log_as_it_was(
 ) -> None:
     with open_ledger(ledger_dir, key) as led:
         led.append([b"a"] * 300)
-        real = FsStorage.write_tiles
 
-        def failing(self: FsStorage, tiles):  # type: ignore[no-untyped-def]
-            tiles = list(tiles)
-            real(self, tiles[:2])  # some tiles reach the disk, then the disk fills up
+        def failing(self: FsStorage, tiles, note, size):  # type: ignore[no-untyped-def]
+            self.write_tiles(list(tiles)[:2])  # some tiles reach the disk, then it fills up
+            (self.root / "tile" / ".half.tmp").write_bytes(b"x")
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(FsStorage, "write_tiles", failing)
+        monkeypatch.setattr(FsStorage, "commit", failing)
         with pytest.raises(OSError):
             led.append([b"b"] * 500)
-        monkeypatch.setattr(FsStorage, "write_tiles", real)
+        monkeypatch.undo()
         assert led.size == 300
         assert_sound(ledger_dir, vkey)  # no leftovers, even before a reopen
         led.append([b"c"])
@@ -155,21 +157,49 @@ def test_a_failed_tile_write_leaves_the_log_as_it_was(
     assert_sound(ledger_dir, vkey)
 
 
-def test_a_failed_checkpoint_write_demands_a_reopen(
+def test_a_failed_commit_after_the_rename_demands_a_reopen(
     ledger_dir: Path, key: Ed25519PrivateKey, vkey: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with open_ledger(ledger_dir, key) as led:
         led.append([b"a"])
-        monkeypatch.setattr(
-            FsStorage,
-            "write_checkpoint",
-            lambda self, note: (_ for _ in ()).throw(OSError(5, "EIO")),
-        )
+        real = FsStorage.commit
+
+        def fsync_fails(self: FsStorage, tiles, note, size):  # type: ignore[no-untyped-def]
+            real(self, tiles, note, size)
+            raise OSError(5, "EIO while flushing the folder")
+
+        monkeypatch.setattr(FsStorage, "commit", fsync_fails)
         with pytest.raises(OSError):
             led.append([b"b"])
         monkeypatch.undo()
         with pytest.raises(IntegrityError, match="reopened"):
             led.append([b"c"])
     with open_ledger(ledger_dir, key) as led:
-        assert led.size == 1  # the failed batch never committed
+        assert led.size == 2  # the rename happened, so recovery finds the batch committed
+    assert_sound(ledger_dir, vkey)
+
+
+def test_a_lost_checkpoint_rename_is_rolled_forward_from_its_kept_copy(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    """Power cut between the two renames: the kept copy survived, ``checkpoint`` did not."""
+    with open_ledger(ledger_dir, key) as led:
+        led.append([b"a"])
+        first = led.latest
+        led.append([b"b"] * 300)
+    (ledger_dir / "checkpoint").write_bytes(first)
+    with open_ledger(ledger_dir, key) as led:
+        assert led.size == 301
+    assert_sound(ledger_dir, vkey)
+
+
+def test_a_waiting_writer_gets_the_ledger_when_the_first_closes(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    import threading
+
+    first = open_ledger(ledger_dir, key)
+    threading.Timer(0.2, first.close).start()
+    with Ledger.open(ledger_dir, ORIGIN, key, durable=False, wait=10) as second:
+        second.append([b"after"])
     assert_sound(ledger_dir, vkey)

@@ -113,3 +113,68 @@ def test_tlog_proof_text_has_the_c2sp_shape(log: tuple[Path, list[bytes]], vkey:
     assert lines[0] == "c2sp.org/tlog-proof@v1" and lines[1] == "index 7"
     assert len(lines) == 2 + len(doc["path"])
     assert note == doc["checkpoint"]
+    index, cp = proofs.check_tlog_proof(text, b"entry-7", vkey)
+    assert (index, cp.size) == (7, N)
+    with pytest.raises(IntegrityError):
+        proofs.check_tlog_proof(text, b"entry-8", vkey)
+    with pytest.raises(IntegrityError):
+        proofs.check_tlog_proof(text.replace("index 7", "index 6"), b"entry-7", vkey)
+
+
+def test_tile_proofs_across_level_two_verify_against_the_plain_tree(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    """A log past 256*256 leaves has full level-1 tiles and a level-2 tile: proofs built
+    from tiles must verify against roots computed from the leaves alone."""
+    import random
+
+    from fti_gateway.ledger.reader import TileReader, expand
+    from fti_gateway.ledger.storage import FsStorage
+    from fti_gateway.ledger.tree import (
+        consistency_path,
+        inclusion_path,
+        perfect_root,
+        perfect_root_bytes,
+        root_of_hashes,
+        verify_consistency,
+        verify_inclusion,
+    )
+
+    n = 256 * 256 + 300
+    data = [i.to_bytes(4, "big") for i in range(n)]
+    with open_ledger(ledger_dir, key) as led:
+        led.append(data[:40000])
+        led.append(data[40000:])
+    hashes = [leaf_hash(d) for d in data]
+    reader = TileReader(FsStorage(ledger_dir), n)
+    rng = random.Random(5)
+    root = root_of_hashes(hashes)
+    assert reader.root() == root
+    for i in [0, 255, 256, 65535, 65536, n - 1, *rng.sample(range(n), 20)]:
+        verify_inclusion(i, n, hashes[i], inclusion_path(i, n, reader.subtree), root)
+    for m in [1, 256, 65536, 65537, *rng.sample(range(1, n), 6)]:
+        old = root_of_hashes(hashes[:m])
+        assert reader.root(m) == old
+        verify_consistency(m, n, old, root, consistency_path(m, n, reader.subtree))
+    tile = b"".join(hashes[:256])
+    assert perfect_root_bytes(tile) == perfect_root(hashes[:256]) == expand(tile)[8]
+    assert_sound(ledger_dir, vkey)
+
+
+def test_a_reader_at_an_older_size_survives_the_writer_growing_the_tiles(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    """A proof server reading at size 10 while the writer appends and removes .p/10."""
+    from fti_gateway.ledger.reader import TileReader
+    from fti_gateway.ledger.storage import FsStorage
+
+    with open_ledger(ledger_dir, key) as led:
+        led.append([b"x%d" % i for i in range(10)])
+        reader = TileReader(FsStorage(ledger_dir), 10)
+        root10 = led.root
+        led.append([b"y"] * 5)  # .p/10 -> .p/15
+        assert reader.root() == root10 and reader.entry(9) == b"x9"
+        reader = TileReader(FsStorage(ledger_dir), 10)
+        led.append([b"z"] * 300)  # -> full tile 000 + .p/59
+        assert reader.root() == root10 and reader.entry(9) == b"x9"
+    assert_sound(ledger_dir, vkey)

@@ -103,11 +103,21 @@ def consistency(
 
 @app.command("check-proof")
 def check_proof(
-    file: Annotated[Path, typer.Argument(help="An inclusion or consistency proof (JSON).")],
+    file: Annotated[Path, typer.Argument(help="A proof: JSON, or C2SP tlog-proof text.")],
     key: Annotated[str, typer.Option("--key", help="The log's verifier key.")],
+    entry: Annotated[
+        Path | None, typer.Option("--entry", help="The leaf (tlog-proof only).")
+    ] = None,
 ) -> None:
     """Check a proof document with nothing but the verifier key (for auditors)."""
-    doc = json.loads(file.read_text())
+    text = file.read_text()
+    if text.startswith("c2sp.org/tlog-proof@v1"):
+        if entry is None:
+            raise InputError("a tlog-proof does not carry the entry", hint="pass --entry FILE")
+        index, cp = proofs.check_tlog_proof(text, entry.read_bytes(), key)
+        console.print(f"[green]ok[/]: leaf {index} is in {cp.origin} at size {cp.size}")
+        return
+    doc = json.loads(text)
     if doc.get("format") == proofs.CONSISTENCY:
         a, b = proofs.check_consistency(doc, key)
         console.print(f"[green]ok[/]: size {b.size} extends size {a.size} of {b.origin}")

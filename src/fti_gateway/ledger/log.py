@@ -2,19 +2,21 @@
 
 How an append stays crash safe (``kill -9`` or power loss at any instant):
 
-1. the batch's new tiles are written — each to a temporary file, fsync'd, renamed into
-   place under a name no committed file has (tiles only grow, and a grown partial tile
-   gets a new ``.p/<W>`` path, so committed files are never overwritten);
-2. a new checkpoint is signed and atomically, durably replaces ``checkpoint``. **This is
-   the commit point**: :meth:`Ledger.append` returns after it, and the log's size is
-   always its checkpoint's size;
+1. the batch's new tiles, the new signed checkpoint and its kept copy are written to
+   temporary files and flushed (concurrently); the tiles are renamed into place under
+   names no committed file has (tiles only grow, and a grown partial tile gets a new
+   ``.p/<W>`` path, so committed files are never overwritten), and their folders flushed;
+2. ``checkpoint`` is atomically replaced — **the commit point** — then the copy is renamed
+   to ``checkpoints/<size>``, and both folders are flushed. :meth:`Ledger.append` returns
+   after that: three rounds of flushes per batch, however many files it touches;
 3. only then are superseded partial tiles removed.
 
-On open, :meth:`Ledger.open` recovers: it verifies the checkpoint with the log's own key,
-rebuilds the right edge of the tree from the tiles the checkpoint names, checks that they
-give the checkpoint's root, and deletes every tile the checkpoint does not name — the
-leftovers of a batch that never committed, and superseded partial tiles. A batch is
-therefore all or nothing, and every acknowledged entry survives.
+On open, :meth:`Ledger.open` recovers: it verifies the checkpoint with the log's own key
+(rolling forward to a kept copy whose ``checkpoint`` rename a power cut lost), rebuilds
+the right edge of the tree from the tiles the checkpoint names, checks that they give the
+checkpoint's root, and deletes every tile the checkpoint does not name — the leftovers of
+a batch that never committed, and superseded partial tiles. A batch is therefore all or
+nothing, and every acknowledged entry survives.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import fcntl
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -93,11 +96,13 @@ class Ledger:
         signing_key: Ed25519PrivateKey,
         *,
         durable: bool = True,
+        wait: float = 0.0,
     ) -> Ledger:
-        """Open (creating if needed) the ledger in ``dir`` and recover from any crash."""
+        """Open (creating if needed) the ledger in ``dir`` and recover from any crash.
+        ``wait`` seconds to wait for another writer to close it (default: fail at once)."""
         ledger = cls(FsStorage(Path(dir), durable=durable), Signer(origin, signing_key))
         Path(dir).mkdir(parents=True, exist_ok=True)
-        ledger._lock()
+        ledger._lock(wait)
         try:
             ledger._recover()
         except BaseException:
@@ -105,17 +110,22 @@ class Ledger:
             raise
         return ledger
 
-    def _lock(self) -> None:
+    def _lock(self, wait: float) -> None:
         fd = os.open(self.storage.root, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            os.close(fd)
-            raise LedgerBusy(
-                "the ledger is open for writing in another process",
-                where=str(self.storage.root),
-                hint="wait for the other command to finish",
-            ) from e
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as e:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise LedgerBusy(
+                        "the ledger is open for writing elsewhere",
+                        where=str(self.storage.root),
+                        hint="wait for the other command to finish",
+                    ) from e
+                time.sleep(0.02)
         self._lock_fd = fd
 
     def close(self) -> None:
@@ -138,27 +148,21 @@ class Ledger:
         st = self.storage
         where = str(st.root / "checkpoint")
         st.remove_temporaries()
+        verifier = self.signer.verifier()
         note = st.read_checkpoint()
-        if note is None:
-            # Never committed anything: whatever tiles exist belong to no checkpoint.
-            self._delete_unnamed(0)
-            self._commit_state(0, [], [], self._sign(0, EMPTY_ROOT))
-            return
-        cp = self.signer.verifier().open_checkpoint(note, where=where)
-        if cp.origin != self.signer.name:
+        cp = verifier.open_checkpoint(note, where=where) if note is not None else None
+        if cp is not None and cp.origin != self.signer.name:
             raise InputError(
                 f"this ledger's origin is {cp.origin!r}, not {self.signer.name!r}",
                 where=where,
             )
-        kept = {name for name, _ in st.kept_checkpoints()}
-        beyond = [n for n in kept if n.isdigit() and int(n) > cp.size]
-        if beyond:
-            raise IntegrityError(
-                f"checkpoint is at size {cp.size}, but checkpoints up to size "
-                f"{max(map(int, beyond))} were published: the checkpoint was rolled back",
-                where=where,
-                hint="restore the latest checkpoint from checkpoints/ or a backup",
-            )
+        kept = dict(st.kept_checkpoints())
+        cp, note = self._roll_forward(cp, note, kept)
+        if cp is None or note is None:
+            # Never committed anything: whatever tiles exist belong to no checkpoint.
+            self._delete_unnamed(0)
+            self._commit_state(0, [], [], self._sign(0, EMPTY_ROOT))
+            return
         bundle, edge = self._load_edge(cp.size)
         root = edge_root(edge)
         if root != cp.root:
@@ -169,8 +173,37 @@ class Ledger:
                 hint="run `fti ledger verify` to find the damaged tile",
             )
         self._delete_unnamed(cp.size)
-        self._kept = kept
+        self._kept = set(kept)
         self._commit_state(cp.size, bundle, edge, note)
+
+    def _roll_forward(
+        self, cp: Checkpoint | None, note: bytes | None, kept: dict[str, bytes]
+    ) -> tuple[Checkpoint | None, bytes | None]:
+        """A commit renames ``checkpoint`` and then its kept copy, and flushes both
+        folders together; after a power cut the copy's rename may survive alone. Its tiles
+        were already durable, so a kept checkpoint beyond ``checkpoint`` whose tiles give
+        its root *is* the latest commit. One whose tiles are gone means ``checkpoint`` was
+        rolled back by hand: refuse."""
+        base = cp.size if cp is not None else 0
+        beyond = [n for n in kept if n.isdigit() and int(n) > base]
+        if not beyond:
+            return cp, note
+        name = max(beyond, key=int)
+        where = str(self.storage.root / "checkpoints" / name)
+        latest = self.signer.verifier().open_checkpoint(kept[name], where=where)
+        try:
+            _bundle, edge = self._load_edge(latest.size)
+            sound = edge_root(edge) == latest.root
+        except IntegrityError:
+            sound = False
+        if not sound or latest.origin != self.signer.name:
+            raise IntegrityError(
+                f"checkpoint is at size {base}, but checkpoints up to size {latest.size} "
+                "were published and their tiles are gone: the ledger was rolled back",
+                where=str(self.storage.root / "checkpoint"),
+                hint="restore the ledger folder from a backup",
+            )
+        return latest, kept[name]
 
     def _load_edge(self, size: int) -> tuple[list[bytes], list[list[bytes]]]:
         """The partial entry bundle and partial hash tiles of a log at ``size``."""
@@ -306,24 +339,25 @@ class Ledger:
             carry = up
             level += 1
 
+        old = set(_edge_tiles(start))
+        root = edge_root(edge)
+        note = self._sign(new_size, root)
         try:
-            self.storage.write_tiles(writes.items())
+            self.storage.commit(writes.items(), note, new_size)
         except BaseException:
+            if self.storage.read_checkpoint() == note:
+                # Renamed in, but perhaps not durable: only recovery can tell.
+                self._broken = True
+                raise
             # Nothing committed, and no committed file shares a name with a new tile:
             # remove what was written (recovery on the next open would, too).
             for tile in writes:
                 with contextlib.suppress(OSError):
                     self.storage.delete_tile(tile)
+            self.storage.delete_kept(str(new_size))
+            self.storage.remove_temporaries()
             raise
-        old = set(_edge_tiles(start))
-        root = edge_root(edge)
-        note = self._sign(new_size, root)
-        try:
-            self.storage.write_checkpoint(note)  # commit point
-        except BaseException:
-            # The rename may or may not have reached the disk: only recovery can tell.
-            self._broken = True
-            raise
+        self._kept.add(str(new_size))
         self._size, self._bundle, self._edge, self._note = new_size, bundle, edge, note
         self._root = root
         for tile in old - set(_edge_tiles(new_size)):
@@ -331,8 +365,9 @@ class Ledger:
         return list(range(start, new_size))
 
     def checkpoint(self) -> bytes:
-        """Publish the current checkpoint: keep a copy in ``checkpoints/<size>`` (the
-        history auditors ask consistency proofs between) and return the signed note."""
+        """The current signed checkpoint, kept in ``checkpoints/<size>`` (the history
+        auditors ask consistency proofs between). Every append keeps its checkpoint as it
+        commits; this also keeps one that recovery or creation signed."""
         with self._mutex:
             name = str(self._size)
             if name not in self._kept:

@@ -126,6 +126,27 @@ def to_tlog_proof(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n\n" + str(doc["checkpoint"])
 
 
+def check_tlog_proof(text: str, entry: bytes, verifier_key: str) -> tuple[int, Checkpoint]:
+    """Verify a C2SP ``tlog-proof`` (text) for ``entry``; returns (index, checkpoint)."""
+    head, sep, note = text.partition("\n\n")
+    lines = head.split("\n")
+    if not sep or not lines or lines[0] != "c2sp.org/tlog-proof@v1":
+        raise InputError("not a c2sp.org/tlog-proof@v1 document")
+    rest = lines[1:]
+    if rest and rest[0].startswith("extra "):
+        rest = rest[1:]
+    if not rest or not rest[0].startswith("index ") or not rest[0][6:].isdigit():
+        raise InputError("tlog-proof has no index line")
+    index = int(rest[0][6:])
+    path = [_unb64(h, f"proof hash {i}") for i, h in enumerate(rest[1:])]
+    cp = Verifier.parse(verifier_key).open_checkpoint(note.encode(), where="tlog-proof")
+    try:
+        verify_inclusion(index, cp.size, leaf_hash(entry), path, cp.root)
+    except ProofError as e:
+        raise IntegrityError(str(e), where=f"leaf {index}") from e
+    return index, cp
+
+
 def consistency(dir: Path, verifier_key: str, old: int, new: int) -> dict[str, Any]:
     """A consistency proof between the kept checkpoints at sizes ``old`` and ``new``."""
     cp, _note, reader = open_log(dir, verifier_key)

@@ -53,17 +53,22 @@ class TileReader:
     def _read(self, tile: TileId) -> bytes:
         data = self.store.read_tile(tile)
         if data is None and not tile.full:
-            # A writer may have grown the tile since our checkpoint and removed this
-            # partial version; the full tile starts with the same bytes (tlog-tiles).
-            full = self.store.read_tile(TileId(tile.level, tile.index, TILE_WIDTH))
-            if full is not None:
-                if tile.level == ENTRIES:
-                    data = bundle_prefix(full, tile.width)
-                else:
-                    data = full[: tile.width * HASH_SIZE]
+            data = self._read_grown(tile)
         if data is None:
             raise IntegrityError(f"tile is missing for a log of size {self.size}", where=tile.path)
         return data
+
+    def _read_grown(self, tile: TileId) -> bytes | None:
+        """A writer may have grown the tile since our checkpoint and removed this partial
+        version; any bigger version starts with the same bytes (tlog-tiles), so read the
+        full tile, or else a wider partial one, and cut it to our width."""
+        for width in [TILE_WIDTH, *range(tile.width + 1, TILE_WIDTH)]:
+            bigger = self.store.read_tile(TileId(tile.level, tile.index, width))
+            if bigger is not None:
+                if tile.level == ENTRIES:
+                    return bundle_prefix(bigger, tile.width)
+                return bigger[: tile.width * HASH_SIZE]
+        return None
 
     def tile(self, level: int, index: int) -> list[bytes]:
         key = (level, index)

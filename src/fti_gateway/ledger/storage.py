@@ -9,7 +9,11 @@ Durability contract (what :class:`fti_gateway.ledger.log.Ledger` relies on):
 - ``write_tiles`` returns only when every tile it was given is durable; each tile file
   appears atomically (never torn), but a crash may leave any subset of a batch written;
 - ``write_checkpoint`` is atomic *and* durable, and is the commit point of an append: a
-  log's size is its checkpoint's size, and tiles past it are leftovers to remove.
+  log's size is its checkpoint's size, and tiles past it are leftovers to remove;
+- ``commit(tiles, note, size)`` is ``write_tiles`` + ``write_checkpoint`` +
+  ``keep_checkpoint`` in one: a driver may overlap their flushes as long as every tile
+  is durable before the checkpoint can be. The file-system driver needs three rounds of
+  flushes per append, however many files the batch touches.
 
 Layout (the C2SP tlog-tiles layout, so the directory can be served over HTTP as is)::
 
@@ -102,6 +106,18 @@ def _parallel(fn: Callable[[T], object], items: Sequence[T]) -> None:
         future.result()
 
 
+def _open_temp(path: Path, data: bytes) -> tuple[int, Path, Path]:
+    """``data`` written (not yet flushed) to ``.<name>.tmp``: (fd, temporary, final)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        _write_all(fd, data)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, tmp, path
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -151,6 +167,43 @@ class FsStorage:
             os.replace(tmp, path)
         if self.durable:
             _parallel(_fsync_dir, sorted(dirs))
+
+    def commit(self, tiles: Iterable[tuple[TileId, bytes]], note: bytes, size: int) -> None:
+        """Durably write ``tiles``, then atomically replace ``checkpoint`` with ``note`` and
+        keep it as ``checkpoints/<size>``. Three flush rounds, each run concurrently:
+
+        1. the data of every new file (tiles, checkpoint, kept copy), then tile renames;
+        2. the tile folders — now every tile is durable — then the checkpoint renames;
+        3. the ledger folder and ``checkpoints/`` — now the checkpoint is durable.
+        """
+        dirs: set[Path] = set()
+        history = self.root / HISTORY
+        if not history.is_dir():
+            self._mkdirs(history, dirs)
+        opened: list[tuple[int, Path, Path]] = []
+        try:
+            for tile, data in tiles:
+                path = self.tile_file(tile)
+                if not path.parent.is_dir():
+                    self._mkdirs(path.parent, dirs)
+                opened.append(_open_temp(path, data))
+                dirs.add(path.parent)
+            n_tiles = len(opened)
+            opened.append(_open_temp(self.root / CHECKPOINT, note))
+            opened.append(_open_temp(history / str(size), note))
+            if self.durable:
+                _parallel(os.fdatasync, [fd for fd, _, _ in opened])
+        finally:
+            for fd, _, _ in opened:
+                os.close(fd)
+        for _, tmp, path in opened[:n_tiles]:
+            os.replace(tmp, path)
+        if self.durable:
+            _parallel(_fsync_dir, sorted(dirs))  # (the ledger folder only if it changed)
+        for _, tmp, path in opened[n_tiles:]:
+            os.replace(tmp, path)  # the checkpoint first: the commit point; then its copy
+        if self.durable:
+            _parallel(_fsync_dir, [self.root, history])
 
     def _mkdirs(self, path: Path, dirs: set[Path]) -> None:
         """Create missing folders and remember every parent whose entries changed."""

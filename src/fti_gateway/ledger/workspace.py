@@ -17,9 +17,10 @@ def verifier_key(ws: Workspace) -> str:
     return signer(ws).verifier_key
 
 
-def open_ledger(ws: Workspace) -> Ledger:
-    """Open (or create) the workspace's ledger for writing; close it when done."""
-    return Ledger.open(ws.ledger_dir, ws.name, load_signing_key(ws.keys_dir))
+def open_ledger(ws: Workspace, wait: float = 30.0) -> Ledger:
+    """Open (or create) the workspace's ledger for writing; close it when done. Waits up
+    to ``wait`` seconds while another command has it open (appends take milliseconds)."""
+    return Ledger.open(ws.ledger_dir, ws.name, load_signing_key(ws.keys_dir), wait=wait)
 
 
 def commitment_secret(ws: Workspace) -> bytes:
