@@ -26,6 +26,14 @@ def test_demo_runs_the_whole_pipeline_and_prints_the_why(tmp_path: Path) -> None
     assert len(runs) == 2
     verified = fti("ledger", "verify", "--home", str(home))
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    year = str(__import__("datetime").date.today().year)
+    report = fti("report", "p3c", "--home", str(home), "--year", year, "--json")
+    assert report.returncode == 0, report.stderr
+    doc = json.loads(report.stdout)
+    assert doc["format"] == "fti/p3c-report/v1"
+    agencies = {a["agency"] for a in doc["agencies"]}
+    assert {"DHS", "DOJ"} <= agencies  # both demo requests are accounted for
+    assert doc["totals"]["requests"] == 2
 
 
 def test_submit_then_resubmit_and_bad_input(tmp_path: Path) -> None:

@@ -32,3 +32,15 @@ def test_database_url_defaults_to_sqlite_inside_workspace(
     assert ws.database_url.startswith("sqlite:///") and ws.database_url.endswith("state.db")
     monkeypatch.setenv("FTI_DATABASE_URL", "postgresql+psycopg://x@h/db")
     assert ws.database_url == "postgresql+psycopg://x@h/db"
+
+
+def test_a_folder_name_with_spaces_still_names_a_valid_log(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "my office + 2026")
+    assert ws.name == "fti-gateway.example/my-office-2026"
+
+
+def test_an_unusable_log_name_is_refused(tmp_path: Path) -> None:
+    from fti_gateway.core.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        Workspace.init(tmp_path / "h", name="irs office+1")

@@ -14,7 +14,18 @@ from pathlib import Path
 import typer
 
 from fti_gateway import __version__
-from fti_gateway.cli import demo, disclose, law, ledger, request, resolve, serve, synth, vault
+from fti_gateway.cli import (
+    demo,
+    disclose,
+    law,
+    ledger,
+    report,
+    request,
+    resolve,
+    serve,
+    synth,
+    vault,
+)
 from fti_gateway.cli.common import HomeOpt, console, err_console
 from fti_gateway.core.errors import FtiError
 from fti_gateway.core.workspace import Workspace
@@ -33,6 +44,7 @@ app.add_typer(law.app, name="law")
 app.add_typer(resolve.app, name="resolve")
 app.add_typer(disclose.app, name="disclose")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(report.app, name="report")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
 

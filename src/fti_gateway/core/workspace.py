@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from fti_gateway.core.errors import NotFoundError
+from fti_gateway.core.errors import ConfigError, NotFoundError
 from fti_gateway.core.keys import ensure_keys
 
 DEFAULT_HOME = "fti-home"
@@ -75,7 +76,15 @@ class Workspace:
             d.mkdir(parents=True, exist_ok=True)
         marker = ws.home / MARKER
         if not marker.exists():
-            origin = name or f"fti-gateway.example/{ws.home.resolve().name}"
+            # The origin is also the signing key's name (C2SP signed-note): no spaces or '+'.
+            folder = re.sub(r"[^A-Za-z0-9._-]+", "-", ws.home.resolve().name).strip("-")
+            origin = name or f"fti-gateway.example/{folder or 'workspace'}"
+            if not re.fullmatch(r"[\x21-\x7e]+", origin) or "+" in origin:
+                raise ConfigError(
+                    f"the workspace name {origin!r} cannot name a log",
+                    where="--name",
+                    hint="use printable characters without spaces or '+', e.g. irs.example/ledger",
+                )
             marker.write_text(json.dumps({"format": "fti/workspace/v1", "name": origin}) + "\n")
         ensure_keys(ws.keys_dir)
         return ws

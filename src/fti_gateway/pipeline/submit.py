@@ -22,7 +22,8 @@ from fti_gateway.disclose import PackageSpec, build_package
 from fti_gateway.intake import ParsedRequest, load_request
 from fti_gateway.intake.persist import receive
 from fti_gateway.law import Decision, check_resolved, decide, load_registry
-from fti_gateway.ledger import Ledger, entries
+from fti_gateway.ledger import entries
+from fti_gateway.ledger.workspace import open_ledger
 from fti_gateway.report.decision import render_summary
 from fti_gateway.resolve import resolve
 from fti_gateway.store import StateStore
@@ -127,7 +128,8 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
     run_pk = store.start_run(receipt.request_pk, str(run_dir))
 
     signing_key = load_signing_key(ws.keys_dir)
-    with Ledger.open(ws.ledger_dir, ws.name, signing_key) as ledger:
+    # Waits for another writer (a concurrent submission) rather than failing at once.
+    with open_ledger(ws) as ledger:
         ledger.append([_received_leaf(parsed)])
 
         say("law: deciding the request")
