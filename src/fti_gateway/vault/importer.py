@@ -50,6 +50,7 @@ from fti_gateway.vault.store import Vault
 from fti_gateway.vault.synth.tins import is_itin_shaped
 
 BATCH_ROWS = 100_000
+IMPORT_MEMORY = "1GB"  # DuckDB's share during the whole-file checks; the rest spills to disk
 MAX_TEXT = 200  # longer "names" or "streets" are broken input, not data
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _STATE = re.compile(r"^[A-Za-z]{2}$")
@@ -416,7 +417,7 @@ WHERE f._line <> f.first_key OR f.tin <> f.first_tin OR v.same_year OR v.other_t
 def _whole_file_checks(vault: Vault, stage: _Stage, label: str) -> list[RowError]:
     """Reject repeated (taxpayer_id, tax_year) keys, a second TIN for one taxpayer, and
     rows the vault already has; write the remaining rows to ``stage.out``."""
-    con = vault.connect()
+    con = vault.connect(memory_limit=IMPORT_MEMORY, spill=True)
     try:
         path = str(stage.path).replace("'", "''")
         con.execute(f"CREATE VIEW staged AS SELECT * FROM read_parquet('{path}')")
