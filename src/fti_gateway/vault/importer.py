@@ -104,6 +104,8 @@ def _required(v: Any) -> str:
 
 
 def _tin(v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 10**9:
+        return f"{v:09d}"  # a TIN stored as a number lost its leading zeros
     s = _required(v).replace("-", "").replace(" ", "")
     if len(s) != 9 or not s.isdigit():
         raise _Bad(f"{v!r} is not a 9-digit TIN")
@@ -186,8 +188,10 @@ def _one_of(options: tuple[str, ...]) -> Callable[[Any], str | None]:
     return check
 
 
-def _pattern(rx: re.Pattern[str], what: str) -> Callable[[Any], str | None]:
+def _pattern(rx: re.Pattern[str], what: str, digits: int = 0) -> Callable[[Any], str | None]:
     def check(v: Any) -> str | None:
+        if digits and isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 10**digits:
+            v = f"{v:0{digits}d}"  # a ZIP stored as a number lost its leading zeros
         s = _text(v)
         if s is not None and not rx.match(s):
             raise _Bad(f"{s!r} is not {what}")
@@ -209,7 +213,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "unit": _text,
     "city": _text,
     "state": _pattern(_STATE, "a two-letter state code"),
-    "zip": _pattern(_ZIP, "a ZIP code (12345 or 12345-6789)"),
+    "zip": _pattern(_ZIP, "a ZIP code (12345 or 12345-6789)", digits=5),
     "tax_year": _year,
     "household_id": _text,
     "return.filing_status": _one_of(FILING_STATUSES),
