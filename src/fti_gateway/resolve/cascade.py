@@ -108,7 +108,7 @@ def _transposed(b: Backend, subj: str) -> str:
     return f"""
       SELECT concat(uid, '~t') AS uid, subject_id, ln_first AS fn, {b.array()} AS fn_alts,
              substr(ln_first, 1, 1) AS fn_i, mi, fn AS ln, {b.array("fn")} AS ln_tokens, fn AS ln_first,
-             ln_sdx, sfx, dob_s, tin, street, house_no, unit, zip5, city, state
+             ln_sdx, sfx, dob_s, dob_y, tin, street, house_no, unit, zip5, city, state
       FROM {subj} WHERE fn IS NOT NULL AND ln IS NOT NULL AND length(fn) > 1"""
 
 
@@ -267,6 +267,6 @@ def _is_top(rec: dict[str, Any], levels: dict[str, list[tuple[float, str]]], nam
 
 def _cols() -> str:
     return (
-        "uid, subject_id, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, tin, "
+        "uid, subject_id, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, dob_y, tin, "
         "street, house_no, unit, zip5, city, state"
     )

@@ -151,7 +151,8 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
 def blocking_rules() -> list[Any]:
     """Candidate pairs: any one shared key is enough. Each rule keeps a known error out of the
     way of recall: a wrong DOB (name + ZIP), a moved person (name + DOB), a misspelled
-    surname (first name + DOB, DOB + ZIP), a changed name (TIN)."""
+    surname (first name + DOB, DOB + ZIP, sound-alike surname + DOB), a mistyped DOB
+    (initial + surname + birth year), a changed name (TIN)."""
     return [
         block_on("tin"),
         block_on("ln_first", "dob_s"),
@@ -159,6 +160,8 @@ def blocking_rules() -> list[Any]:
         block_on("ln_first", "fn_i", "zip5"),
         block_on("dob_s", "zip5"),
         block_on("ln_sdx", "fn_i", "house_no", "zip5"),
+        block_on("ln_sdx", "dob_s"),
+        block_on("fn_i", "ln_first", "dob_y"),
     ]
 
 

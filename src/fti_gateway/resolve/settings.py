@@ -30,7 +30,7 @@ class ResolveSettings:
     #: Synthetic-copy training sample (people) and its seed.
     training_sample: int = 20_000
     #: Held-out copies for threshold calibration (see :mod:`.calibrate`).
-    calibration_sample: int = 10_000
+    calibration_sample: int = 20_000
     seed: int = 20250407
     #: Pairs below this weight are dropped right after scoring (never matches, rarely
     #: runner-ups that matter).
