@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from fti_gateway.resolve.backends.duckdb import DuckDBBackend
+from fti_gateway.resolve.cascade import _is_bottom, _is_top, _records
 from fti_gateway.resolve.index import VaultIndex, VaultLike
-from fti_gateway.resolve.scoring import Scorer, load_model
+from fti_gateway.resolve.scoring import Scorer, level_weights, load_model
 from fti_gateway.resolve.settings import ResolveSettings
 from fti_gateway.resolve.subjects import prepare
 
@@ -54,6 +55,8 @@ def _per_subject(
     if require_corroboration:
         # An uncorroborated pick is sent to review by the guard: never a match either way.
         pairs = pairs[pairs["ok"]]
+    # Likewise a pick whose first name flatly differs (and whose TIN is not equal).
+    pairs = pairs[~(pairs["fn_differs"] & ~pairs["tin_equal"])]
     best = pairs.groupby(["subject_id", "taxpayer_id"], as_index=False)["match_weight"].max()
     best["true_tp"] = best["subject_id"].map(truth)
     best["is_true"] = best["taxpayer_id"] == best["true_tp"]
@@ -133,6 +136,11 @@ def calibrate(
     finally:
         backend.close()
     namesakes = set(zip(ns["taxpayer_id"], ns["other_id"], strict=True))
+    levels = level_weights(model)
+    pairs["fn_differs"] = [
+        _is_bottom(r, levels, "first_name") for r in _records(pairs[["mw_first_name"]])
+    ]
+    pairs["tin_equal"] = [_is_top(r, levels, "tin") for r in _records(pairs[["mw_tin"]])]
     per = _per_subject(pairs, truth, namesakes, guarded, settings.require_corroboration)
     theory = settings.threshold_bits
     # Both ways: the independence assumption can make weights run hot (raise t) or cold

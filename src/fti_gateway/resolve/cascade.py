@@ -174,6 +174,7 @@ def run(
                     rec,
                     tin_equal=_is_top(rec, labels, "tin"),
                     corroborated=corroborated(rec),
+                    first_name_differs=_is_bottom(rec, labels, "first_name"),
                 )
             )
         det_tp = dict(zip(decided["uid"], decided["taxpayer_id"], strict=True))
@@ -246,6 +247,15 @@ def corroborated(rec: dict[str, Any]) -> bool:
         rec.get(c) is not None and not pd.isna(rec.get(c)) and float(rec[c]) > 0
         for c in ("mw_dob", "mw_tin")
     )
+
+
+def _is_bottom(rec: dict[str, Any], levels: dict[str, list[tuple[float, str]]], name: str) -> bool:
+    """Whether a pair fell in the comparison's last ("differs") level."""
+    mw = rec.get(f"mw_{name}")
+    opts = levels.get(name, [])
+    if mw is None or pd.isna(mw) or not opts:
+        return False
+    return abs(float(mw) - opts[-1][0]) < 1e-6
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

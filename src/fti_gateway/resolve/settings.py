@@ -23,7 +23,7 @@ class ResolveSettings:
     #: Backend for blocking and scoring: "duckdb" (default) or "spark".
     backend: str = "duckdb"
     #: DuckDB memory budget for index build and scoring (bounded memory on big vaults).
-    memory_limit: str = "3GB"
+    memory_limit: str = "2GB"
     threads: int = 2
     #: Subjects are scored in chunks of this many rows to bound the pair tables.
     chunk_size: int = 200_000
