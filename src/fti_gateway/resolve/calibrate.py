@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from fti_gateway.resolve.backends.duckdb import DuckDBBackend
-from fti_gateway.resolve.cascade import _is_bottom, _is_top, _records
 from fti_gateway.resolve.index import VaultIndex, VaultLike
+from fti_gateway.resolve.levels import corroborated, is_bottom, is_top, records
 from fti_gateway.resolve.scoring import Scorer, level_weights, load_model
 from fti_gateway.resolve.settings import ResolveSettings
 from fti_gateway.resolve.subjects import prepare
@@ -45,8 +45,6 @@ def _per_subject(
     """Best true / best two false weights per copy. A false candidate that is a same-household
     namesake of the true taxpayer is dropped for ``guarded`` copies (no DOB, no TIN): the
     production guard sends those to review, so they are not wrong matches."""
-    from fti_gateway.resolve.cascade import corroborated
-
     pairs = pairs.copy()
     pairs["ok"] = [
         corroborated({"mw_dob": d, "mw_tin": t})
@@ -138,9 +136,9 @@ def calibrate(
     namesakes = set(zip(ns["taxpayer_id"], ns["other_id"], strict=True))
     levels = level_weights(model)
     pairs["fn_differs"] = [
-        _is_bottom(r, levels, "first_name") for r in _records(pairs[["mw_first_name"]])
+        is_bottom(r, levels, "first_name") for r in records(pairs[["mw_first_name"]])
     ]
-    pairs["tin_equal"] = [_is_top(r, levels, "tin") for r in _records(pairs[["mw_tin"]])]
+    pairs["tin_equal"] = [is_top(r, levels, "tin") for r in records(pairs[["mw_tin"]])]
     per = _per_subject(pairs, truth, namesakes, guarded, settings.require_corroboration)
     theory = settings.threshold_bits
     # Both ways: the independence assumption can make weights run hot (raise t) or cold

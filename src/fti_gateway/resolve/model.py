@@ -140,7 +140,10 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
                 "same house number and ZIP, street nearly equal",
             ),
             _lvl("zip5_l = zip5_r", "same ZIP, other street"),
-            _lvl("city_l = city_r AND state_l = state_r", "same city, other street"),
+            _lvl(
+                "city_l = city_r AND (state_l = state_r OR state_l IS NULL OR state_r IS NULL)",
+                "same city, other street",
+            ),
             _lvl("state_l = state_r", "same state only"),
             ElseLevel().configure(label_for_charts="address differs"),
         ],
