@@ -15,7 +15,7 @@ def small_vault(tmp_path_factory: pytest.TempPathFactory) -> tuple[FakeVault, Pa
     root = tmp_path_factory.mktemp("vault")
     vault = make_master(root, people=600)
     models = root / "models"
-    train(vault, models, ResolveSettings(training_sample=600))
+    train(vault, models, ResolveSettings(training_sample=600, calibration_sample=1500))
     return vault, models
 
 

@@ -184,6 +184,26 @@ def test_parquet_rows_are_checked_and_numbered(tmp_path: Path) -> None:
     assert vault.count_taxpayers() == 2
 
 
+def test_numeric_tins_and_zips_in_parquet_get_their_leading_zeros_back(tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "v")
+    f = tmp_path / "m.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "taxpayer_id": ["TP1"],
+                "tin": pa.array([12345678], pa.int64()),
+                "last_name": ["Smith"],
+                "tax_year": [2023],
+                "zip": pa.array([2108], pa.int64()),
+            }
+        ),
+        f,
+    )
+    assert import_master(vault, f).accepted == 1
+    row = vault.connect().execute("SELECT tin, zip FROM master").fetchone()
+    assert row == ("012345678", "02108")
+
+
 def test_a_generated_part_can_be_imported_into_another_vault(
     synth_vault: Vault, tmp_path: Path
 ) -> None:

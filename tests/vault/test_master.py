@@ -203,3 +203,10 @@ def test_refuses_to_add_a_second_population_unless_replacing(tmp_path: Path) -> 
 def test_bad_sizes_are_input_errors(tmp_path: Path, people: int, seed: int) -> None:
     with pytest.raises(InputError):
         master.generate(tmp_path, people, seed)
+
+
+def test_a_workspace_vault_folder_means_its_master_folder(tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "vault")
+    stats = master.generate(vault.path, 50, 1)
+    assert all(p.parent == vault.master_dir for p in stats.parts)
+    assert vault.count_taxpayers() == 50

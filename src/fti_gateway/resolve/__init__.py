@@ -58,7 +58,7 @@ def resolve(
     n = int(meta["taxpayers"])  # type: ignore[call-overload]
     prior = min(0.5, s.in_vault_share / max(n, 1))
     model = load_model(idx.model_path, prior)
-    threshold = max(s.threshold_bits, float(meta.get("calibrated_threshold", s.threshold_bits)))  # type: ignore[arg-type]
+    threshold = float(meta.get("calibrated_threshold", s.threshold_bits))  # type: ignore[arg-type]
     prepared = prepare(subjects)
     backend = open_backend(s.backend, idx, s)
     try:

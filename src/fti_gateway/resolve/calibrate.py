@@ -12,13 +12,16 @@ vault and measure, for each candidate threshold *t*:
   with the margin.
 
 Precision(t) = π·right / (π·right + π·wrong_in + (1-π)·wrong_absent) with π the assumed
-in-vault share. The calibrated threshold is the smallest t ≥ the theoretical one whose
-measured precision reaches the target; it and the measured rates are saved in ``meta.json``.
-With n copies the measurement cannot see error rates much below 1/n: the meta file says so.
+in-vault share. The calibrated threshold is the smallest t whose
+*lower confidence bound* on measured precision (wrong rates taken at about their 95% upper
+bound, rule of three when none is seen) reaches the target — it may be below the theoretical
+one when the copies show the weights run cold, never on thin evidence. The chosen threshold
+and the measured rates are saved in ``meta.json``.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -26,7 +29,8 @@ import pandas as pd
 
 from fti_gateway.resolve.backends.duckdb import DuckDBBackend
 from fti_gateway.resolve.index import VaultIndex, VaultLike
-from fti_gateway.resolve.scoring import Scorer, load_model
+from fti_gateway.resolve.levels import corroborated, is_bottom, is_top, records
+from fti_gateway.resolve.scoring import Scorer, level_weights, load_model
 from fti_gateway.resolve.settings import ResolveSettings
 from fti_gateway.resolve.subjects import prepare
 
@@ -41,8 +45,6 @@ def _per_subject(
     """Best true / best two false weights per copy. A false candidate that is a same-household
     namesake of the true taxpayer is dropped for ``guarded`` copies (no DOB, no TIN): the
     production guard sends those to review, so they are not wrong matches."""
-    from fti_gateway.resolve.cascade import corroborated
-
     pairs = pairs.copy()
     pairs["ok"] = [
         corroborated({"mw_dob": d, "mw_tin": t})
@@ -51,6 +53,8 @@ def _per_subject(
     if require_corroboration:
         # An uncorroborated pick is sent to review by the guard: never a match either way.
         pairs = pairs[pairs["ok"]]
+    # Likewise a pick whose first name flatly differs (and whose TIN is not equal).
+    pairs = pairs[~(pairs["fn_differs"] & ~pairs["tin_equal"])]
     best = pairs.groupby(["subject_id", "taxpayer_id"], as_index=False)["match_weight"].max()
     best["true_tp"] = best["subject_id"].map(truth)
     best["is_true"] = best["taxpayer_id"] == best["true_tp"]
@@ -76,21 +80,29 @@ def _per_subject(
     return pd.DataFrame(rows, columns=["subject_id", "true_w", "f1", "f2"])
 
 
+def _upper(k: int, n: int) -> float:
+    """About a 95% upper bound on a rate seen k times in n (k = 0 gives the rule of three)."""
+    return (k + 1.96 * math.sqrt(k) + 3.0) / max(n, 1)
+
+
 def measure(per: pd.DataFrame, n: int, t: float, margin: float, share: float) -> dict[str, float]:
     """Right/wrong rates at threshold ``t`` (``n`` copies; those with no candidate count as
-    missed and as harmless strangers)."""
+    missed and as harmless strangers) and a lower bound on precision from the upper bounds
+    of both wrong rates."""
     tw, f1, f2 = per["true_w"].to_numpy(), per["f1"].to_numpy(), per["f2"].to_numpy()
-    right = ((tw >= t) & (tw - f1 >= margin)).sum() / n
-    wrong_in = ((f1 >= t) & (f1 - np.maximum(tw, f2) >= margin)).sum() / n
-    wrong_abs = ((f1 >= t) & (f1 - f2 >= margin)).sum() / n
-    denom = share * right + share * wrong_in + (1 - share) * wrong_abs
-    precision = (share * right) / denom if denom > 0 else 1.0
+    right = int(((tw >= t) & (tw - f1 >= margin)).sum())
+    wrong_in = int(((f1 >= t) & (f1 - np.maximum(tw, f2) >= margin)).sum())
+    wrong_abs = int(((f1 >= t) & (f1 - f2 >= margin)).sum())
+    r = right / n
+    denom = share * r + share * wrong_in / n + (1 - share) * wrong_abs / n
+    lb_denom = share * r + share * _upper(wrong_in, n) + (1 - share) * _upper(wrong_abs, n)
     return {
         "threshold": float(t),
-        "recall": float(right),
-        "wrong_in_vault_rate": float(wrong_in),
-        "wrong_absent_rate": float(wrong_abs),
-        "precision": float(precision),
+        "recall": float(r),
+        "wrong_in_vault": wrong_in,
+        "wrong_absent": wrong_abs,
+        "precision": float(share * r / denom) if denom > 0 else 1.0,
+        "precision_lower_bound": float(share * r / lb_denom) if lb_denom > 0 else 0.0,
     }
 
 
@@ -99,8 +111,15 @@ def calibrate(
 ) -> dict[str, Any]:
     from fti_gateway.resolve.training import RAW_COLS, corrupt, sample
 
-    latest, addresses = sample(idx, settings, vault, n, settings.seed + 1)
-    copies = corrupt(latest, addresses, settings.seed + 1)
+    # n copies even from a small vault: people are reused, each copy corrupted afresh.
+    people = min(n, n_taxpayers)
+    latest, addresses = sample(idx, settings, vault, people, settings.seed + 1)
+    rounds = []
+    for r in range(-(-n // max(people, 1))):
+        c = corrupt(latest, addresses, settings.seed + 1 + 7919 * r)
+        c["copy_id"] = f"r{r}-" + c["copy_id"]
+        rounds.append(c)
+    copies = pd.concat(rounds, ignore_index=True).iloc[:n]
     truth = dict(zip(copies["copy_id"], copies["taxpayer_id"], strict=True))
     subjects = copies[["copy_id", *RAW_COLS]].rename(columns={"copy_id": "subject_id"})
     prior = min(0.5, settings.in_vault_share / max(n_taxpayers, 1))
@@ -115,22 +134,36 @@ def calibrate(
     finally:
         backend.close()
     namesakes = set(zip(ns["taxpayer_id"], ns["other_id"], strict=True))
+    levels = level_weights(model)
+    pairs["fn_differs"] = [
+        is_bottom(r, levels, "first_name") for r in records(pairs[["mw_first_name"]])
+    ]
+    pairs["tin_equal"] = [is_top(r, levels, "tin") for r in records(pairs[["mw_tin"]])]
     per = _per_subject(pairs, truth, namesakes, guarded, settings.require_corroboration)
     theory = settings.threshold_bits
-    grid = [theory + 0.25 * i for i in range(0, 161)]
+    # Both ways: the independence assumption can make weights run hot (raise t) or cold
+    # (lower t); a lower t is taken only when the *lower bound* on precision still reaches
+    # the target, so a small sample can never talk the threshold down.
+    grid = [theory - 8.0 + 0.25 * i for i in range(0, 4 * 38 + 1)]
     chosen = None
     for t in grid:
         m = measure(per, len(copies), t, settings.margin_bits, settings.in_vault_share)
-        if m["precision"] >= settings.target_precision:
+        if m["precision_lower_bound"] >= settings.target_precision:
             chosen = m
             break
     if chosen is None:
-        chosen = measure(per, len(copies), grid[-1], settings.margin_bits, settings.in_vault_share)
+        # The bound is out of reach: fall back to the point estimate, never below theory.
+        for t in (x for x in grid if x >= theory):
+            chosen = measure(per, len(copies), t, settings.margin_bits, settings.in_vault_share)
+            if chosen["precision"] >= settings.target_precision:
+                break
+    assert chosen is not None
     at_theory = measure(per, len(copies), theory, settings.margin_bits, settings.in_vault_share)
     return {
         "calibrated_threshold": chosen["threshold"],
         "calibration": {
             "copies": len(copies),
+            "people": people,
             "resolution": 1.0 / max(len(copies), 1),
             "theoretical_threshold": theory,
             "at_theoretical": at_theory,

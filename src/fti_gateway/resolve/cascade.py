@@ -25,6 +25,7 @@ import pandas as pd
 
 from fti_gateway.resolve.backends.base import Backend
 from fti_gateway.resolve.guard import Candidate, decide
+from fti_gateway.resolve.levels import corroborated, is_bottom, is_top, records
 from fti_gateway.resolve.scoring import Scorer, contributions, level_weights
 
 OUTPUT_COLUMNS = [
@@ -108,7 +109,7 @@ def _transposed(b: Backend, subj: str) -> str:
     return f"""
       SELECT concat(uid, '~t') AS uid, subject_id, ln_first AS fn, {b.array()} AS fn_alts,
              substr(ln_first, 1, 1) AS fn_i, mi, fn AS ln, {b.array("fn")} AS ln_tokens, fn AS ln_first,
-             ln_sdx, sfx, dob_s, tin, street, house_no, unit, zip5, city, state
+             ln_sdx, sfx, dob_s, dob_y, tin, street, house_no, unit, zip5, city, state
       FROM {subj} WHERE fn IS NOT NULL AND ln IS NOT NULL AND length(fn) > 1"""
 
 
@@ -165,15 +166,16 @@ def run(
         ).drop_duplicates(["uid", "taxpayer_id"])
         pairs = pairs[pairs.groupby("uid").cumcount() < 5]
         by_uid: dict[str, list[Candidate]] = {}
-        for rec in _records(pairs):
+        for rec in records(pairs):
             by_uid.setdefault(str(rec["uid"]), []).append(
                 Candidate(
                     str(rec["taxpayer_id"]),
                     float(rec["match_weight"]),
                     float(rec["match_probability"]),
                     rec,
-                    tin_equal=_is_top(rec, labels, "tin"),
+                    tin_equal=is_top(rec, labels, "tin"),
                     corroborated=corroborated(rec),
+                    first_name_differs=is_bottom(rec, labels, "first_name"),
                 )
             )
         det_tp = dict(zip(decided["uid"], decided["taxpayer_id"], strict=True))
@@ -240,33 +242,12 @@ def run(
     return pd.DataFrame(results, columns=OUTPUT_COLUMNS)
 
 
-def corroborated(rec: dict[str, Any]) -> bool:
-    """DOB or TIN agrees at least nearly (its weight is positive)."""
-    return any(
-        rec.get(c) is not None and not pd.isna(rec.get(c)) and float(rec[c]) > 0
-        for c in ("mw_dob", "mw_tin")
-    )
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
-
-
 def _r(x: float) -> float | None:
     return None if x is None or math.isnan(x) else round(float(x), 3)
 
 
-def _is_top(rec: dict[str, Any], levels: dict[str, list[tuple[float, str]]], name: str) -> bool:
-    """Whether a pair fell in the comparison's top (exact) level."""
-    mw = rec.get(f"mw_{name}")
-    opts = levels.get(name, [])
-    if mw is None or pd.isna(mw) or len(opts) < 2:
-        return False
-    return abs(float(mw) - opts[1][0]) < 1e-6
-
-
 def _cols() -> str:
     return (
-        "uid, subject_id, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, tin, "
+        "uid, subject_id, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, dob_y, tin, "
         "street, house_no, unit, zip5, city, state"
     )

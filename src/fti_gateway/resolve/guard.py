@@ -10,7 +10,11 @@ Precision first. A subject is a ``match`` only when *all* hold:
    alone cannot rule out an unfiled household namesake — a Jr who files no return looks
    exactly like his father on name and address — so such a pick is ``ambiguous``
    (``require_corroboration``; on by default);
-5. the subject's TIN does not belong to a taxpayer whose name is incompatible with the
+5. the first names do not flatly disagree (equal, nickname, one or two edits, an initial
+   or missing all pass; transposed names are scored as such): a sibling or twin in the same
+   household shares surname, address and sometimes DOB, and only the first name tells them
+   apart — unless the TIN agrees exactly, such a pick is ``ambiguous``;
+6. the subject's TIN does not belong to a taxpayer whose name is incompatible with the
    subject ("a TIN belonging to a different name is not a match"): that taxpayer is struck,
    and if someone else would match, the conflict goes to review (``ambiguous``).
 ``ambiguous`` results carry both candidates.
@@ -30,6 +34,7 @@ class Candidate:
     pair: dict[str, Any]
     tin_equal: bool = False
     corroborated: bool = True
+    first_name_differs: bool = False
 
 
 @dataclass
@@ -102,6 +107,11 @@ def decide(
         reasons.append(
             "neither DOB nor TIN corroborates the name and address: an unfiled household "
             "namesake (Jr/Sr) cannot be ruled out"
+        )
+        return Verdict("ambiguous", best, second, reasons)
+    if best.first_name_differs and not best.tin_equal:
+        reasons.append(
+            "the first names disagree: a sibling or twin in the household cannot be ruled out"
         )
         return Verdict("ambiguous", best, second, reasons)
     if tin_conflict_ids:

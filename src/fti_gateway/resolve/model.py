@@ -140,7 +140,10 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
                 "same house number and ZIP, street nearly equal",
             ),
             _lvl("zip5_l = zip5_r", "same ZIP, other street"),
-            _lvl("city_l = city_r AND state_l = state_r", "same city, other street"),
+            _lvl(
+                "city_l = city_r AND (state_l = state_r OR state_l IS NULL OR state_r IS NULL)",
+                "same city, other street",
+            ),
             _lvl("state_l = state_r", "same state only"),
             ElseLevel().configure(label_for_charts="address differs"),
         ],
@@ -151,7 +154,8 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
 def blocking_rules() -> list[Any]:
     """Candidate pairs: any one shared key is enough. Each rule keeps a known error out of the
     way of recall: a wrong DOB (name + ZIP), a moved person (name + DOB), a misspelled
-    surname (first name + DOB, DOB + ZIP), a changed name (TIN)."""
+    surname (first name + DOB, DOB + ZIP, sound-alike surname + DOB), a mistyped DOB
+    (initial + surname + birth year), a changed name (TIN)."""
     return [
         block_on("tin"),
         block_on("ln_first", "dob_s"),
@@ -159,6 +163,8 @@ def blocking_rules() -> list[Any]:
         block_on("ln_first", "fn_i", "zip5"),
         block_on("dob_s", "zip5"),
         block_on("ln_sdx", "fn_i", "house_no", "zip5"),
+        block_on("ln_sdx", "dob_s"),
+        block_on("fn_i", "ln_first", "dob_y"),
     ]
 
 

@@ -15,7 +15,7 @@ from splink import Linker, block_on
 from fti_gateway.resolve.backends.base import Backend
 
 SUBJECT_COLS = (
-    "uid, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, tin, street, "
+    "uid, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, dob_y, tin, street, "
     "house_no, unit, zip5, city, state"
 )
 

@@ -23,14 +23,14 @@ class ResolveSettings:
     #: Backend for blocking and scoring: "duckdb" (default) or "spark".
     backend: str = "duckdb"
     #: DuckDB memory budget for index build and scoring (bounded memory on big vaults).
-    memory_limit: str = "3GB"
+    memory_limit: str = "2GB"
     threads: int = 2
     #: Subjects are scored in chunks of this many rows to bound the pair tables.
     chunk_size: int = 200_000
     #: Synthetic-copy training sample (people) and its seed.
     training_sample: int = 20_000
     #: Held-out copies for threshold calibration (see :mod:`.calibrate`).
-    calibration_sample: int = 10_000
+    calibration_sample: int = 20_000
     seed: int = 20250407
     #: Pairs below this weight are dropped right after scoring (never matches, rarely
     #: runner-ups that matter).

@@ -207,7 +207,7 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
         con.register("copies_raw", copies[["copy_id", "taxpayer_id", *RAW_COLS]])
         normalize_records(con, "copies_raw", "copies", uid_sql="s.copy_id", keep=("taxpayer_id",))
         con.unregister("copies_raw")
-        cols = "uid, taxpayer_id, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, tin, street, house_no, unit, zip5, city, state"
+        cols = "uid, taxpayer_id, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, dob_y, tin, street, house_no, unit, zip5, city, state"
         con.execute(
             f"""CREATE OR REPLACE TABLE training AS
                 SELECT {cols} FROM records WHERE is_latest
@@ -232,9 +232,7 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
         con.close()
     from fti_gateway.resolve.calibrate import calibrate
 
-    cal = calibrate(
-        vault, idx, settings, n_taxpayers, min(settings.calibration_sample, n_taxpayers)
-    )
+    cal = calibrate(vault, idx, settings, n_taxpayers, settings.calibration_sample)
     meta: dict[str, object] = {
         "fingerprint": idx.fingerprint,
         "taxpayers": n_taxpayers,

@@ -20,15 +20,10 @@ A row whose (taxpayer_id, tax_year) is already in the vault or earlier in the fi
 rejected, so importing the same file twice imports nothing the second time.
 """
 
-from __future__ import annotations
-
-import csv
 import datetime as dt
 import hashlib
 import os
-import re
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,25 +31,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fti_gateway.core.errors import InputError, NotFoundError
-from fti_gateway.vault.schema import (
-    ELEMENT_TYPES,
-    EXAMINATION_STATUSES,
-    FILING_STATUSES,
-    MASTER_COLUMNS,
-    REQUIRED_COLUMNS,
-    TIN_KINDS,
-    master_schema,
-)
+from fti_gateway.core.errors import NotFoundError
+from fti_gateway.vault.fields import parse_row
+from fti_gateway.vault.readers import BATCH_ROWS, csv_rows, is_parquet, parquet_rows, refuse
+from fti_gateway.vault.schema import MASTER_COLUMNS, master_schema
 from fti_gateway.vault.store import Vault
-from fti_gateway.vault.synth.tins import is_itin_shaped
 
-BATCH_ROWS = 100_000
-MAX_TEXT = 200  # longer "names" or "streets" are broken input, not data
-_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
-_STATE = re.compile(r"^[A-Za-z]{2}$")
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f"}
+IMPORT_MEMORY = "1GB"  # DuckDB's share during the whole-file checks; the rest spills to disk
 
 
 @dataclass(frozen=True)
@@ -78,274 +61,6 @@ class ImportReport:
     part: Path | None = None
     seconds: float = 0.0
     line_label: str = "line"  # "row" for Parquet, where there are no lines
-
-
-class _Bad(ValueError):
-    """A value that does not fit its column."""
-
-
-def _text(v: Any) -> str | None:
-    if v is None:
-        return None
-    s = str(v).strip()
-    if not s:
-        return None
-    if len(s) > MAX_TEXT:
-        raise _Bad(f"longer than {MAX_TEXT} characters")
-    return s
-
-
-def _required(v: Any) -> str:
-    s = _text(v)
-    if s is None:
-        raise _Bad("is empty")
-    return s
-
-
-def _tin(v: Any) -> str:
-    s = _required(v).replace("-", "").replace(" ", "")
-    if len(s) != 9 or not s.isdigit():
-        raise _Bad(f"{v!r} is not a 9-digit TIN")
-    return s
-
-
-def _date(v: Any) -> dt.date | None:
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    s = _text(v)
-    if s is None:
-        return None
-    try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise _Bad(f"{s!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _year(v: Any) -> int:
-    if isinstance(v, bool):
-        raise _Bad(f"{v!r} is not a year")
-    try:
-        y = int(v) if isinstance(v, int) else int(_required(v))
-    except ValueError:
-        raise _Bad(f"{v!r} is not a whole number") from None
-    if not 1900 <= y <= 2100:
-        raise _Bad(f"{y} is not a plausible tax year")
-    return y
-
-
-def _float(v: Any) -> float | None:
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return None if v != v else float(v)  # NaN means "not reported"
-    s = _text(v)
-    if s is None:
-        return None
-    try:
-        return float(s.replace(",", ""))
-    except ValueError:
-        raise _Bad(f"{s!r} is not a number") from None
-
-
-def _count(v: Any) -> int | None:
-    if isinstance(v, int) and not isinstance(v, bool):
-        n = v
-    else:
-        s = _text(v)
-        if s is None:
-            return None
-        if not s.isdigit():
-            raise _Bad(f"{s!r} is not a whole number of zero or more")
-        n = int(s)
-    if n < 0:
-        raise _Bad(f"{n} is negative")
-    return n
-
-
-def _bool(v: Any) -> bool | None:
-    if isinstance(v, bool):
-        return v
-    s = _text(v)
-    if s is None:
-        return None
-    if s.lower() in _TRUE:
-        return True
-    if s.lower() in _FALSE:
-        return False
-    raise _Bad(f"{s!r} is not true or false")
-
-
-def _one_of(options: tuple[str, ...]) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        s = _text(v)
-        if s is not None and s not in options:
-            raise _Bad(f"{s!r} is not one of {', '.join(options)}")
-        return s
-
-    return check
-
-
-def _pattern(rx: re.Pattern[str], what: str) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        s = _text(v)
-        if s is not None and not rx.match(s):
-            raise _Bad(f"{s!r} is not {what}")
-        return s
-
-    return check
-
-
-_PARSERS: dict[str, Callable[[Any], Any]] = {
-    "taxpayer_id": _required,
-    "tin": _tin,
-    "tin_kind": _one_of(TIN_KINDS),
-    "first_name": _text,
-    "middle_name": _text,
-    "last_name": _required,
-    "suffix": _text,
-    "dob": _date,
-    "street": _text,
-    "unit": _text,
-    "city": _text,
-    "state": _pattern(_STATE, "a two-letter state code"),
-    "zip": _pattern(_ZIP, "a ZIP code (12345 or 12345-6789)"),
-    "tax_year": _year,
-    "household_id": _text,
-    "return.filing_status": _one_of(FILING_STATUSES),
-    "irs.examination_status": _one_of(EXAMINATION_STATUSES),
-    "return.dependents": _count,
-}
-for _name, _type in ELEMENT_TYPES.items():
-    if _name not in _PARSERS:
-        _PARSERS[_name] = (
-            _bool if _type == pa.bool_() else _float if _type == pa.float64() else _text
-        )
-
-
-def _parse_row(values: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
-    """Parse one row: ``(row, [])``, or ``(None, [(column, reason), …])`` for every problem."""
-    out: dict[str, Any] = {}
-    problems: list[tuple[str, str]] = []
-    for col, parse in _PARSERS.items():
-        if col not in values:
-            out[col] = None
-            continue
-        try:
-            out[col] = parse(values[col])
-        except _Bad as e:
-            problems.append((col, str(e)))
-    if problems:
-        return None, problems
-    if out["tin_kind"] is None:
-        out["tin_kind"] = "itin" if is_itin_shaped(out["tin"]) else "ssn"
-    return out, []
-
-
-def _refuse(
-    file: Path, message: str, hint: str | None = None, line: int | None = None
-) -> InputError:
-    where = f"{file}, line {line}" if line else str(file)
-    return InputError(message, where=where, hint=hint)
-
-
-def _check_columns(file: Path, columns: list[str], line: int | None) -> None:
-    dupes = sorted({c for c in columns if columns.count(c) > 1})
-    if dupes:
-        raise _refuse(file, f"columns appear twice: {', '.join(dupes)}", line=line)
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        raise _refuse(
-            file,
-            f"required column(s) missing: {', '.join(missing)}",
-            hint=f"a fti/master/v1 file needs at least {', '.join(REQUIRED_COLUMNS)}",
-            line=line,
-        )
-    unknown = [c for c in columns if c not in MASTER_COLUMNS]
-    if unknown:
-        raise _refuse(
-            file,
-            f"unknown column(s): {', '.join(unknown)}",
-            hint="columns are the identity fields of FORMATS §2 plus taxpayer_id, tin, "
-            "tin_kind, tax_year, household_id and catalogued element ids "
-            "(fti_gateway.core.elements); remove or rename the others",
-            line=line,
-        )
-
-
-def _check_utf8(file: Path) -> None:
-    """Refuse a file that is not UTF-8, naming the first line that is not (before reading
-    any row, so nothing is imported from a file in the wrong encoding)."""
-    with file.open("rb") as f:
-        for lineno, raw in enumerate(f, start=1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise _not_utf8(file, e, lineno) from None
-
-
-def _csv_rows(file: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line, row) per record, or (line, reason) for a record that is not a row."""
-    _check_utf8(file)
-    try:
-        f = file.open("r", encoding="utf-8-sig", newline="", errors="strict")
-    except OSError as e:
-        raise _refuse(file, f"cannot be read: {e.strerror}") from None
-    with f:
-        reader = csv.reader(f)
-        try:
-            header = next(reader, None)
-        except UnicodeDecodeError as e:
-            raise _not_utf8(file, e, 1) from None
-        if header is None:
-            raise _refuse(file, "has no header line")
-        header = [h.strip() for h in header]
-        _check_columns(file, header, line=1)
-        prev = reader.line_num
-        while True:
-            try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as e:
-                raise _not_utf8(file, e, reader.line_num + 1) from None
-            except csv.Error as e:
-                yield prev + 1, f"cannot be read as CSV ({e})"
-                prev = reader.line_num
-                continue
-            start, prev = prev + 1, reader.line_num
-            if not record or all(not v.strip() for v in record):
-                continue  # blank lines are not rows
-            if len(record) != len(header):
-                yield start, f"has {len(record)} fields, the header has {len(header)}"
-                continue
-            yield start, dict(zip(header, record, strict=True))
-
-
-def _not_utf8(file: Path, e: UnicodeDecodeError, line: int) -> InputError:
-    return _refuse(
-        file,
-        f"is not UTF-8 text (byte 0x{e.object[e.start]:02x} cannot be decoded)",
-        hint="save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
-        line=line,
-    )
-
-
-def _parquet_rows(file: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    try:
-        pf = pq.ParquetFile(file)
-    except (pa.ArrowInvalid, OSError) as e:
-        raise _refuse(file, f"is not a readable Parquet file ({e})") from None
-    _check_columns(file, list(pf.schema_arrow.names), line=None)
-    row = 0
-    for batch in pf.iter_batches(batch_size=BATCH_ROWS):
-        for rec in batch.to_pylist():
-            row += 1
-            yield row, rec
-
-
-def _is_parquet(file: Path) -> bool:
-    with file.open("rb") as f:
-        return f.read(4) == b"PAR1"
 
 
 class _Stage:
@@ -416,7 +131,7 @@ WHERE f._line <> f.first_key OR f.tin <> f.first_tin OR v.same_year OR v.other_t
 def _whole_file_checks(vault: Vault, stage: _Stage, label: str) -> list[RowError]:
     """Reject repeated (taxpayer_id, tax_year) keys, a second TIN for one taxpayer, and
     rows the vault already has; write the remaining rows to ``stage.out``."""
-    con = vault.connect()
+    con = vault.connect(memory_limit=IMPORT_MEMORY, spill=True)
     try:
         path = str(stage.path).replace("'", "''")
         con.execute(f"CREATE VIEW staged AS SELECT * FROM read_parquet('{path}')")
@@ -478,18 +193,18 @@ def import_master(vault: Vault, file: Path) -> ImportReport:
     if not file.is_file():
         raise NotFoundError("no such file", where=str(file))
     if file.stat().st_size == 0:
-        raise _refuse(file, "is empty (0 bytes)", hint="export the master file again")
-    parquet = _is_parquet(file)
+        raise refuse(file, "is empty (0 bytes)", hint="export the master file again")
+    parquet = is_parquet(file)
     label = "row" if parquet else "line"
     report = ImportReport(file=file, line_label=label)
-    rows = _parquet_rows(file) if parquet else _csv_rows(file)
+    rows = parquet_rows(file) if parquet else csv_rows(file)
     stage = _Stage(vault)
     try:
         for line, rec in rows:
             if isinstance(rec, str):
                 report.rejected.append(RowError(line, rec))
                 continue
-            row, problems = _parse_row(rec)
+            row, problems = parse_row(rec)
             if row is None:
                 more = "; ".join(f"{c}: {r}" for c, r in problems[1:])
                 message = problems[0][1] + (f"; {more}" if more else "")

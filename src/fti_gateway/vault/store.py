@@ -54,15 +54,23 @@ class Vault:
     def is_empty(self) -> bool:
         return not self.parts()
 
-    def connect(self, *, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    def connect(
+        self, *, memory_limit: str | None = None, spill: bool = False
+    ) -> duckdb.DuckDBPyConnection:
         """A new in-memory DuckDB connection with the ``master`` and ``taxpayers`` views.
 
         An empty vault still has both views (with the master schema and no rows), so
-        callers need no special case for it.
+        callers need no special case for it. ``memory_limit`` (e.g. ``"1GB"``) caps
+        DuckDB's memory; with ``spill`` it writes what does not fit to a temporary folder
+        inside the vault instead of failing.
         """
         con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # core code never prints
         if memory_limit:
             con.execute(f"SET memory_limit = '{memory_limit}'")
+        if spill:
+            tmp = str(self.path / ".duckdb-tmp").replace("'", "''")
+            con.execute(f"SET temp_directory = '{tmp}'")
         if self.is_empty():
             empty = pa.Table.from_batches([], schema=master_schema())
             con.register("_empty_master", empty)

@@ -74,6 +74,7 @@ def normalize_records(
           coalesce({_SUFFIX_CASE.format(c="s.suffix")}, l.ln_sfx, f.fn_sfx) AS sfx,
           TRY_CAST(s.dob AS DATE) AS dob,
           strftime(TRY_CAST(s.dob AS DATE), '%Y-%m-%d') AS dob_s,
+          strftime(TRY_CAST(s.dob AS DATE), '%Y') AS dob_y,
           CASE WHEN regexp_matches(regexp_replace(coalesce(CAST(s.tin AS VARCHAR), ''), '[^0-9]', '', 'g'),
                                    '^[0-9]{{9}}$')
                 AND regexp_replace(CAST(s.tin AS VARCHAR), '[^0-9]', '', 'g')

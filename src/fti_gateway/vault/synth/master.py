@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from fti_gateway.core.errors import InputError
 from fti_gateway.vault.schema import ELEMENT_TYPES, master_schema
+from fti_gateway.vault.store import MASTER_DIR
 from fti_gateway.vault.synth.addresses import Addresses, generate_addresses
 from fti_gateway.vault.synth.returns import person_economics, yearly_items
 from fti_gateway.vault.synth.tables import NA, ORIGIN_P, ORIGINS, Tables, tables
@@ -85,6 +86,10 @@ def generate(
 ) -> SynthStats:
     """Write ``people`` synthetic taxpayers as Parquet parts into ``out_dir``.
 
+    ``out_dir`` is the vault's master folder (``Vault.master_dir``); given a workspace's
+    vault folder (named ``vault``) the parts go to its ``master`` subfolder, where
+    :class:`~fti_gateway.vault.store.Vault` looks for them.
+
     ``progress`` is called with the number of people just written, once per chunk.
     Refuses to add to a folder that already holds parts unless ``replace`` is set, since
     two generated populations would share taxpayer ids.
@@ -96,6 +101,8 @@ def generate(
     if chunk_size <= 0:
         raise InputError(f"chunk size must be positive, got {chunk_size}")
     out_dir = Path(out_dir)
+    if out_dir.name == "vault":
+        out_dir = out_dir / MASTER_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     existing = sorted(out_dir.glob("part-*.parquet"))
     if existing and not replace:

@@ -1,0 +1,157 @@
+"""Resolve benchmark: ours vs Splink's standard model vs recordlinkage ECM, same inputs, one run.
+
+Each system runs in its own child process; the parent records wall time and the peak RSS
+of the child's whole process tree (psutil, sampled every 0.1 s), then scores its matches with
+``fti_gateway.resolve.evaluate`` (precision over subjects resolved as match; recall over
+subjects whose person is in the vault). See README.md for the exact command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import datasets as ds  # noqa: E402
+import peers  # noqa: E402
+
+SHARED = Path(os.environ.get("FTI_SHARED_DATA", "/work/shared/data"))
+
+
+def run_one(system: str, vault_dir: Path, subjects: Path, out: Path, models: Path) -> None:
+    from fti_gateway.resolve import ResolveSettings, resolve
+    from fti_gateway.resolve.io import read_table
+    from fti_gateway.vault.store import Vault
+
+    subj = read_table(subjects, "subjects")
+    vault = Vault(vault_dir)
+    if system in ("ours", "ours-cold", "ours-spark"):
+        s = ResolveSettings(backend="spark" if system == "ours-spark" else "duckdb")
+        res = resolve(subj, vault, models_dir=models, settings=s)
+    elif system == "ours-train":
+        from fti_gateway.resolve import train
+
+        train(vault, models)
+        res = pd.DataFrame(
+            {"subject_id": subj["subject_id"], "taxpayer_id": None, "status": "no_match"}
+        )
+    elif system == "splink-standard":
+        res = peers.splink_standard(peers.load_vault_latest(vault.master_glob), subj)
+    elif system == "recordlinkage-ecm":
+        res = peers.recordlinkage_ecm(peers.load_vault_latest(vault.master_glob), subj)
+    else:
+        raise SystemExit(f"unknown system {system}")
+    res[["subject_id", "taxpayer_id", "status"]].to_parquet(out, index=False)
+
+
+def measure(cmd: list[str], timeout: float) -> tuple[int, float, int, str]:
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(
+                c.memory_info().rss for c in ps.children(recursive=True)
+            )
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        if time.monotonic() - start > timeout:
+            proc.kill()
+            break
+        time.sleep(0.1)
+    out = proc.stdout.read() if proc.stdout else ""
+    return proc.wait(), time.monotonic() - start, peak, out[-2000:]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    one = sub.add_parser("one")
+    one.add_argument("--system", required=True)
+    one.add_argument("--vault", type=Path, required=True)
+    one.add_argument("--subjects", type=Path, required=True)
+    one.add_argument("--out", type=Path, required=True)
+    one.add_argument("--models", type=Path, required=True)
+    run = sub.add_parser("run")
+    run.add_argument("--datasets", default="febrl4,fake_1000,historical_50k,synth-1000000x100000")
+    run.add_argument("--systems", default="ours-cold,ours,splink-standard,recordlinkage-ecm")
+    run.add_argument("--work", type=Path, default=Path("/tmp/fti-bench-resolve"))
+    run.add_argument("--results", type=Path, default=HERE / "results")
+    run.add_argument("--timeout", type=float, default=4 * 3600)
+    a = ap.parse_args()
+    if a.cmd == "one":
+        run_one(a.system, a.vault, a.subjects, a.out, a.models)
+        return
+    from fti_gateway.resolve import evaluate
+
+    a.work.mkdir(parents=True, exist_ok=True)
+    a.results.mkdir(parents=True, exist_ok=True)
+    fti = str(Path(sys.executable).with_name("fti"))
+    for name in a.datasets.split(","):
+        if name == "febrl4":
+            d = ds.febrl4(a.work)
+        elif name == "fake_1000":
+            d = ds.fake_1000(a.work, SHARED)
+        elif name == "historical_50k":
+            d = ds.historical_50k(a.work, SHARED)
+        elif name.startswith("synth-"):
+            people, size = (int(x) for x in name.removeprefix("synth-").split("x"))
+            d = ds.synth(a.work, people, size, fti)
+        else:
+            raise SystemExit(f"unknown dataset {name}")
+        truth = pd.read_csv(d.truth, dtype=str, keep_default_na=False).replace({"": None})
+        rows = []
+        models = a.work / d.name / "models-bench"
+        for system in a.systems.split(","):
+            if system == "ours-cold" and models.exists():
+                import shutil
+
+                shutil.rmtree(models)
+            out = a.work / d.name / f"matches-{system}.parquet"
+            cmd = [
+                sys.executable,
+                __file__,
+                "one",
+                "--system",
+                system,
+                "--vault",
+                str(d.vault_dir),
+                "--subjects",
+                str(d.subjects),
+                "--out",
+                str(out),
+                "--models",
+                str(models),
+            ]
+            rc, wall, peak, log = measure(cmd, a.timeout)
+            row: dict[str, object] = {
+                "dataset": d.name,
+                "system": system,
+                "wall_s": round(wall, 1),
+                "peak_rss_mb": round(peak / 2**20),
+                "exit": rc,
+            }
+            if rc == 0 and out.exists():
+                ev = evaluate(pd.read_parquet(out), truth)
+                row.update({k: v for k, v in ev.as_dict().items()})
+            else:
+                row["error"] = log.strip().splitlines()[-1] if log.strip() else "killed"
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        (a.results / f"{d.name}.json").write_text(json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""`fti resolve` and `fti resolve evaluate`, driven as a user would, in a temporary --home."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from fti_gateway.cli.main import app
+from fti_gateway.core.workspace import Workspace
+from fti_gateway.resolve import ResolveSettings, train
+from fti_gateway.vault.store import Vault
+from tests.resolve.conftest import taxpayer_of
+from tests.resolve.fixtures import make_master
+
+
+@pytest.mark.slow
+def test_resolve_then_evaluate(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "home")
+    make_master(ws.vault_dir, people=300)
+    train(
+        Vault.for_workspace(ws),
+        ws.models_dir,
+        ResolveSettings(training_sample=300, calibration_sample=1000),
+    )
+    rows = pd.read_parquet(ws.vault_dir / "master" / "part-0.parquet")
+    subjects = tmp_path / "subjects.csv"
+    pd.DataFrame(
+        [
+            dict(
+                subject_id="s1",
+                first_name="Linda",
+                last_name="Walker",
+                dob="1952-01-15",
+                street="12 Oak Ave",
+                city="Springfield",
+                state="IL",
+                zip="62701",
+            ),
+            dict(subject_id="s2", first_name="Nobody", last_name="Unknownson", dob="1990-01-01"),
+        ]
+    ).to_csv(subjects, index=False)
+    out = tmp_path / "matches.parquet"
+    runner = CliRunner()
+    r = runner.invoke(
+        app, ["resolve", "--home", str(ws.home), "--subjects", str(subjects), "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "match 1" in r.output and "no_match 1" in r.output
+    m = pd.read_parquet(out).set_index("subject_id")
+    assert m.loc["s1", "taxpayer_id"] == taxpayer_of(rows, "Linda", "Walker")
+
+    truth = tmp_path / "truth.csv"
+    pd.DataFrame(
+        {"subject_id": ["s1", "s2"], "taxpayer_id": [taxpayer_of(rows, "Linda", "Walker"), ""]}
+    ).to_csv(truth, index=False)
+    r = runner.invoke(app, ["resolve", "evaluate", "--matches", str(out), "--truth", str(truth)])
+    assert r.exit_code == 0, r.output
+    assert "precision" in r.output and "1.00000" in r.output
+    assert "status no_match" in r.output
+
+
+def test_resolve_without_subjects_shows_usage(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "home")
+    r = CliRunner().invoke(app, ["resolve", "--home", str(ws.home)])
+    assert r.exit_code == 2
+    assert "--subjects" in r.output

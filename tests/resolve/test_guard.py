@@ -1,0 +1,76 @@
+"""The guard's rules, one at a time, on hand-made candidates."""
+
+from __future__ import annotations
+
+from fti_gateway.resolve.guard import Candidate, decide
+
+T, M = 11.0, 10.0
+
+
+def _c(tp: str, w: float, **kw: bool) -> Candidate:
+    return Candidate(tp, w, 0.99, {}, **kw)
+
+
+def _decide(cands: list[Candidate], **kw: object) -> tuple[str, str | None, str | None]:
+    args: dict = dict(
+        threshold=T,
+        margin=M,
+        deterministic=None,
+        subject_has_dob=True,
+        namesakes={},
+        tin_conflict_ids=set(),
+    )
+    args.update(kw)
+    v = decide(cands, **args)
+    return (
+        v.status,
+        (v.best.taxpayer_id if v.best else None),
+        (v.runner_up.taxpayer_id if v.runner_up else None),
+    )
+
+
+def test_clear_winner_matches() -> None:
+    assert _decide([_c("A", 30), _c("B", 5)]) == ("match", "A", "B")
+
+
+def test_runner_up_within_margin_is_ambiguous_with_both() -> None:
+    assert _decide([_c("A", 30), _c("B", 25)]) == ("ambiguous", "A", "B")
+
+
+def test_below_threshold_is_no_match() -> None:
+    assert _decide([_c("A", 9)])[0] == "no_match"
+    assert _decide([])[0] == "no_match"
+
+
+def test_namesake_without_dob_is_ambiguous_even_below_threshold() -> None:
+    status, best, other = _decide([_c("SR", 9)], subject_has_dob=False, namesakes={"SR": "JR"})
+    assert (status, best, other) == ("ambiguous", "SR", "JR")
+    # the TIN tells them apart
+    assert (
+        _decide([_c("SR", 30, tin_equal=True)], subject_has_dob=False, namesakes={"SR": "JR"})[0]
+        == "match"
+    )
+
+
+def test_uncorroborated_is_ambiguous_unless_policy_off() -> None:
+    assert _decide([_c("A", 30, corroborated=False)])[0] == "ambiguous"
+    assert _decide([_c("A", 30, corroborated=False)], require_corroboration=False)[0] == "match"
+
+
+def test_first_names_disagreeing_is_ambiguous() -> None:
+    assert _decide([_c("A", 30, first_name_differs=True)])[0] == "ambiguous"
+
+
+def test_tin_of_another_name_strikes_that_taxpayer() -> None:
+    status, best, _ = _decide([_c("A", 40), _c("B", 30)], tin_conflict_ids={"A"})
+    assert best == "B" and status == "ambiguous"
+    assert _decide([_c("A", 40)], tin_conflict_ids={"A"})[0] == "no_match"
+
+
+def test_deterministic_pick_is_kept_but_a_stronger_other_makes_it_ambiguous() -> None:
+    assert _decide([_c("A", 5), _c("B", -3)], deterministic="tin+name", deterministic_tp="A")[
+        :2
+    ] == ("match", "A")
+    assert _decide([_c("B", 40), _c("A", 35)], deterministic="tin+name", deterministic_tp="A")[
+        :2
+    ] == ("ambiguous", "A")
