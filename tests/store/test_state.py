@@ -48,10 +48,6 @@ def subjects(n: int) -> pd.DataFrame:
 NO_REJECTS = pd.DataFrame(columns=["line", "subject_id", "field", "reason", "location", "code"])
 
 
-def test_store_columns_are_the_formats_columns() -> None:
-    assert m.SUBJECT_COLUMNS == SUBJECT_COLUMNS
-
-
 def test_create_all_is_idempotent(store: StateStore) -> None:
     store.create_all()
     assert store.list_requests() == []

@@ -16,25 +16,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from fti_gateway.core.formats import REQUIRED_SUBJECT_COLUMNS, SUBJECT_COLUMNS
+
 REQUEST_FORMAT = "fti/request/v1"
 
-SUBJECT_COLUMNS = (
-    "subject_id",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "dob",
-    "tin",
-    "street",
-    "unit",
-    "city",
-    "state",
-    "zip",
-    "reason",
-    "case_number",
-)
-REQUIRED_SUBJECT_COLUMNS = ("subject_id", "last_name")
+__all__ = ["REQUEST_FORMAT", "REQUIRED_SUBJECT_COLUMNS", "SUBJECT_COLUMNS"]
+
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

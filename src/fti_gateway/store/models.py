@@ -14,25 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# The FORMATS §2 subject columns, as stored. The store sits below intake, so it cannot
-# import intake's list; tests/store checks that the two lists are the same.
-SUBJECT_COLUMNS = (
-    "subject_id",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "dob",
-    "tin",
-    "street",
-    "unit",
-    "city",
-    "state",
-    "zip",
-    "reason",
-    "case_number",
-)
-
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 # Row tables can pass 2**31 rows over a deployment's life; SQLite needs INTEGER for rowid.
 BigPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from fti_gateway.core.errors import ConfigError, NotFoundError
+from fti_gateway.core.formats import SUBJECT_COLUMNS
 from fti_gateway.store import models as m
 from fti_gateway.store.bulk import loader_for
 
@@ -173,7 +174,7 @@ class StateStore:
         ``line`` plus columns beyond §2, stored per row as JSON. Raises
         :class:`DuplicateRequest` if (agency, id) is already stored.
         """
-        rows = subjects.loc[:, [*m.SUBJECT_COLUMNS, "line"]].copy()
+        rows = subjects.loc[:, [*SUBJECT_COLUMNS, "line"]].copy()
         if extra is not None and len(extra.columns) > 1:
             rows["extra"] = pd.Series(
                 _extra_json(extra, rows["line"]), index=rows.index, dtype=object
@@ -253,13 +254,13 @@ class StateStore:
 
     def load_subjects(self, request_pk: int) -> pd.DataFrame:
         """The accepted rows as intake passed them on (FORMATS §2 columns + ``line``)."""
-        cols = [m.SubjectRow.__table__.c[c] for c in (*m.SUBJECT_COLUMNS, "line")]  # type: ignore[attr-defined]
+        cols = [m.SubjectRow.__table__.c[c] for c in (*SUBJECT_COLUMNS, "line")]  # type: ignore[attr-defined]
         stmt = (
             sa.select(*cols)
             .where(m.SubjectRow.request_pk == request_pk)
             .order_by(m.SubjectRow.line)
         )
-        return self._frame(stmt, [*m.SUBJECT_COLUMNS, "line"])
+        return self._frame(stmt, [*SUBJECT_COLUMNS, "line"])
 
     def load_rejects(self, request_pk: int) -> pd.DataFrame:
         t = m.RejectedRow.__table__

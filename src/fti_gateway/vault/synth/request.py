@@ -38,7 +38,9 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
+from fti_gateway.core.elements import IDENTITY_ADDRESS_COLUMNS
 from fti_gateway.core.errors import InputError
+from fti_gateway.core.formats import SUBJECT_COLUMNS
 from fti_gateway.vault.store import Vault
 from fti_gateway.vault.synth import noise as nz
 from fti_gateway.vault.synth.addresses import generate_addresses
@@ -53,16 +55,12 @@ from fti_gateway.vault.synth.master import CHUNK_PEOPLE, build_chunk
 from fti_gateway.vault.synth.tables import NA, ORIGIN_P, ORIGINS, tables
 from fti_gateway.vault.synth.tins import TinSpace
 
-# FORMATS §2 columns, in order (intake.models.SUBJECT_COLUMNS; vault may not import it).
-SUBJECT_FIELDS = (
-    "subject_id", "first_name", "middle_name", "last_name", "suffix", "dob", "tin",
-    "street", "unit", "city", "state", "zip", "reason", "case_number",
-)  # fmt: skip
+SUBJECT_FIELDS = SUBJECT_COLUMNS  # FORMATS §2 columns, in order
 _IDENTITY = (
     "taxpayer_id", "tin", "first_name", "middle_name", "last_name", "suffix", "dob",
     "street", "unit", "city", "state", "zip", "household_id",
 )  # fmt: skip
-_ADDRESS = ("street", "unit", "city", "state", "zip")
+_ADDRESS = IDENTITY_ADDRESS_COLUMNS
 HARD_NEGATIVES = ("household", "namesake", "junior")
 DERIVED = (*HARD_NEGATIVES, "tin_other_name")  # built from a vault taxpayer, not in the truth
 
