@@ -11,7 +11,7 @@ from rich.console import Console
 from fti_gateway.core.workspace import Workspace, default_home
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # errors keep their paths on one line
 
 HomeOpt = Annotated[
     Path,

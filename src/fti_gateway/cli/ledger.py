@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from fti_gateway.cli.common import HomeOpt, console, open_workspace
+from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
 from fti_gateway.core.errors import InputError, IntegrityError
 from fti_gateway.ledger import accounting, attest, entries, fsck, proofs
 from fti_gateway.ledger.workspace import commitment_secret, open_ledger, signer, verifier_key
@@ -38,6 +38,27 @@ def _target(home: Path, dir: Path | None, key: str | None) -> tuple[Path, str]:
         return dir, key
     ws = open_workspace(home)
     return (dir or ws.ledger_dir), (key or verifier_key(ws))
+
+
+def _read_doc(path: Path, what: str) -> dict[str, Any]:
+    """A JSON document a user hands us (proof, attestation), or an InputError saying where."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise InputError(f"no such {what} file", where=str(path)) from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read the {what}: {e}", where=str(path)) from e
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(
+            f"the {what} is not valid JSON: {e.msg}",
+            where=f"{path} line {e.lineno} column {e.colno}",
+            hint=f"pass the {what} exactly as `fti ledger` wrote it (use --out to write a file)",
+        ) from e
+    if not isinstance(doc, dict):
+        raise InputError(f"the {what} is not a JSON object", where=str(path))
+    return doc
 
 
 def _emit(doc: dict[str, Any] | str, out: Path | None) -> None:
@@ -117,7 +138,7 @@ def check_proof(
         index, cp = proofs.check_tlog_proof(text, entry.read_bytes(), key)
         console.print(f"[green]ok[/]: leaf {index} is in {cp.origin} at size {cp.size}")
         return
-    doc = json.loads(text)
+    doc = _read_doc(file, "proof")
     if doc.get("format") == proofs.CONSISTENCY:
         a, b = proofs.check_consistency(doc, key)
         console.print(f"[green]ok[/]: size {b.size} extends size {a.size} of {b.origin}")
@@ -211,7 +232,8 @@ def attest_(
         ws.ledger_dir, signer(ws), recipient, _need_day(start, "--from"), _need_day(end, "--to")
     )
     _emit(doc, out)
-    console.print(doc["text"], highlight=False)
+    # The sentence goes to stderr so that stdout stays one JSON document (`> file` works).
+    err_console.print(doc["text"], highlight=False)
 
 
 @app.command("check-attestation")
@@ -223,7 +245,7 @@ def check_attestation(
 ) -> None:
     """Re-derive an attestation's numbers from the ledger; exit 4 if they differ."""
     d, vk = _target(home, dir, key)
-    statement = attest.check(json.loads(file.read_text()), d, vk)
+    statement = attest.check(_read_doc(file, "attestation"), d, vk)
     console.print(f"[green]ok[/]: {attest.describe(statement)}", highlight=False)
 
 

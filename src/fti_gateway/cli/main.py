@@ -29,6 +29,7 @@ from fti_gateway.cli import (
 from fti_gateway.cli.common import HomeOpt, console, err_console
 from fti_gateway.core.errors import FtiError
 from fti_gateway.core.workspace import Workspace
+from fti_gateway.ledger.workspace import open_ledger
 
 app = typer.Typer(
     name="fti",
@@ -53,6 +54,8 @@ app.command(name="serve")(serve.serve)
 def init(home: HomeOpt, name: str | None = typer.Option(None, help="Log origin name.")) -> None:
     """Create a workspace (folders, signing key, commitment secret). Safe to re-run."""
     ws = Workspace.init(Path(home), name=name)
+    with open_ledger(ws) as ledger:  # an empty log still has a signed checkpoint (size 0)
+        ledger.checkpoint()
     console.print(f"workspace ready at [bold]{ws.home}[/] (log origin {ws.name})")
 
 
@@ -88,7 +91,16 @@ def main() -> None:
             sys.exit(e.exit_code)
         if isinstance(e, click.exceptions.Exit):
             sys.exit(e.exit_code)
-        raise
+        if debug:
+            raise
+        # Not an error we anticipated: say so plainly, and how to get the details.
+        err_console.print(
+            f"[red]internal error:[/] {type(e).__name__}: {e}\n"
+            "This is a bug in FTI Gateway, not in your input. Run the same command with "
+            "--debug for the traceback, and report it.",
+            highlight=False,
+        )
+        sys.exit(70)
 
 
 if __name__ == "__main__":
