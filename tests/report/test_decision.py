@@ -83,3 +83,14 @@ def test_intake_rejects_are_counted_under_one_label() -> None:
 def test_no_explanation_without_a_match() -> None:
     matches = pd.DataFrame({"subject_id": ["a"], "status": ["ambiguous"], "explanation": ["[]"]})
     assert example_explanation(matches) == []
+
+
+def test_approved_subjects_without_records_are_explained() -> None:
+    decision = {
+        "request": {"agency": "DOJ", "id": "R"},
+        "authority": "6103(i)(2)",
+        "outcome": "partial",
+        "subjects": {"total": 3, "approved": 3, "denied": 0, "review": 0},
+    }
+    text = render_summary(decision, _findings(), pd.DataFrame(), disclosed=1, no_data=2)
+    assert "1 disclosed (2 approved subjects had no records for the periods asked" in text

@@ -183,7 +183,7 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
             ).reindex(columns=["subject_id", "taxpayer_id", "status", *FLAG_COLUMNS])
             decision = check_resolved(decision, resolved)
 
-        disclosed = 0
+        disclosed = no_data = 0
         if decision.outcome in ("approve", "partial") and not matches.empty:
             released = decision.subject_findings.merge(
                 matches[["subject_id", "taxpayer_id", "status"]], on="subject_id"
@@ -213,6 +213,7 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
                     ]
                 )
                 disclosed = len(info.subjects)
+                no_data = len(info.no_data)
 
         decision_doc = decision.to_json(subject_findings_name="subject_findings.csv")
         decision_bytes = (json.dumps(decision_doc, indent=2) + "\n").encode()

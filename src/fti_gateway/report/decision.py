@@ -115,6 +115,7 @@ def render_summary(
     *,
     rejects: Sequence[Any] = (),
     disclosed: int = 0,
+    no_data: int = 0,
 ) -> str:
     req = decision["request"]
     lines = [
@@ -143,7 +144,13 @@ def render_summary(
         "",
         f"{subj.get('total', 0):,} subjects: {subj.get('approved', 0):,} approved, "
         f"{subj.get('denied', 0):,} denied, {subj.get('review', 0):,} for review; "
-        f"{len(rejects):,} rows rejected at intake; {disclosed:,} disclosed.",
+        f"{len(rejects):,} rows rejected at intake; {disclosed:,} disclosed"
+        + (
+            f" ({no_data:,} approved subject{'s' if no_data != 1 else ''} had no records "
+            "for the periods asked, so nothing about them went out)."
+            if no_data
+            else "."
+        ),
         "",
     ]
     by_rule = counts_by_rule(subject_findings)
