@@ -210,3 +210,12 @@ def test_a_workspace_vault_folder_means_its_master_folder(tmp_path: Path) -> Non
     stats = master.generate(vault.path, 50, 1)
     assert all(p.parent == vault.master_dir for p in stats.parts)
     assert vault.count_taxpayers() == 50
+
+
+def test_no_addresses_is_an_empty_batch() -> None:
+    import numpy as np
+
+    from fti_gateway.vault.synth.addresses import generate_addresses
+    from fti_gateway.vault.synth.tables import tables
+
+    assert len(generate_addresses(np.random.default_rng(0), tables(), 0)) == 0

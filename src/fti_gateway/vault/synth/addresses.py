@@ -58,7 +58,12 @@ def generate_addresses(
     if city_idx is not None:
         cities = np.where(city_idx >= 0, city_idx, cities)
     zips = t.city_zip[cities] + rng.integers(0, 1 << 30, size=n) % t.city_nzip[cities]
-    zip_text = np.asarray(np.char.zfill(zips.astype(str), 5), dtype=object)
+    # numpy's zfill fails on an empty array (a reduction with no identity): guard it.
+    zip_text = (
+        np.asarray(np.char.zfill(zips.astype(str), 5), dtype=object)
+        if n
+        else np.empty(0, dtype=object)
+    )
 
     number = np.clip(np.exp(rng.normal(6.4, 1.25, size=n)), 1, 29999).astype(np.int64)
     has_dir = rng.random(n) < 0.12
