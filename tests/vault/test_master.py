@@ -183,7 +183,7 @@ def test_same_seed_same_file_other_seed_other_file(tmp_path: Path) -> None:
 def test_progress_reports_every_person(tmp_path: Path) -> None:
     seen: list[int] = []
     stats = master.generate(tmp_path, 1000, 1, progress=seen.append, chunk_size=300)
-    assert seen == [300, 300, 300, 100]
+    assert seen == [300, 600, 900, 1000]  # people written so far
     assert stats.people == 1000
     assert len(stats.parts) == 4
 
@@ -210,3 +210,12 @@ def test_a_workspace_vault_folder_means_its_master_folder(tmp_path: Path) -> Non
     stats = master.generate(vault.path, 50, 1)
     assert all(p.parent == vault.master_dir for p in stats.parts)
     assert vault.count_taxpayers() == 50
+
+
+def test_no_addresses_is_an_empty_batch() -> None:
+    import numpy as np
+
+    from fti_gateway.vault.synth.addresses import generate_addresses
+    from fti_gateway.vault.synth.tables import tables
+
+    assert len(generate_addresses(np.random.default_rng(0), tables(), 0)) == 0

@@ -234,3 +234,11 @@ def test_a_vault_smaller_than_the_request_still_gives_every_subject(tmp_path: Pa
     in_vault = truth.loc[truth["taxpayer_id"] != "", "taxpayer_id"]
     assert 0 < len(in_vault) <= 100 and in_vault.is_unique
     assert set(detail["category"]) >= {"vault", "household", "fresh"}
+
+
+@pytest.mark.parametrize("kind", ["ice-2025", "criminal-i2", "child-support-l6"])
+def test_tiny_requests_work(synth_vault: Vault, tmp_path: Path, kind: str) -> None:
+    for size in (1, 2, 5):
+        files = request.generate(synth_vault, kind, size, 3, tmp_path / f"{kind}-{size}")
+        subjects, truth, _ = _frames(files)
+        assert len(subjects) == len(truth) == size

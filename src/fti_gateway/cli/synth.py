@@ -39,7 +39,7 @@ def master(
             vault.master_dir,
             people,
             seed,
-            progress=lambda n: bar.advance(task, n),
+            progress=lambda done: bar.update(task, completed=done),
             replace=replace,
         )
     console.print(

@@ -90,7 +90,8 @@ def generate(
     vault folder (named ``vault``) the parts go to its ``master`` subfolder, where
     :class:`~fti_gateway.vault.store.Vault` looks for them.
 
-    ``progress`` is called with the number of people just written, once per chunk.
+    ``progress`` is called once per chunk with the number of people written so far
+    (cumulative, so it can drive a bar's ``completed``).
     Refuses to add to a folder that already holds parts unless ``replace`` is set, since
     two generated populations would share taxpayer ids.
     """
@@ -128,7 +129,7 @@ def generate(
             stats.households += households
             del table
             if progress:
-                progress(n)
+                progress(stats.people)
         for old in existing:
             old.unlink()
         for path in staged:
