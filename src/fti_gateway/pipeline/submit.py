@@ -243,6 +243,7 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
         matches,
         rejects=parsed.rejects,
         disclosed=disclosed,
+        no_data=no_data,
     )
     (run_dir / "summary.md").write_text(summary)
     store.save_decision(receipt.request_pk, decision_doc, decision.subject_findings)
