@@ -4,7 +4,7 @@ Each step runs as its own process under GNU time (``/usr/bin/time -v``), so the 
 RSS is that process's own high-water mark, not the runner's. Workspaces go under
 ``bench/work/`` (ignored by git); results go next to this file.
 
-    .venv/bin/python bench/synth/run.py --sizes 100000 1000000 10000000
+    .venv/bin/python -m bench.synth.run --sizes 100000 1000000 10000000
 
 Vaults up to ``--import-max`` people are also exported to CSV (untimed) and re-imported
 with ``fti vault import`` into an empty workspace (timed).
@@ -15,31 +15,17 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import re
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.timing import timed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 WORK = ROOT / "bench" / "work" / "synth"
 FTI = [sys.executable, "-m", "fti_gateway.cli.main"]
-
-
-def _timed(cmd: list[str]) -> dict[str, float]:
-    """Run ``cmd`` under GNU time; wall seconds and peak RSS in MB."""
-    started = time.perf_counter()
-    proc = subprocess.run(
-        ["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, check=False
-    )
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
-    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    peak_mb = int(m.group(1)) / 1024 if m else float("nan")
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(peak_mb, 1)}
 
 
 def _dir_mb(path: Path) -> float:
@@ -63,7 +49,7 @@ def run(
     for people in sizes:
         home = WORK / f"home-{people}"
         shutil.rmtree(home, ignore_errors=True)
-        gen = _timed(
+        gen = timed(
             [
                 *FTI,
                 "synth",
@@ -88,7 +74,7 @@ def run(
         print(json.dumps(row), flush=True)
         size = max(1, int(people * request_share))
         out = home / "request-ice"
-        req = _timed(
+        req = timed(
             [*FTI, "synth", "request", "--kind", "ice-2025", "--size", str(size),
              "--seed", str(seed), "--home", str(home), "--out", str(out)]
         )  # fmt: skip
@@ -100,7 +86,7 @@ def run(
             rows = _export_csv(master_dir, csv_file)
             other = WORK / f"import-{people}"
             shutil.rmtree(other, ignore_errors=True)
-            imp = _timed([*FTI, "vault", "import", str(csv_file), "--home", str(other)])
+            imp = timed([*FTI, "vault", "import", str(csv_file), "--home", str(other)])
             row = {"step": "vault import (CSV)", "people": people, "rows": rows, **imp,
                    "csv_mb": round(csv_file.stat().st_size / 1e6, 1)}  # fmt: skip
             results.append(row)
