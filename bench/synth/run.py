@@ -130,7 +130,7 @@ def main() -> None:
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, 2 cores, 24 GiB",
         "python": platform.python_version(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "command": "python bench/synth/run.py --sizes " + " ".join(map(str, args.sizes)),
+        "command": "python -m bench.synth.run --sizes " + " ".join(map(str, args.sizes)),
     }
     (HERE / "results.json").write_text(
         json.dumps({"meta": meta, "results": results}, indent=2) + "\n"
