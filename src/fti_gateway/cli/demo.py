@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 from rich.markdown import Markdown
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from fti_gateway.cli.common import HomeOpt, console
 from fti_gateway.ledger.workspace import verifier_key
@@ -26,11 +33,18 @@ def demo(
         TimeElapsedColumn(),
         console=console,
     ) as bar:
-        vault_task = bar.add_task("vault: synthesizing people", total=people)
+        tasks: dict[str, TaskID] = {}
+
+        def on_people(done: int, total: int) -> None:
+            # Only shown when the vault is being made: an existing vault is reused.
+            if "vault" not in tasks:
+                tasks["vault"] = bar.add_task("vault: synthesizing people", total=total)
+            bar.update(tasks["vault"], completed=done)
+
         result = run_demo(
             home,
             settings,
-            on_people=lambda done, total: bar.update(vault_task, completed=done, total=total),
+            on_people=on_people,
             progress=lambda msg: bar.console.print(f"  {msg}"),
             verifier_key=verifier_key,
         )

@@ -146,6 +146,27 @@ class StateStore:
                 hint="check FTI_DATABASE_URL (unset it to use the workspace's SQLite file) "
                 "and that the database server is running",
             ) from None
+        self._check_schema()
+
+    def _check_schema(self) -> None:
+        """Refuse a database whose tables lack columns this version writes.
+
+        ``create_all`` adds missing tables but never alters existing ones, so a database
+        made by an older version would fail later, mid-request, with a bare SQL error.
+        """
+        inspector = sa.inspect(self.engine)
+        for table in m.Base.metadata.sorted_tables:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            missing = [c.name for c in table.columns if c.name not in have]
+            if missing:
+                where = self.engine.url.render_as_string(hide_password=True)
+                raise ConfigError(
+                    f"the state database's table {table.name!r} lacks column(s) "
+                    f"{', '.join(missing)}: it was made by an older version of FTI Gateway",
+                    where=where,
+                    hint="move the old database aside (for a workspace: its state.db) and "
+                    "resubmit; requests and decisions stay in the ledger and run folders",
+                )
 
     def dispose(self) -> None:
         """Close pooled connections (tests, and before a process forks)."""
