@@ -108,3 +108,29 @@ def manifest_subjects(run: object) -> Path:
     run_dir: Path = run.run_dir  # type: ignore[attr-defined]
     ws_home = run_dir.parent.parent
     return ws_home / "req-ice-2025" / "subjects.csv"
+
+
+def test_a_run_interrupted_after_packaging_is_redone_cleanly(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "own")  # its state is wiped below: not the shared one
+    master.generate(ws.vault_dir / "master", 3000, seed=11)
+    manifest = _request(ws, "criminal-i2", 30, seed=8)
+    first = submit(ws, manifest)
+    # Simulate a stop after the package was written but before the run finished: the
+    # state store forgets the request, and the run folder has a package and no decision.
+    (first.run_dir / "decision.json").unlink()
+    (first.run_dir / "package").mkdir(exist_ok=True)
+    (first.run_dir / "package" / "partial").write_text("left by an interrupted run")
+    import sqlalchemy as sa
+
+    from fti_gateway.store import StateStore
+
+    store = StateStore.for_workspace(ws)
+    with store.engine.begin() as c:
+        for table in ("subject_findings", "decisions", "runs", "request_events",
+                      "request_rejects", "request_subjects", "requests"):  # fmt: skip
+            c.execute(sa.text(f"DELETE FROM {table}"))
+    again = submit(ws, manifest)
+    assert again.new and again.outcome == first.outcome
+    assert not (again.run_dir / "package" / "partial").exists()
+    assert (again.run_dir / "decision.json").exists()
+    assert verify(ws.ledger_dir, verifier_key(ws)).ok

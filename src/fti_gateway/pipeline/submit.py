@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +126,9 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
             summary=(run_dir / "summary.md").read_text(),
         )
     run_dir.mkdir(parents=True, exist_ok=True)
+    # A package without a decision.json is from a run that stopped before its disclosures
+    # reached the ledger: it was never released, so it is rebuilt, not kept.
+    shutil.rmtree(run_dir / "package", ignore_errors=True)
     run_pk = store.start_run(receipt.request_pk, str(run_dir))
 
     signing_key = load_signing_key(ws.keys_dir)
