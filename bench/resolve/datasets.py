@@ -15,8 +15,9 @@ Column mappings (stated, not guessed):
 - **historical_50k** (Splink demo, ``cluster``): same split; ``first_name``, ``surname``,
   ``dob``, ``birth_place``→city; ``postcode_fake`` is a UK postcode (our ZIP field takes US
   ZIPs) and goes nowhere; ``full_name``/``occupation``/``gender`` dropped.
-- **synth-N×M**: ``fti synth master --people N`` and ``fti synth request --kind ice-2025
-  --size M`` (the vault helper's generator), truth from its truth file.
+- **synth-N×M**: ``fti synth master --people N --seed 1`` and ``fti synth request --kind
+  ice-2025`` (the vault helper's generator), truth from its truth file; requests above 100k
+  subjects are built from 100k parts (see :func:`synth`).
 """
 
 from __future__ import annotations
@@ -149,33 +150,71 @@ def historical_50k(root: Path, shared: Path) -> Dataset:
     )
 
 
-def synth(root: Path, people: int, size: int, fti: str) -> Dataset:
+def synth(root: Path, people: int, size: int, fti: str, part: int = 100_000) -> Dataset:
+    """The vault helper's generator. Requests above ``part`` subjects are made as several
+    ``part``-sized requests (seeds 2, 1002, 2002, …) concatenated with prefixed subject ids:
+    one 1M-subject request does not finish in reasonable time with the generator as it stands
+    (``request.py`` rebuilds ``set(itin_ids)`` for every candidate id — quadratic)."""
     import subprocess
 
     name = f"synth-{people}x{size}"
     home = root / name / "home"
     req = root / name / "req"
-    if not (req / "truth.csv").exists():
+    if not (home / "vault" / "master").is_dir():
         subprocess.run(
             [fti, "synth", "master", "--home", str(home), "--people", str(people), "--seed", "1"],
             check=True,
         )
-        subprocess.run(
-            [
-                fti,
-                "synth",
-                "request",
-                "--home",
-                str(home),
-                "--kind",
-                "ice-2025",
-                "--size",
-                str(size),
-                "--seed",
-                "2",
-                "--out",
-                str(req),
-            ],
-            check=True,
-        )
+    if not (req / "truth.csv").exists():
+        if size <= part:
+            subprocess.run(
+                [
+                    fti,
+                    "synth",
+                    "request",
+                    "--home",
+                    str(home),
+                    "--kind",
+                    "ice-2025",
+                    "--size",
+                    str(size),
+                    "--seed",
+                    "2",
+                    "--out",
+                    str(req),
+                ],
+                check=True,
+            )
+        else:
+            subs, truths = [], []
+            for i in range(-(-size // part)):
+                p = root / name / "parts" / f"p{i}"
+                if not (p / "truth.csv").exists():
+                    subprocess.run(
+                        [
+                            fti,
+                            "synth",
+                            "request",
+                            "--home",
+                            str(home),
+                            "--kind",
+                            "ice-2025",
+                            "--size",
+                            str(min(part, size - i * part)),
+                            "--seed",
+                            str(2 + 1000 * i),
+                            "--out",
+                            str(p),
+                        ],
+                        check=True,
+                    )
+                s = pd.read_csv(p / "subjects.csv", dtype=str, keep_default_na=False)
+                t = pd.read_csv(p / "truth.csv", dtype=str, keep_default_na=False)
+                s["subject_id"] = f"P{i}-" + s["subject_id"]
+                t["subject_id"] = f"P{i}-" + t["subject_id"]
+                subs.append(s)
+                truths.append(t)
+            req.mkdir(parents=True, exist_ok=True)
+            pd.concat(subs).to_csv(req / "subjects.csv", index=False)
+            pd.concat(truths).to_csv(req / "truth.csv", index=False)
     return Dataset(name, home / "vault", req / "subjects.csv", req / "truth.csv")

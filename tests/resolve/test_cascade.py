@@ -139,8 +139,9 @@ def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> p
             ),
         ]
     )
-    out = resolve(subjects, vault, models_dir=models)
-    return out.set_index("subject_id", drop=False)
+    out = resolve(subjects, vault, models_dir=models).set_index("subject_id", drop=False)
+    out.attrs["subjects"] = subjects.to_json(orient="records")
+    return out
 
 
 def _expl(results: pd.DataFrame, sid: str) -> dict[str, object]:
@@ -241,3 +242,26 @@ def test_model_is_trained_once_and_reused(small_vault: tuple[FakeVault, Path]) -
     before = model_files[0].stat().st_mtime_ns
     resolve(pd.DataFrame([dict(subject_id="x", last_name="Walker")]), vault, models_dir=models)
     assert model_files[0].stat().st_mtime_ns == before
+
+
+def test_duplicate_subject_ids_are_refused(small_vault: tuple[FakeVault, Path]) -> None:
+    from fti_gateway.core.errors import InputError
+
+    vault, models = small_vault
+    twice = pd.DataFrame([dict(subject_id="a", last_name="X"), dict(subject_id="a", last_name="Y")])
+    with pytest.raises(InputError) as e:
+        resolve(twice, vault, models_dir=models)
+    assert e.value.where == "subjects.subject_id"
+
+
+def test_chunks_give_the_same_results(
+    small_vault: tuple[FakeVault, Path], results: pd.DataFrame
+) -> None:
+    from fti_gateway.resolve import ResolveSettings
+
+    vault, models = small_vault
+    subjects = pd.DataFrame(json.loads(results.attrs["subjects"]))
+    again = resolve(subjects, vault, models_dir=models, settings=ResolveSettings(chunk_size=3))
+    again = again.set_index("subject_id", drop=False)
+    pd.testing.assert_series_equal(again["status"], results["status"], check_names=False)
+    pd.testing.assert_series_equal(again["taxpayer_id"], results["taxpayer_id"], check_names=False)

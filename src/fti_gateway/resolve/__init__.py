@@ -46,7 +46,7 @@ def resolve(
     from fti_gateway.resolve.backends import open_backend
     from fti_gateway.resolve.cascade import OUTPUT_COLUMNS, run
     from fti_gateway.resolve.scoring import load_model
-    from fti_gateway.resolve.subjects import prepare
+    from fti_gateway.resolve.subjects import check, prepare
     from fti_gateway.resolve.training import load_meta
 
     s = settings or ResolveSettings()
@@ -59,17 +59,19 @@ def resolve(
     prior = min(0.5, s.in_vault_share / max(n, 1))
     model = load_model(idx.model_path, prior)
     threshold = float(meta.get("calibrated_threshold", s.threshold_bits))  # type: ignore[arg-type]
-    prepared = prepare(subjects)
+    check(subjects)
+    chunks = (
+        prepare(subjects.iloc[i : i + s.chunk_size]) for i in range(0, len(subjects), s.chunk_size)
+    )
     backend = open_backend(s.backend, idx, s)
     try:
         return run(
             backend,
-            prepared,
+            chunks,
             model,
             threshold=threshold,
             margin=s.margin_bits,
             floor=s.floor_weight,
-            chunk_size=s.chunk_size,
             require_corroboration=s.require_corroboration,
             progress=progress,
         )

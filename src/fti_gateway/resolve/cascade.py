@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -115,17 +115,17 @@ def _transposed(b: Backend, subj: str) -> str:
 
 def run(
     b: Backend,
-    subjects: pd.DataFrame,
+    chunks: Iterable[pd.DataFrame],
     model: dict[str, Any],
     *,
     threshold: float,
     margin: float,
     floor: float,
-    chunk_size: int,
     require_corroboration: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
-    """Resolve normalized ``subjects`` (from :func:`.subjects.prepare`)."""
+    """Resolve chunks of normalized subjects (from :func:`.subjects.prepare`). Results are
+    kept column-wise; only the chunk in hand exists in its wide, normalized form."""
     scorer = Scorer(b, model)
     labels = level_weights(model)
     prior_bits = math.log2(
@@ -137,9 +137,8 @@ def run(
             index=False, name=None
         )
     )
-    results: list[dict[str, Any]] = []
-    for start in range(0, len(subjects), chunk_size):
-        chunk = subjects.iloc[start : start + chunk_size]
+    results: dict[str, list[Any]] = {c: [] for c in OUTPUT_COLUMNS}
+    for chunk in chunks:
         b.load("subj", chunk)
         decided, conflicts = deterministic_pass(b, "subj")
         det_rule = dict(zip(decided["uid"], decided["rule"], strict=True))
@@ -213,30 +212,29 @@ def run(
                     else [],
                 }
             if second is not None:
-                expl["runner_up"] = {
-                    "taxpayer_id": second.taxpayer_id,
-                    "weight": _r(second.weight),
-                    "fields": contributions(second.pair, scorer.comparisons, labels)
-                    if second.pair
-                    else [],
-                }
-            results.append(
-                {
-                    "subject_id": row["subject_id"],
-                    "taxpayer_id": best.taxpayer_id
-                    if (best is not None and v.status != "no_match")
-                    else None,
-                    "status": v.status,
-                    "match_weight": _r(best.weight) if best is not None else None,
-                    "match_probability": best.probability if best is not None else None,
-                    "runner_up_weight": _r(second.weight) if second is not None else None,
-                    "explanation": json.dumps(expl, sort_keys=True),
-                    "runner_up_taxpayer_id": second.taxpayer_id
-                    if (second is not None and v.status == "ambiguous")
-                    else None,
-                    "pass": expl["pass"],
-                }
-            )
+                expl["runner_up"] = {"taxpayer_id": second.taxpayer_id, "weight": _r(second.weight)}
+                if v.status == "ambiguous" and second.pair:
+                    # a reviewer compares the two side by side; for a match the weight suffices
+                    expl["runner_up"]["fields"] = contributions(
+                        second.pair, scorer.comparisons, labels
+                    )
+            row_out = {
+                "subject_id": row["subject_id"],
+                "taxpayer_id": best.taxpayer_id
+                if (best is not None and v.status != "no_match")
+                else None,
+                "status": v.status,
+                "match_weight": _r(best.weight) if best is not None else None,
+                "match_probability": best.probability if best is not None else None,
+                "runner_up_weight": _r(second.weight) if second is not None else None,
+                "explanation": json.dumps(expl, sort_keys=True, separators=(",", ":")),
+                "runner_up_taxpayer_id": second.taxpayer_id
+                if (second is not None and v.status == "ambiguous")
+                else None,
+                "pass": expl["pass"],
+            }
+            for c in OUTPUT_COLUMNS:
+                results[c].append(row_out[c])
         if progress is not None:
             progress(len(chunk))
     return pd.DataFrame(results, columns=OUTPUT_COLUMNS)

@@ -64,7 +64,9 @@ class Scorer:
             if any(lv.get("tf_adjustment_column") for lv in c["comparison_levels"])
         ]
         backend.execute(
-            f"SELECT {SUBJECT_COLS}, taxpayer_id FROM {backend.records_table}", "cand_records"
+            f"SELECT {SUBJECT_COLS}, taxpayer_id FROM {backend.records_table}",
+            "cand_records",
+            persist=False,
         )
         api = backend.splink_api
         self._records = api.register("cand_records", table_name="cand_records_sdf")
@@ -76,7 +78,9 @@ class Scorer:
             self.linker.table_management.register_term_frequency_lookup(tf, col)
         self._n = 0
 
-    def score(self, subjects_table: str, *, narrow: bool, floor: float) -> pd.DataFrame:
+    def score(
+        self, subjects_table: str, *, narrow: bool, floor: float, keep: int = 5
+    ) -> pd.DataFrame:
         """Pairs of ``subjects_table`` × records with their weight and per-comparison
         weights (``mw_*``, ``mw_tf_adj_*``). ``narrow`` uses only the exact keys of the deterministic pass."""
         self._n += 1
@@ -101,9 +105,24 @@ class Scorer:
             + [f"p.mw_{c}" for c in self.comparisons]
             + [f"p.mw_tf_adj_{c}" for c in self.tf_comparisons]
         )
+        # Only the best pair per (subject, taxpayer) and the best `keep` taxpayers per subject
+        # leave the engine: the guard needs no more, and Python never holds all pairs.
         df = self.backend.query(
-            f"SELECT {cols}, s.subject_id, r.taxpayer_id FROM {pred.physical_name} p "
-            f"JOIN cand_subj_{self._n} s ON p.uid_l = s.uid JOIN cand_records r ON p.uid_r = r.uid"
+            f"""
+            SELECT * FROM (
+              SELECT x.*, row_number() OVER (
+                PARTITION BY x.subject_id ORDER BY x.match_weight DESC, x.taxpayer_id) AS rank_
+              FROM (
+                SELECT y.* FROM (
+                  SELECT {cols}, s.subject_id, r.taxpayer_id, row_number() OVER (
+                    PARTITION BY s.subject_id, r.taxpayer_id
+                    ORDER BY p.match_weight DESC, p.uid_l, p.uid_r) AS dup_
+                  FROM {pred.physical_name} p
+                  JOIN cand_subj_{self._n} s ON p.uid_l = s.uid
+                  JOIN cand_records r ON p.uid_r = r.uid) y
+                WHERE y.dup_ = 1) x) z
+            WHERE z.rank_ <= {int(keep)}
+            """
         )
         pred.drop_table_from_database_and_remove_from_cache()
         return df

@@ -46,24 +46,30 @@ def split_one_line_addresses(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def prepare(subjects: pd.DataFrame) -> pd.DataFrame:
-    """Validate the columns and normalize; ``uid`` is ``s<row>``, ``subject_id`` kept."""
+def check(subjects: pd.DataFrame) -> None:
+    """The request-wide checks: a subject_id column, each id once."""
     if "subject_id" not in subjects.columns:
         raise InputError(
             "subjects have no subject_id column", where="subjects", hint="see FORMATS §2"
         )
+    dup = subjects["subject_id"].duplicated()
+    if dup.any():
+        raise InputError(
+            f"subject_id {subjects.loc[dup, 'subject_id'].iloc[0]!r} appears more than once",
+            where="subjects.subject_id",
+            hint="subject ids must be unique within a request",
+        )
+
+
+def prepare(subjects: pd.DataFrame) -> pd.DataFrame:
+    """Validate the columns and normalize; ``uid`` is ``s<row>`` (unique within the call),
+    ``subject_id`` kept."""
+    check(subjects)
     df = subjects.copy()
     for c in IDENTITY_COLUMNS:
         if c not in df.columns:
             df[c] = None
         df[c] = df[c].astype(object).where(df[c].notna(), None)
-    if df["subject_id"].duplicated().any():
-        dup = df.loc[df["subject_id"].duplicated(), "subject_id"].iloc[0]
-        raise InputError(
-            f"subject_id {dup!r} appears more than once",
-            where="subjects.subject_id",
-            hint="subject ids must be unique within a request",
-        )
     df = split_one_line_addresses(df)
     df["dob"] = df["dob"].map(lambda v: None if _blank(v) else str(v)[:10])
     df = df.reset_index(drop=True)

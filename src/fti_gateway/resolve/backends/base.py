@@ -19,8 +19,9 @@ class Backend(Protocol):
     def query(self, sql: str) -> pd.DataFrame:
         """Run SQL and return the result as pandas."""
 
-    def execute(self, sql: str, name: str) -> None:
-        """Run SQL and keep its result as table ``name`` (no round-trip through Python)."""
+    def execute(self, sql: str, name: str, persist: bool = True) -> None:
+        """Run SQL and keep its result as ``name`` (no round-trip through Python): a table,
+        or with ``persist=False`` a view evaluated where it is used."""
 
     def contains(self, array: str, value: str) -> str:
         """SQL for "array contains value"."""

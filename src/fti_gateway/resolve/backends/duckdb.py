@@ -39,8 +39,9 @@ class DuckDBBackend:
     def query(self, sql: str) -> pd.DataFrame:
         return self.con.execute(sql).df()
 
-    def execute(self, sql: str, name: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+    def execute(self, sql: str, name: str, persist: bool = True) -> None:
+        kind = "TABLE" if persist else "VIEW"
+        self.con.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")
 
     def contains(self, array: str, value: str) -> str:
         return f"list_contains({array}, {value})"

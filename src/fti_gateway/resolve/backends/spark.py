@@ -86,8 +86,9 @@ class SparkBackend:
     def query(self, sql: str) -> pd.DataFrame:
         return self.spark.sql(sql).toPandas()
 
-    def execute(self, sql: str, name: str) -> None:
-        self.spark.sql(sql).cache().createOrReplaceTempView(name)
+    def execute(self, sql: str, name: str, persist: bool = True) -> None:
+        df = self.spark.sql(sql)
+        (df.cache() if persist else df).createOrReplaceTempView(name)
 
     def contains(self, array: str, value: str) -> str:
         return f"array_contains({array}, {value})"
