@@ -43,14 +43,40 @@ def load_vault_latest(vault_glob: str) -> pd.DataFrame:
     return df
 
 
-def splink_standard(vault: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
+def _clean_sql(source: str, id_col: str, prefix: str) -> str:
+    """The tutorial's cleaning (lower case, trimmed, empty → NULL) in DuckDB SQL."""
+
+    def c(col: str) -> str:
+        return f"nullif(lower(trim(CAST({col} AS VARCHAR))), '')"
+
+    return f"""
+        SELECT '{prefix}' || CAST({id_col} AS VARCHAR) AS unique_id,
+               {c("first_name")} AS first_name, {c("last_name")} AS last_name,
+               substr({c("dob")}, 1, 10) AS dob, {c("street")} AS street,
+               {c("city")} AS city, substr({c("zip")}, 1, 5) AS zip
+        FROM {source}"""
+
+
+def splink_standard(vault_glob: str, subjects_csv: str) -> pd.DataFrame:
+    """Inputs are read and cleaned inside DuckDB (no pandas copy of the vault), so the
+    model's own memory is what is measured."""
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    left = _clean(subjects, "subject_id")
-    right = _clean(vault, "taxpayer_id")
-    left["unique_id"] = "s|" + left["unique_id"]
-    right["unique_id"] = "v|" + right["unique_id"]
+    con = duckdb.connect()
+    con.execute(
+        f"""CREATE TABLE subj AS {
+            _clean_sql(f"read_csv('{subjects_csv}', all_varchar = true)", "subject_id", "s|")
+        };
+            CREATE TABLE vault AS {
+            _clean_sql(
+                f"(SELECT * FROM read_parquet('{vault_glob}', union_by_name = true) "
+                "QUALIFY row_number() OVER (PARTITION BY taxpayer_id ORDER BY tax_year DESC) = 1)",
+                "taxpayer_id",
+                "v|",
+            )
+        };"""
+    )
     settings = SettingsCreator(
         link_type="link_only",
         comparisons=[
@@ -67,8 +93,10 @@ def splink_standard(vault: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame
             block_on("first_name", "dob"),
         ],
     )
-    api = DuckDBAPI()
-    linker = Linker([api.register(left), api.register(right)], settings, log_level=logging.WARNING)
+    api = DuckDBAPI(connection=con)
+    linker = Linker(
+        [api.register("subj"), api.register("vault")], settings, log_level=logging.WARNING
+    )
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "last_name", "dob")], recall=0.7
     )
@@ -78,23 +106,21 @@ def splink_standard(vault: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame
     )
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
     pred = linker.inference.predict(threshold_match_probability=0.5)
-    api_con = api._con if hasattr(api, "_con") else None  # noqa: F841 - kept for debugging
-    df = linker.misc.query_sql(
-        f"""SELECT uid_l, uid_r, match_probability, match_weight FROM (
+    best = con.execute(
+        f"""SELECT uid_l, uid_r FROM (
               SELECT CASE WHEN starts_with(unique_id_l, 's|') THEN unique_id_l ELSE unique_id_r END AS uid_l,
                      CASE WHEN starts_with(unique_id_l, 's|') THEN unique_id_r ELSE unique_id_l END AS uid_r,
-                     match_probability, match_weight FROM {pred.physical_name})
-            QUALIFY row_number() OVER (PARTITION BY uid_l ORDER BY match_probability DESC, uid_r) = 1""",
-        output_type="pandas",
-    )
-    best = df[df["match_probability"] >= 0.99]
-    out = pd.DataFrame({"subject_id": subjects["subject_id"].astype(str)})
+                     match_probability FROM {pred.physical_name})
+            QUALIFY row_number() OVER (PARTITION BY uid_l ORDER BY match_probability DESC, uid_r) = 1
+                AND match_probability >= 0.99"""
+    ).df()
+    ids = con.execute("SELECT substr(unique_id, 3) AS subject_id FROM subj").df()
     m = dict(zip(best["uid_l"].str[2:], best["uid_r"].str[2:], strict=True))
-    out["taxpayer_id"] = out["subject_id"].map(m)
-    out["status"] = out["taxpayer_id"].map(
+    ids["taxpayer_id"] = ids["subject_id"].map(m)
+    ids["status"] = ids["taxpayer_id"].map(
         lambda t: "no_match" if t is None or pd.isna(t) else "match"
     )
-    return out
+    return ids
 
 
 def recordlinkage_ecm(

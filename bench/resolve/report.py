@@ -31,7 +31,7 @@ def main() -> None:
                 continue
             counts = ", ".join(f"{k} {v:,}" for k, v in r["by_status"].items())
             out.append(
-                f"| {r['system']} | {r['wall_s']} | {r['peak_rss_mb']:,} | {r['precision']:.5f} | {r['recall']:.4f} | "
+                f"| {r['system']} | {r['wall_s']} | {r['peak_rss_mb']:,} | {r['precision']:.6f} | {r['recall']:.4f} | "
                 f"{r['f1']:.4f} | {r['matched']:,} ({r['wrong']:,}) | {counts} |"
             )
         out.append("")

@@ -46,7 +46,7 @@ def run_one(system: str, vault_dir: Path, subjects: Path, out: Path, models: Pat
             {"subject_id": subj["subject_id"], "taxpayer_id": None, "status": "no_match"}
         )
     elif system == "splink-standard":
-        res = peers.splink_standard(peers.load_vault_latest(vault.master_glob), subj)
+        res = peers.splink_standard(vault.master_glob, str(subjects))
     elif system == "recordlinkage-ecm":
         res = peers.recordlinkage_ecm(peers.load_vault_latest(vault.master_glob), subj)
     else:
