@@ -6,22 +6,9 @@ import duckdb
 import pandas as pd
 
 from fti_gateway.core.errors import InputError
+from fti_gateway.core.formats import IDENTITY_COLUMNS
 from fti_gateway.resolve.normalize.address import looks_one_line, split_one_line
 from fti_gateway.resolve.normalize.frame import normalize_records
-
-IDENTITY_COLUMNS = (
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "dob",
-    "tin",
-    "street",
-    "unit",
-    "city",
-    "state",
-    "zip",
-)
 
 
 def _blank(v: object) -> bool:

@@ -28,6 +28,7 @@ import pandas as pd
 from nicknames import NickNamer
 from splink import DuckDBAPI, Linker
 
+from fti_gateway.core.formats import IDENTITY_COLUMNS
 from fti_gateway.resolve.index import VaultIndex, VaultLike
 from fti_gateway.resolve.model import settings_creator
 from fti_gateway.resolve.normalize.frame import normalize_records
@@ -35,19 +36,7 @@ from fti_gateway.resolve.settings import ResolveSettings
 
 log = logging.getLogger(__name__)
 
-RAW_COLS = [
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "dob",
-    "tin",
-    "street",
-    "unit",
-    "city",
-    "state",
-    "zip",
-]
+RAW_COLS = list(IDENTITY_COLUMNS)
 
 #: The requester error model (share of copies affected).
 ERROR_MODEL = {
