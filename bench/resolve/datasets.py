@@ -28,20 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
-SUBJECT_COLS = [
-    "subject_id",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "dob",
-    "tin",
-    "street",
-    "unit",
-    "city",
-    "state",
-    "zip",
-]
+from fti_gateway.core.formats import IDENTITY_COLUMNS
+
+SUBJECT_COLS = ["subject_id", *IDENTITY_COLUMNS]  # FORMATS §2 identity columns
 
 
 @dataclass

@@ -7,36 +7,17 @@ the ones that keep or match it.
 
 from __future__ import annotations
 
-# FORMATS §2: one row per person a request is about.
-SUBJECT_COLUMNS: tuple[str, ...] = (
-    "subject_id",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "dob",
-    "tin",
-    "street",
-    "unit",
-    "city",
-    "state",
-    "zip",
-    "reason",
-    "case_number",
-)
-REQUIRED_SUBJECT_COLUMNS: tuple[str, ...] = ("subject_id", "last_name")
+from fti_gateway.core.elements import IDENTITY_ADDRESS_COLUMNS, IDENTITY_NAME_COLUMNS
 
-# The identity columns a subject row and a master-file row share (FORMATS §2 and §3).
+# The identity columns a subject row and a master-file row share (FORMATS §2 and §3):
+# taxpayer identity under 6103(b)(6) plus the date of birth that tells namesakes apart.
 IDENTITY_COLUMNS: tuple[str, ...] = (
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
+    *IDENTITY_NAME_COLUMNS,
     "dob",
     "tin",
-    "street",
-    "unit",
-    "city",
-    "state",
-    "zip",
+    *IDENTITY_ADDRESS_COLUMNS,
 )
+
+# FORMATS §2: one row per person a request is about.
+SUBJECT_COLUMNS: tuple[str, ...] = ("subject_id", *IDENTITY_COLUMNS, "reason", "case_number")
+REQUIRED_SUBJECT_COLUMNS: tuple[str, ...] = ("subject_id", "last_name")
