@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -30,6 +31,15 @@ def _request(ws: Workspace, kind: str, size: int, seed: int) -> Path:
     return files.manifest
 
 
+def _raw_leaves(ws: Workspace) -> list[bytes]:
+    from fti_gateway.ledger.reader import TileReader
+    from fti_gateway.ledger.storage import FsStorage
+
+    size = verify(ws.ledger_dir, verifier_key(ws)).size
+    reader = TileReader(FsStorage(ws.ledger_dir), size)
+    return [e for n in range((size + 255) // 256) for e in reader.bundle(n)]
+
+
 def _leaves(ws: Workspace) -> list[accounting.Row]:
     return accounting.load(ws.ledger_dir, verifier_key(ws)).rows
 
@@ -53,6 +63,16 @@ def test_a_lawful_request_is_decided_resolved_and_accounted(ws: Workspace) -> No
     rows = [r for r in _leaves(ws) if r.request_id == decision["request"]["id"]]
     kinds = [r.kind for r in rows]
     assert kinds[0] == "request_received" and kinds[-1] == "decision"
+    # The ledger's decision leaf commits to the exact decision.json in the run folder.
+    leaves = accounting.load(ws.ledger_dir, verifier_key(ws))
+    stored_leaves = [json.loads(b) for b in _raw_leaves(ws)]
+    digests = [
+        leaf["digest"]
+        for leaf in stored_leaves
+        if leaf["kind"] == "decision" and leaf["request"]["id"] == decision["request"]["id"]
+    ]
+    on_disk = hashlib.sha256((run.run_dir / "decision.json").read_bytes()).hexdigest()
+    assert digests == [on_disk] and leaves.checkpoint.size >= len(rows)
     assert kinds.count("inspection") == int((matches["status"] == "match").sum())
     assert kinds.count("disclosure") == run.disclosed
     if run.disclosed:

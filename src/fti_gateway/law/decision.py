@@ -173,12 +173,15 @@ class Decision:
             "authority_info": self.authority.to_json(),
         }
 
+    def json_bytes(self) -> bytes:
+        """The exact bytes of ``decision.json``: what the ledger's decision leaf digests."""
+        doc = self.to_json("subject_findings.csv")
+        return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+
     def write(self, out_dir: Path) -> Path:
         """Write ``decision.json`` and ``subject_findings.csv`` into ``out_dir``; returns the JSON path."""
         out_dir.mkdir(parents=True, exist_ok=True)
         self.subject_findings.to_csv(out_dir / "subject_findings.csv", index=False)
         path = out_dir / "decision.json"
-        path.write_text(
-            json.dumps(self.to_json("subject_findings.csv"), indent=2, ensure_ascii=False) + "\n"
-        )
+        path.write_bytes(self.json_bytes())
         return path

@@ -220,7 +220,6 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
                 no_data = len(info.no_data)
 
         decision_doc = decision.to_json(subject_findings_name="subject_findings.csv")
-        decision_bytes = (json.dumps(decision_doc, indent=2) + "\n").encode()
         ledger.append(
             [
                 entries.decision(
@@ -231,15 +230,13 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
                     elements_allowed=decision.elements_allowed,
                     elements_refused=decision.elements_refused,
                     subjects=decision_doc.get("subjects"),
-                    digest=hashlib.sha256(decision_bytes).hexdigest(),
+                    digest=hashlib.sha256(decision.json_bytes()).hexdigest(),
                 )
             ]
         )
         checkpoint = ledger.checkpoint().decode()
 
     say("report: writing the run folder")
-    (run_dir / "decision.json").write_bytes(decision_bytes)
-    decision.subject_findings.to_csv(run_dir / "subject_findings.csv", index=False)
     (run_dir / "checkpoint").write_text(checkpoint)
     summary = render_summary(
         decision_doc,
@@ -250,6 +247,7 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
         no_data=no_data,
     )
     (run_dir / "summary.md").write_text(summary)
+    decision.write(run_dir)  # written last among the files: it marks a finished run
     store.save_decision(receipt.request_pk, decision_doc, decision.subject_findings)
     store.set_status(
         receipt.request_pk, _STATUS[decision.outcome] if not disclosed else "disclosed"
