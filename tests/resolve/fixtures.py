@@ -211,6 +211,16 @@ def make_master(root: Path, people: int = 400, seed: int = 7) -> FakeVault:
         "HH-GARCIA",
         [("400 North Main Street", "Apt 4B", "Austin", "TX", "78701")],
     )
+    # Rare names at an address of her own: name + address alone are strong evidence.
+    person(
+        "Zephyrine",
+        None,
+        "Okonkwo",
+        None,
+        date(1961, 5, 17),
+        "HH-OKONKWO",
+        [("3 Quarry Lane", None, "Bangor", "ME", "04401")],
+    )
     person(
         "William",
         "Henry",

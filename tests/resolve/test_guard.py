@@ -5,23 +5,22 @@ from __future__ import annotations
 from fti_gateway.resolve.guard import Candidate, decide
 
 T, M = 11.0, 10.0
+_ARGS: dict = dict(
+    threshold=T,
+    margin=M,
+    deterministic=None,
+    subject_has_dob=True,
+    namesakes={},
+    tin_conflict_ids=set(),
+)
 
 
-def _c(tp: str, w: float, **kw: bool) -> Candidate:
-    return Candidate(tp, w, 0.99, {}, **kw)
+def _c(tp: str, w: float, **kw: object) -> Candidate:
+    return Candidate(tp, w, 0.99, {}, **kw)  # type: ignore[arg-type]
 
 
 def _decide(cands: list[Candidate], **kw: object) -> tuple[str, str | None, str | None]:
-    args: dict = dict(
-        threshold=T,
-        margin=M,
-        deterministic=None,
-        subject_has_dob=True,
-        namesakes={},
-        tin_conflict_ids=set(),
-    )
-    args.update(kw)
-    v = decide(cands, **args)
+    v = decide(cands, **{**_ARGS, **kw})
     return (
         v.status,
         (v.best.taxpayer_id if v.best else None),
@@ -52,9 +51,11 @@ def test_namesake_without_dob_is_ambiguous_even_below_threshold() -> None:
     )
 
 
-def test_uncorroborated_is_ambiguous_unless_policy_off() -> None:
-    assert _decide([_c("A", 30, corroborated=False)])[0] == "ambiguous"
-    assert _decide([_c("A", 30, corroborated=False)], require_corroboration=False)[0] == "match"
+def test_namesake_risk_is_ambiguous_with_its_reason_unless_policy_off() -> None:
+    risky = _c("A", 30, namesake_risk="the dates of birth disagree")
+    v = decide([risky], **_ARGS)
+    assert (v.status, v.reasons[-1]) == ("ambiguous", "the dates of birth disagree")
+    assert _decide([risky], require_corroboration=False)[0] == "match"
 
 
 def test_first_names_disagreeing_is_ambiguous() -> None:

@@ -73,6 +73,7 @@ def resolve(
             margin=s.margin_bits,
             floor=s.floor_weight,
             require_corroboration=s.require_corroboration,
+            strict_corroboration=s.strict_corroboration,
             progress=progress,
         )
     finally:

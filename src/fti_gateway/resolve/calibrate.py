@@ -29,7 +29,7 @@ import pandas as pd
 
 from fti_gateway.resolve.backends.duckdb import DuckDBBackend
 from fti_gateway.resolve.index import VaultIndex, VaultLike
-from fti_gateway.resolve.levels import corroborated, is_bottom, is_top, records
+from fti_gateway.resolve.levels import is_bottom, is_top, namesake_risk, records
 from fti_gateway.resolve.scoring import Scorer, level_weights, load_model
 from fti_gateway.resolve.settings import ResolveSettings
 from fti_gateway.resolve.subjects import prepare
@@ -42,17 +42,14 @@ def _per_subject(
     guarded: set[str],
     require_corroboration: bool,
 ) -> pd.DataFrame:
+    """``pairs`` carry ``risky`` (the guard's namesake rule), ``fn_differs``, ``tin_equal``."""
     """Best true / best two false weights per copy. A false candidate that is a same-household
     namesake of the true taxpayer is dropped for ``guarded`` copies (no DOB, no TIN): the
     production guard sends those to review, so they are not wrong matches."""
-    pairs = pairs.copy()
-    pairs["ok"] = [
-        corroborated({"mw_dob": d, "mw_tin": t})
-        for d, t in zip(pairs["mw_dob"], pairs["mw_tin"], strict=True)
-    ]
     if require_corroboration:
-        # An uncorroborated pick is sent to review by the guard: never a match either way.
-        pairs = pairs[pairs["ok"]]
+        # A pick at risk of being a household namesake is sent to review by the guard:
+        # never a match either way.
+        pairs = pairs[~pairs["risky"]]
     # Likewise a pick whose first name flatly differs (and whose TIN is not equal).
     pairs = pairs[~(pairs["fn_differs"] & ~pairs["tin_equal"])]
     best = pairs.groupby(["subject_id", "taxpayer_id"], as_index=False)["match_weight"].max()
@@ -135,10 +132,11 @@ def calibrate(
         backend.close()
     namesakes = set(zip(ns["taxpayer_id"], ns["other_id"], strict=True))
     levels = level_weights(model)
-    pairs["fn_differs"] = [
-        is_bottom(r, levels, "first_name") for r in records(pairs[["mw_first_name"]])
-    ]
-    pairs["tin_equal"] = [is_top(r, levels, "tin") for r in records(pairs[["mw_tin"]])]
+    recs = records(pairs)
+    pairs["fn_differs"] = [is_bottom(r, levels, "first_name") for r in recs]
+    pairs["tin_equal"] = [is_top(r, levels, "tin") for r in recs]
+    strict = settings.strict_corroboration
+    pairs["risky"] = [namesake_risk(r, levels, strict=strict) is not None for r in recs]
     per = _per_subject(pairs, truth, namesakes, guarded, settings.require_corroboration)
     theory = settings.threshold_bits
     # Both ways: the independence assumption can make weights run hot (raise t) or cold

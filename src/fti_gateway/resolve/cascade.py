@@ -25,7 +25,7 @@ import pandas as pd
 
 from fti_gateway.resolve.backends.base import Backend
 from fti_gateway.resolve.guard import Candidate, decide
-from fti_gateway.resolve.levels import corroborated, is_bottom, is_top, records
+from fti_gateway.resolve.levels import is_bottom, is_top, namesake_risk, records
 from fti_gateway.resolve.scoring import Scorer, contributions, level_weights
 
 OUTPUT_COLUMNS = [
@@ -41,15 +41,25 @@ OUTPUT_COLUMNS = [
 ]
 
 
+def _near(a: str, b: str) -> str:
+    """SQL: two name parts are the same or a typo apart (one edit; two when both are long
+    enough that two edits do not make another common name)."""
+    return (
+        f"({a} = {b} OR levenshtein({a}, {b}) <= 1"
+        f" OR (levenshtein({a}, {b}) <= 2 AND length({a}) >= 5 AND length({b}) >= 5))"
+    )
+
+
 def _compatible(b: Backend, s: str = "s", r: str = "r") -> str:
-    """SQL: the names on a subject and a record could be the same person's."""
-    return f"""(
-      ({s}.ln = {r}.ln OR levenshtein({s}.ln, {r}.ln) <= 1 OR {b.has_any(f"{s}.ln_tokens", f"{r}.ln_tokens")}
-       OR ({s}.ln = {r}.fn AND {s}.fn = {r}.ln))
-      AND ({s}.fn IS NULL OR {r}.fn IS NULL OR {s}.fn = {r}.fn OR {s}.fn = {r}.ln
+    """SQL: the names on a subject and a record could be the same person's — typos, nicknames,
+    initials, compound-surname parts and first/last transposed all pass; another person's
+    name does not."""
+    ln_ok = f"({_near(f'{s}.ln', f'{r}.ln')} OR {b.has_any(f'{s}.ln_tokens', f'{r}.ln_tokens')})"
+    fn_ok = f"""({s}.fn IS NULL OR {r}.fn IS NULL OR {_near(f"{s}.fn", f"{r}.fn")}
            OR {b.contains(f"{r}.fn_alts", f"{s}.fn")} OR {b.contains(f"{s}.fn_alts", f"{r}.fn")}
-           OR levenshtein({s}.fn, {r}.fn) <= 1
-           OR ((length({s}.fn) = 1 OR length({r}.fn) = 1) AND {s}.fn_i = {r}.fn_i))
+           OR ((length({s}.fn) = 1 OR length({r}.fn) = 1) AND {s}.fn_i = {r}.fn_i))"""
+    swapped = f"(levenshtein({s}.ln, {r}.fn) <= 1 AND levenshtein({s}.fn, {r}.ln) <= 1)"
+    return f"""((({ln_ok} AND {fn_ok}) OR {swapped})
       AND NOT coalesce({s}.sfx <> {r}.sfx, false))"""
 
 
@@ -122,6 +132,7 @@ def run(
     margin: float,
     floor: float,
     require_corroboration: bool = True,
+    strict_corroboration: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Resolve chunks of normalized subjects (from :func:`.subjects.prepare`). Results are
@@ -173,7 +184,7 @@ def run(
                     float(rec["match_probability"]),
                     rec,
                     tin_equal=is_top(rec, labels, "tin"),
-                    corroborated=corroborated(rec),
+                    namesake_risk=namesake_risk(rec, labels, strict=strict_corroboration),
                     first_name_differs=is_bottom(rec, labels, "first_name"),
                 )
             )

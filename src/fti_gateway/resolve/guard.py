@@ -6,10 +6,11 @@ Precision first. A subject is a ``match`` only when *all* hold:
 2. the best beats the runner-up taxpayer by ``margin_bits``;
 3. it is not a same-household namesake pick that nothing but the name supports (no DOB and
    no exact TIN): Sr and Jr are indistinguishable then → ``ambiguous``;
-4. it is *corroborated*: the DOB or the TIN agrees (at least nearly). Name and address
-   alone cannot rule out an unfiled household namesake — a Jr who files no return looks
-   exactly like his father on name and address — so such a pick is ``ambiguous``
-   (``require_corroboration``; on by default);
+4. nothing suggests an unfiled household namesake (a Jr who files no return looks exactly
+   like his father on name and address): the DOB or TIN agrees, or — with neither given —
+   name and address agree closely and no Jr/Sr suffix is on one side only; and the birth
+   years are not a generation apart (:func:`.levels.namesake_risk`). Otherwise the pick is
+   ``ambiguous`` (``require_corroboration``; on by default);
 5. the first names do not flatly disagree (equal, nickname, one or two edits, an initial
    or missing all pass; transposed names are scored as such): a sibling or twin in the same
    household shares surname, address and sometimes DOB, and only the first name tells them
@@ -33,7 +34,8 @@ class Candidate:
     probability: float
     pair: dict[str, Any]
     tin_equal: bool = False
-    corroborated: bool = True
+    #: why this pick could be a household namesake (None: nothing suggests one)
+    namesake_risk: str | None = None
     first_name_differs: bool = False
 
 
@@ -103,11 +105,8 @@ def decide(
             f"(margin {margin:.0f})"
         )
         return Verdict("ambiguous", best, second, reasons)
-    if require_corroboration and not best.corroborated:
-        reasons.append(
-            "neither DOB nor TIN corroborates the name and address: an unfiled household "
-            "namesake (Jr/Sr) cannot be ruled out"
-        )
+    if require_corroboration and best.namesake_risk is not None:
+        reasons.append(best.namesake_risk)
         return Verdict("ambiguous", best, second, reasons)
     if best.first_name_differs and not best.tin_equal:
         reasons.append(

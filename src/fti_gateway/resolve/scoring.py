@@ -104,6 +104,10 @@ class Scorer:
             ["p.uid_l", "p.uid_r", "p.match_weight", "p.match_probability"]
             + [f"p.mw_{c}" for c in self.comparisons]
             + [f"p.mw_tf_adj_{c}" for c in self.tf_comparisons]
+            # what the guard reads besides the levels: a generational suffix on one side
+            # only, and birth years a generation apart (see levels.namesake_safe)
+            + ["s.sfx AS sfx_s", "r.sfx AS sfx_r", "s.dob_y AS dob_y_s", "r.dob_y AS dob_y_r"]
+            + ["s.dob_s AS dob_s_s", "r.dob_s AS dob_s_r"]
         )
         # Only the best pair per (subject, taxpayer) and the best `keep` taxpayers per subject
         # leave the engine: the guard needs no more, and Python never holds all pairs.

@@ -18,8 +18,11 @@ class ResolveSettings:
     margin_bits: float = 10.0
     #: Share of requested people assumed to be in the vault; sets the prior λ = share / N.
     in_vault_share: float = 0.5
-    #: A match needs DOB or TIN agreement, not name + address alone (see guard.py).
+    #: A pick that could be an unfiled household namesake goes to review (see guard.py).
     require_corroboration: bool = True
+    #: Stricter: only DOB or TIN agreement rules a namesake out; name + address never
+    #: stands alone (costs about a tenth of recall on requests that give neither).
+    strict_corroboration: bool = False
     #: Backend for blocking and scoring: "duckdb" (default) or "spark".
     backend: str = "duckdb"
     #: DuckDB memory budget for index build and scoring (bounded memory on big vaults).

@@ -7,6 +7,7 @@ import pandas as pd
 
 from fti_gateway.core.errors import InputError
 from fti_gateway.core.formats import IDENTITY_COLUMNS
+from fti_gateway.law.address import PLACEHOLDER_ZIPS, is_placeholder, normalize
 from fti_gateway.resolve.normalize.address import looks_one_line, split_one_line
 from fti_gateway.resolve.normalize.frame import normalize_records
 
@@ -15,6 +16,20 @@ def _blank(v: object) -> bool:
     return (
         v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, str) and not v.strip())
     )
+
+
+def drop_placeholders(df: pd.DataFrame) -> pd.DataFrame:
+    """Blank the address fields that hold a placeholder ("Unknown", "N/A", "Don't care
+    12345", ZIP 12345…): the law stage's own test (see law.address), so that a placeholder is
+    scored as *missing* — no evidence — never as an address that differs or a ZIP that
+    agrees by accident."""
+    out = df.copy()
+    for col in ("street", "city"):
+        v = out[col]
+        out[col] = v.where(~(v.notna() & is_placeholder(normalize(v))), None)
+    z = out["zip"].map(lambda x: None if _blank(x) else str(x).strip()[:5])
+    out["zip"] = out["zip"].where(~z.isin(PLACEHOLDER_ZIPS), None)
+    return out
 
 
 def split_one_line_addresses(df: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +72,7 @@ def prepare(subjects: pd.DataFrame) -> pd.DataFrame:
         if c not in df.columns:
             df[c] = None
         df[c] = df[c].astype(object).where(df[c].notna(), None)
-    df = split_one_line_addresses(df)
+    df = split_one_line_addresses(drop_placeholders(df))
     df["dob"] = df["dob"].map(lambda v: None if _blank(v) else str(v)[:10])
     df = df.reset_index(drop=True)
     df["__row"] = range(len(df))

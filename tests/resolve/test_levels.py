@@ -1,0 +1,108 @@
+"""Reading levels off a scored pair, and the namesake rule built on them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fti_gateway.resolve.levels import from_top, is_bottom, is_top, namesake_risk
+
+# As scoring.level_weights gives them: null level first, then top → bottom.
+LEVELS = {
+    "first_name": [(0.0, "missing"), (8.0, "equal"), (6.0, "nick"), (5.0, "1 edit"),
+                   (2.0, "initial"), (1.0, "2 edits"), (-4.0, "differs")],
+    "last_name": [(0.0, "missing"), (9.0, "equal"), (7.0, "1 edit"), (6.5, "compound"),
+                  (3.0, "2 edits"), (-5.0, "differs")],
+    "dob": [(0.0, "missing"), (14.0, "equal"), (5.0, "1 digit"), (4.0, "swap"),
+            (3.0, "year"), (-6.0, "differs")],
+    "tin": [(0.0, "missing"), (20.0, "equal"), (9.0, "typo"), (-9.0, "differs")],
+    "address": [(0.0, "missing"), (13.0, "same"), (4.0, "unit"), (11.0, "near street"),
+                (7.0, "zip"), (0.5, "city"), (-1.0, "state"), (-3.0, "differs")],
+}  # fmt: skip
+
+
+def pair(**kw: Any) -> dict[str, Any]:
+    """A pair: first/last name and address equal, DOB and TIN missing, no suffixes."""
+    rec: dict[str, Any] = {
+        "mw_first_name": 8.0,
+        "mw_last_name": 9.0,
+        "mw_dob": 0.0,
+        "mw_tin": 0.0,
+        "mw_address": 13.0,
+        "sfx_s": None,
+        "sfx_r": None,
+        "dob_y_s": None,
+        "dob_y_r": None,
+    }
+    rec.update(kw)
+    return rec
+
+
+def test_levels_are_read_from_the_weights() -> None:
+    assert from_top(pair(), LEVELS, "first_name") == 0
+    assert from_top(pair(mw_first_name=5.0), LEVELS, "first_name") == 2
+    assert from_top(pair(), LEVELS, "dob") is None  # missing
+    assert is_top(pair(mw_tin=20.0), LEVELS, "tin")
+    assert not is_top(pair(mw_tin=9.0), LEVELS, "tin")
+    assert is_bottom(pair(mw_first_name=-4.0), LEVELS, "first_name")
+    assert not is_bottom(pair(), LEVELS, "first_name")
+
+
+@pytest.mark.parametrize(
+    ("case", "kw", "risky"),
+    [
+        ("name and same address, nothing else", {}, False),
+        ("name and near street", {"mw_address": 11.0}, False),
+        ("first name one edit", {"mw_first_name": 5.0}, False),
+        ("surname two edits", {"mw_last_name": 3.0}, False),
+        ("two name typos", {"mw_first_name": 5.0, "mw_last_name": 7.0}, True),
+        ("only the ZIP agrees", {"mw_address": 7.0}, True),
+        ("other unit", {"mw_address": 4.0}, True),
+        ("initial only", {"mw_first_name": 2.0}, True),
+        ("Jr on the subject only", {"sfx_s": "jr"}, True),
+        ("Sr in the vault only", {"sfx_r": "sr"}, True),
+        ("Jr on both", {"sfx_s": "jr", "sfx_r": "jr"}, False),
+        ("DOB agrees", {"mw_dob": 14.0, "mw_address": -3.0}, False),
+        ("DOB one digit off", {"mw_dob": 5.0, "mw_address": -3.0}, False),
+        ("DOB differs outright", {"mw_dob": -6.0}, True),
+        ("DOB differs but TIN agrees", {"mw_dob": -6.0, "mw_tin": 20.0}, False),
+        (
+            "a generation apart",
+            {"mw_dob": -6.0, "dob_y_s": "1985", "dob_y_r": "1958"},
+            True,
+        ),
+        (
+            "a generation apart, TIN agrees, dates far apart",
+            {
+                "mw_dob": -6.0,
+                "mw_tin": 20.0,
+                "dob_y_s": "1985",
+                "dob_y_r": "1958",
+                "dob_s_s": "1985-02-03",
+                "dob_s_r": "1958-07-01",
+            },
+            True,
+        ),
+        (
+            "a generation apart, TIN agrees, one digit typo in the decade",
+            {
+                "mw_dob": -6.0,
+                "mw_tin": 20.0,
+                "dob_y_s": "1995",
+                "dob_y_r": "1975",
+                "dob_s_s": "1995-02-03",
+                "dob_s_r": "1975-02-03",
+            },
+            False,
+        ),
+    ],
+)
+def test_namesake_risk(case: str, kw: dict[str, Any], risky: bool) -> None:
+    assert (namesake_risk(pair(**kw), LEVELS) is not None) is risky, case
+
+
+def test_strict_needs_dob_or_tin() -> None:
+    assert namesake_risk(pair(), LEVELS, strict=True) is not None
+    assert namesake_risk(pair(mw_dob=14.0), LEVELS, strict=True) is None
+    assert namesake_risk(pair(mw_tin=9.0), LEVELS, strict=True) is None
