@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from fti_gateway.resolve.levels import from_top, is_bottom, is_top, namesake_risk
+import pandas as pd
+
+from fti_gateway.resolve.levels import bottom, level_codes, namesake_risks
 
 # As scoring.level_weights gives them: null level first, then top → bottom.
 LEVELS = {
@@ -39,14 +41,20 @@ def pair(**kw: Any) -> dict[str, Any]:
     return rec
 
 
+def risk(rec: dict[str, Any], strict: bool = False) -> str | None:
+    df = pd.DataFrame([rec])
+    out = namesake_risks(df, level_codes(df, LEVELS), LEVELS, strict=strict)
+    return None if out[0] is None else str(out[0])
+
+
 def test_levels_are_read_from_the_weights() -> None:
-    assert from_top(pair(), LEVELS, "first_name") == 0
-    assert from_top(pair(mw_first_name=5.0), LEVELS, "first_name") == 2
-    assert from_top(pair(), LEVELS, "dob") is None  # missing
-    assert is_top(pair(mw_tin=20.0), LEVELS, "tin")
-    assert not is_top(pair(mw_tin=9.0), LEVELS, "tin")
-    assert is_bottom(pair(mw_first_name=-4.0), LEVELS, "first_name")
-    assert not is_bottom(pair(), LEVELS, "first_name")
+    df = pd.DataFrame([pair(), pair(mw_first_name=5.0, mw_tin=20.0), pair(mw_first_name=-4.0)])
+    codes = level_codes(df, LEVELS)
+    assert list(codes["first_name"]) == [0, 2, 5]
+    assert list(codes["dob"]) == [-1, -1, -1]  # missing
+    assert list(codes["tin"]) == [-1, 0, -1]
+    assert bottom(LEVELS, "first_name") == 5
+    assert list(codes["address"]) == [0, 0, 0]
 
 
 @pytest.mark.parametrize(
@@ -99,10 +107,18 @@ def test_levels_are_read_from_the_weights() -> None:
     ],
 )
 def test_namesake_risk(case: str, kw: dict[str, Any], risky: bool) -> None:
-    assert (namesake_risk(pair(**kw), LEVELS) is not None) is risky, case
+    assert (risk(pair(**kw)) is not None) is risky, case
 
 
 def test_strict_needs_dob_or_tin() -> None:
-    assert namesake_risk(pair(), LEVELS, strict=True) is not None
-    assert namesake_risk(pair(mw_dob=14.0), LEVELS, strict=True) is None
-    assert namesake_risk(pair(mw_tin=9.0), LEVELS, strict=True) is None
+    assert risk(pair(), strict=True) is not None
+    assert risk(pair(mw_dob=14.0), strict=True) is None
+    assert risk(pair(mw_tin=9.0), strict=True) is None
+
+
+def test_rules_apply_row_by_row() -> None:
+    rows = [pair(), pair(sfx_s="jr"), pair(mw_dob=-6.0), pair(mw_tin=20.0, mw_dob=-6.0)]
+    df = pd.DataFrame(rows)
+    out = namesake_risks(df, level_codes(df, LEVELS), LEVELS)
+    assert [x is None for x in out] == [True, False, False, True]
+    assert "suffix" in str(out[1]) and "dates of birth" in str(out[2])

@@ -29,7 +29,7 @@ import pandas as pd
 
 from fti_gateway.resolve.backends.duckdb import DuckDBBackend
 from fti_gateway.resolve.index import VaultIndex, VaultLike
-from fti_gateway.resolve.levels import is_bottom, is_top, namesake_risk, records
+from fti_gateway.resolve.levels import bottom, level_codes, namesake_risks
 from fti_gateway.resolve.scoring import Scorer, level_weights, load_model
 from fti_gateway.resolve.settings import ResolveSettings
 from fti_gateway.resolve.subjects import prepare
@@ -132,11 +132,11 @@ def calibrate(
         backend.close()
     namesakes = set(zip(ns["taxpayer_id"], ns["other_id"], strict=True))
     levels = level_weights(model)
-    recs = records(pairs)
-    pairs["fn_differs"] = [is_bottom(r, levels, "first_name") for r in recs]
-    pairs["tin_equal"] = [is_top(r, levels, "tin") for r in recs]
-    strict = settings.strict_corroboration
-    pairs["risky"] = [namesake_risk(r, levels, strict=strict) is not None for r in recs]
+    codes = level_codes(pairs, levels)
+    pairs["fn_differs"] = codes["first_name"] == bottom(levels, "first_name")
+    pairs["tin_equal"] = codes["tin"] == 0
+    risks = namesake_risks(pairs, codes, levels, strict=settings.strict_corroboration)
+    pairs["risky"] = pd.notna(risks)
     per = _per_subject(pairs, truth, namesakes, guarded, settings.require_corroboration)
     theory = settings.threshold_bits
     # Both ways: the independence assumption can make weights run hot (raise t) or cold

@@ -21,12 +21,13 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from fti_gateway.resolve.backends.base import Backend
 from fti_gateway.resolve.guard import Candidate, decide
-from fti_gateway.resolve.levels import is_bottom, is_top, namesake_risk, records
-from fti_gateway.resolve.scoring import Scorer, contributions, level_weights
+from fti_gateway.resolve.levels import Levels, bottom, level_codes, namesake_risks
+from fti_gateway.resolve.scoring import Scorer, level_weights
 
 OUTPUT_COLUMNS = [
     "subject_id",
@@ -148,11 +149,14 @@ def run(
             index=False, name=None
         )
     )
+    base = {"threshold": round(threshold, 3), "margin": margin, "prior_bits": round(prior_bits, 3)}
+    nothing = _dumps({**base, "pass": "probabilistic", "reasons": ["no candidate in the vault"]})
     results: dict[str, list[Any]] = {c: [] for c in OUTPUT_COLUMNS}
     for chunk in chunks:
         b.load("subj", chunk)
         decided, conflicts = deterministic_pass(b, "subj")
         det_rule = dict(zip(decided["uid"], decided["rule"], strict=True))
+        det_tp = dict(zip(decided["uid"], decided["taxpayer_id"], strict=True))
         conflict_map: dict[str, set[str]] = {}
         for uid, tp in conflicts.itertuples(index=False, name=None):
             conflict_map.setdefault(uid, set()).add(tp)
@@ -160,38 +164,36 @@ def run(
         b.execute(
             f"SELECT {_cols()} FROM subj_rest UNION ALL {_transposed(b, 'subj_rest')}", "subj_prob"
         )
-        pairs = pd.concat(
-            [
-                scorer.score("subj_det", narrow=True, floor=floor),
-                scorer.score("subj_prob", narrow=False, floor=floor),
-            ],
-            ignore_index=True,
+        pairs = _best_pairs(
+            pd.concat(
+                [
+                    scorer.score("subj_det", narrow=True, floor=floor),
+                    scorer.score("subj_prob", narrow=False, floor=floor),
+                ],
+                ignore_index=True,
+            )
         )
-        pairs["uid"] = pairs["uid_l"].str.replace("~t", "", regex=False)
-        pairs["transposed"] = pairs["uid_l"].str.endswith("~t")
-        # Best pair per (subject, taxpayer), then the top few taxpayers per subject; ties
-        # broken by taxpayer id so that results do not depend on scan order.
-        pairs = pairs.sort_values(
-            ["uid", "match_weight", "taxpayer_id"], ascending=[True, False, True], kind="stable"
-        ).drop_duplicates(["uid", "taxpayer_id"])
-        pairs = pairs[pairs.groupby("uid").cumcount() < 5]
+        table = _PairTable(pairs, scorer.comparisons, labels)
+        risks = namesake_risks(pairs, table.codes, labels, strict=strict_corroboration)
+        tin_equal = table.codes["tin"] == 0
+        fn_differs = table.codes["first_name"] == bottom(labels, "first_name")
         by_uid: dict[str, list[Candidate]] = {}
-        for rec in records(pairs):
-            by_uid.setdefault(str(rec["uid"]), []).append(
+        for i, (uid, tp, w, pr) in enumerate(
+            zip(pairs["uid"], pairs["taxpayer_id"], table.weight, table.prob, strict=True)
+        ):
+            by_uid.setdefault(uid, []).append(
                 Candidate(
-                    str(rec["taxpayer_id"]),
-                    float(rec["match_weight"]),
-                    float(rec["match_probability"]),
-                    rec,
-                    tin_equal=is_top(rec, labels, "tin"),
-                    namesake_risk=namesake_risk(rec, labels, strict=strict_corroboration),
-                    first_name_differs=is_bottom(rec, labels, "first_name"),
+                    str(tp),
+                    float(w),
+                    float(pr),
+                    row=i,
+                    tin_equal=bool(tin_equal[i]),
+                    namesake_risk=risks[i],
+                    first_name_differs=bool(fn_differs[i]),
                 )
             )
-        det_tp = dict(zip(decided["uid"], decided["taxpayer_id"], strict=True))
-        rows: list[dict[str, Any]] = chunk.to_dict("records")  # type: ignore[assignment]
-        for row in rows:
-            uid = str(row["uid"])
+        has_dob = chunk["dob_s"].notna().to_numpy()
+        for uid, sid, dob in zip(chunk["uid"], chunk["subject_id"], has_dob, strict=True):
             cands = by_uid.get(uid, [])
             rule = det_rule.get(uid) if uid in det_uids else None
             v = decide(
@@ -200,55 +202,106 @@ def run(
                 margin=margin,
                 deterministic=rule,
                 deterministic_tp=det_tp.get(uid) if rule else None,
-                subject_has_dob=row["dob_s"] is not None and not pd.isna(row["dob_s"]),
+                subject_has_dob=bool(dob),
                 namesakes=namesakes,
                 tin_conflict_ids=conflict_map.get(uid, set()),
                 require_corroboration=require_corroboration,
             )
             best, second = v.best, v.runner_up
-            expl: dict[str, Any] = {
-                "pass": "deterministic" if rule else "probabilistic",
-                "threshold": round(threshold, 3),
-                "margin": margin,
-                "prior_bits": round(prior_bits, 3),
-                "reasons": v.reasons,
-            }
-            if best is not None:
-                expl["best"] = {
-                    "taxpayer_id": best.taxpayer_id,
-                    "weight": _r(best.weight),
-                    "transposed_names": bool(best.pair.get("transposed", False)),
-                    "fields": contributions(best.pair, scorer.comparisons, labels)
-                    if best.pair
-                    else [],
-                }
-            if second is not None:
-                expl["runner_up"] = {"taxpayer_id": second.taxpayer_id, "weight": _r(second.weight)}
-                if v.status == "ambiguous" and second.pair:
-                    # a reviewer compares the two side by side; for a match the weight suffices
-                    expl["runner_up"]["fields"] = contributions(
-                        second.pair, scorer.comparisons, labels
-                    )
-            row_out = {
-                "subject_id": row["subject_id"],
-                "taxpayer_id": best.taxpayer_id
-                if (best is not None and v.status != "no_match")
-                else None,
-                "status": v.status,
-                "match_weight": _r(best.weight) if best is not None else None,
-                "match_probability": best.probability if best is not None else None,
-                "runner_up_weight": _r(second.weight) if second is not None else None,
-                "explanation": json.dumps(expl, sort_keys=True, separators=(",", ":")),
-                "runner_up_taxpayer_id": second.taxpayer_id
-                if (second is not None and v.status == "ambiguous")
-                else None,
-                "pass": expl["pass"],
-            }
-            for c in OUTPUT_COLUMNS:
-                results[c].append(row_out[c])
+            pass_ = "deterministic" if rule else "probabilistic"
+            if best is None and not v.reasons[:-1] and not rule:
+                expl = nothing  # the common case, written once
+            else:
+                e: dict[str, Any] = {**base, "pass": pass_, "reasons": v.reasons}
+                if best is not None:
+                    e["best"] = {
+                        "taxpayer_id": best.taxpayer_id,
+                        "weight": _r(best.weight),
+                        "transposed_names": table.transposed(best.row),
+                        "fields": table.fields(best.row),
+                    }
+                if second is not None:
+                    e["runner_up"] = {
+                        "taxpayer_id": second.taxpayer_id,
+                        "weight": _r(second.weight),
+                    }
+                    if v.status == "ambiguous" and second.row >= 0:
+                        # a reviewer compares the two side by side; for a match the weight suffices
+                        e["runner_up"]["fields"] = table.fields(second.row)
+                expl = _dumps(e)
+            found = best is not None and v.status != "no_match"
+            results["subject_id"].append(sid)
+            results["taxpayer_id"].append(best.taxpayer_id if found and best else None)
+            results["status"].append(v.status)
+            results["match_weight"].append(_r(best.weight) if best is not None else None)
+            results["match_probability"].append(best.probability if best is not None else None)
+            results["runner_up_weight"].append(_r(second.weight) if second is not None else None)
+            results["explanation"].append(expl)
+            results["runner_up_taxpayer_id"].append(
+                second.taxpayer_id if (second is not None and v.status == "ambiguous") else None
+            )
+            results["pass"].append(pass_)
         if progress is not None:
             progress(len(chunk))
     return pd.DataFrame(results, columns=OUTPUT_COLUMNS)
+
+
+def _best_pairs(pairs: pd.DataFrame, keep: int = 5) -> pd.DataFrame:
+    """Best pair per (subject, taxpayer) — a transposed-name variant competes with the
+    original — then the top ``keep`` taxpayers per subject; ties broken by taxpayer id so that
+    results do not depend on scan order."""
+    pairs["uid"] = pairs["uid_l"].str.replace("~t", "", regex=False)
+    pairs["transposed"] = pairs["uid_l"].str.endswith("~t")
+    pairs = pairs.sort_values(
+        ["uid", "match_weight", "taxpayer_id"], ascending=[True, False, True], kind="stable"
+    ).drop_duplicates(["uid", "taxpayer_id"])
+    return pairs[pairs.groupby("uid").cumcount() < keep].reset_index(drop=True)
+
+
+class _PairTable:
+    """The scored pairs as arrays, and each pair's waterfall read from them on demand."""
+
+    def __init__(self, pairs: pd.DataFrame, comparisons: list[str], labels: Levels) -> None:
+        self.codes = level_codes(pairs, labels)
+        self.weight = pairs["match_weight"].to_numpy(dtype=float)
+        self.prob = pairs["match_probability"].to_numpy(dtype=float)
+        self._transposed = pairs["transposed"].to_numpy(dtype=bool)
+        self._comparisons = comparisons
+        self._labels = labels
+        self._bits = {c: _col(pairs, f"mw_{c}") for c in comparisons}
+        self._tf = {c: _col(pairs, f"mw_tf_adj_{c}") for c in comparisons}
+
+    def transposed(self, i: int) -> bool:
+        return bool(self._transposed[i]) if i >= 0 else False
+
+    def fields(self, i: int) -> list[dict[str, Any]]:
+        """Per-field contributions (bits) to pair ``i``'s match weight, in waterfall order."""
+        if i < 0:
+            return []
+        out = []
+        for c in self._comparisons:
+            code = int(self.codes[c][i]) if c in self.codes else -1
+            label = self._labels[c][code + 1][1] if c in self._labels else ""
+            tf = float(self._tf[c][i])
+            item: dict[str, Any] = {
+                "field": c,
+                "level": label,
+                "bits": round(float(self._bits[c][i]) + tf, 3),
+            }
+            if tf:
+                item["frequency_adjustment_bits"] = round(tf, 3)
+            out.append(item)
+        return out
+
+
+def _col(df: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in df.columns:
+        return np.zeros(len(df))
+    return np.nan_to_num(pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float))
+
+
+def _dumps(e: dict[str, Any]) -> str:
+    return json.dumps(e, sort_keys=True, separators=(",", ":"))
 
 
 def _r(x: float) -> float | None:

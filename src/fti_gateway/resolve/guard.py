@@ -24,7 +24,6 @@ Precision first. A subject is a ``match`` only when *all* hold:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass
@@ -32,7 +31,8 @@ class Candidate:
     taxpayer_id: str
     weight: float
     probability: float
-    pair: dict[str, Any]
+    #: the pair's row in the scored-pairs table (its explanation is read from there)
+    row: int = -1
     tin_equal: bool = False
     #: why this pick could be a household namesake (None: nothing suggests one)
     namesake_risk: str | None = None
@@ -85,7 +85,7 @@ def decide(
     if best.taxpayer_id in namesakes and not subject_has_dob and not best.tin_equal:
         twin = namesakes[best.taxpayer_id]
         other = next((c for c in pool if c.taxpayer_id == twin), None)
-        other = other or Candidate(twin, float("nan"), float("nan"), {})
+        other = other or Candidate(twin, float("nan"), float("nan"))
         reasons.append(
             "a same-household namesake (e.g. Sr/Jr) exists and no DOB or TIN tells them apart"
         )

@@ -1,18 +1,20 @@
-"""Reading a scored pair: which level of each comparison it fell in, and what that means.
+"""Reading scored pairs: which level of each comparison a pair fell in, and what that means.
 
 A pair's level is read from its per-comparison weight (``mw_<name>``, Splink's waterfall
 value; each level has its own weight), so Splink need not carry its ``gamma`` columns and the
-matching columns through every pair. Levels are counted from the top (0 = exact), so a rule
-says "first name equal or a nickname" as ``from_top in (0, 1)``.
+matching columns through every pair. Levels are counted from the top (0 = exact; -1 =
+missing on a side), so a rule says "first name equal or a nickname" as ``code in (0, 1)``.
+
+Everything here is column-at-a-time: a 1M-subject request has millions of candidate pairs.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+import numpy as np
 import pandas as pd
 
 Levels = dict[str, list[tuple[float, str]]]
+Codes = dict[str, np.ndarray]
 
 #: Birth years this far apart are a parent and child, not a typo: the Sr/Jr pattern.
 GENERATION_YEARS = 14
@@ -24,108 +26,110 @@ GENERATION_YEARS = 14
 NAME_ADDRESS_ONLY = {"first_name": (0, 1, 2), "last_name": (0, 1, 2, 3), "address": (0, 2)}
 NAME_TYPOS = {"first_name": (2,), "last_name": (1, 3)}
 
+GENERATION = "the birth years are a generation apart: a parent or child of the same name"
+DOB_DISAGREES = (
+    "the dates of birth disagree and no TIN agrees: a household namesake (Jr/Sr) or "
+    "relative cannot be ruled out"
+)
+STRICT = (
+    "neither DOB nor TIN corroborates the name and address: an unfiled household "
+    "namesake (Jr/Sr) cannot be ruled out"
+)
+LOOSE = (
+    "neither DOB nor TIN corroborates a name and address that agree only loosely: "
+    "a relative or namesake cannot be ruled out"
+)
+ONE_SIDED_SUFFIX = (
+    "a generational suffix (Jr/Sr/II/III) on one side only, and no DOB or TIN: the "
+    "other generation cannot be ruled out"
+)
 
-def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts with str keys (what the guard and explanations read)."""
-    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
+
+def _floats(df: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in df.columns:
+        return np.full(len(df), np.nan)
+    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _num(v: object) -> float | None:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return None
-    try:
-        return float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
-def from_top(rec: dict[str, Any], levels: Levels, name: str) -> int | None:
-    """The pair's level counted from the top (0 = exact); None when missing on a side.
+def level_codes(df: pd.DataFrame, levels: Levels) -> Codes:
+    """comparison → each pair's level from the top (-1 where missing on a side).
     ``levels[name]`` is :func:`.scoring.level_weights`' list: the null level first."""
-    mw = _num(rec.get(f"mw_{name}"))
-    opts = levels.get(name, [])[1:]
-    if mw is None or not opts:
-        return None
-    dist = [abs(mw - w) for w, _ in opts]
-    i = min(range(len(opts)), key=dist.__getitem__)
-    if dist[i] < 1e-6:
-        return i
-    return None  # weight 0 exactly and no level has it: the null level
+    out: Codes = {}
+    for name, opts in levels.items():
+        mw = _floats(df, f"mw_{name}")
+        w = np.array([x for x, _ in opts[1:]], dtype=float)
+        if len(w) == 0:
+            out[name] = np.full(len(df), -1)
+            continue
+        dist = np.abs(mw[:, None] - w[None, :])
+        dist[np.isnan(dist)] = np.inf
+        i = dist.argmin(axis=1)
+        hit = dist[np.arange(len(mw)), i] < 1e-6
+        out[name] = np.where(hit, i, -1)
+    return out
 
 
-def is_top(rec: dict[str, Any], levels: Levels, name: str) -> bool:
-    """Whether a pair fell in the comparison's top (exact) level."""
-    return from_top(rec, levels, name) == 0
+def bottom(levels: Levels, name: str) -> int:
+    """The code of a comparison's last ("differs") level."""
+    return len(levels[name]) - 2
 
 
-def is_bottom(rec: dict[str, Any], levels: Levels, name: str) -> bool:
-    """Whether a pair fell in the comparison's last ("differs") level."""
-    i = from_top(rec, levels, name)
-    return i is not None and i == len(levels.get(name, [])) - 2
-
-
-def agrees(rec: dict[str, Any], name: str) -> bool:
-    """The comparison speaks *for* the match (its weight is positive)."""
-    mw = _num(rec.get(f"mw_{name}"))
-    return mw is not None and mw > 0
-
-
-def generation_apart(rec: dict[str, Any]) -> bool:
-    """Both birth years known and a generation apart (see :data:`GENERATION_YEARS`)."""
-    a, b = _num(rec.get("dob_y_s")), _num(rec.get("dob_y_r"))
-    return a is not None and b is not None and abs(a - b) >= GENERATION_YEARS
-
-
-def one_digit_apart(rec: dict[str, Any]) -> bool:
-    """The two dates differ in exactly one digit (1975 typed 1995)."""
-    a, b = rec.get("dob_s_s"), rec.get("dob_s_r")
+def _one_digit_apart(a: object, b: object) -> bool:
     if not isinstance(a, str) or not isinstance(b, str) or len(a) != len(b):
         return False
     return sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
-def _suffix(v: object) -> str | None:
-    return None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else str(v)
-
-
-def namesake_risk(rec: dict[str, Any], levels: Levels, *, strict: bool = False) -> str | None:
-    """Why this pick could be a household namesake (a Jr who files no return looks like his
-    father on name and address), or None when the evidence rules that out.
+def namesake_risks(
+    df: pd.DataFrame, codes: Codes, levels: Levels, *, strict: bool = False
+) -> np.ndarray:
+    """Per pair: why the pick could be a household namesake (a Jr who files no return looks
+    like his father on name and address), or None when the evidence rules that out.
 
     Ruled out by a TIN that agrees at least nearly, or by a DOB that does. A DOB that
     disagrees outright (not a typo, swap or neighbouring year) is not explained away by name
     and address: a Jr's date, mistyped once, still looks like that. Without DOB or TIN, name
     and address may stand alone when both agree closely (:data:`NAME_ADDRESS_ONLY`) and no
     generational suffix appears on one side only. Birth years a generation apart are ruled
-    out only by an agreeing TIN with the dates one digit apart (a typo in the decade). ``strict``: only DOB or TIN rules it out.
+    out only by an agreeing TIN with the dates one digit apart (a typo in the decade).
+    ``strict``: only DOB or TIN rules it out. Columns read: ``mw_*``, ``dob_y_s/_r``,
+    ``dob_s_s/_r``, ``sfx_s/_r``.
     """
-    if generation_apart(rec) and not (agrees(rec, "tin") and one_digit_apart(rec)):
-        return "the birth years are a generation apart: a parent or child of the same name"
-    if agrees(rec, "tin"):
-        return None
-    if is_bottom(rec, levels, "dob"):
-        return (
-            "the dates of birth disagree and no TIN agrees: a household namesake (Jr/Sr) or "
-            "relative cannot be ruled out"
-        )
-    if agrees(rec, "dob"):
-        return None
-    if strict:
-        return (
-            "neither DOB nor TIN corroborates the name and address: an unfiled household "
-            "namesake (Jr/Sr) cannot be ruled out"
-        )
-    at = {c: from_top(rec, levels, c) for c in NAME_ADDRESS_ONLY}
-    typos = sum(at[c] in lv for c, lv in NAME_TYPOS.items())
-    close = typos <= 1 and all(at[c] in ok for c, ok in NAME_ADDRESS_ONLY.items())
-    if not close:
-        return (
-            "neither DOB nor TIN corroborates a name and address that agree only loosely: "
-            "a relative or namesake cannot be ruled out"
-        )
-    if _suffix(rec.get("sfx_s")) != _suffix(rec.get("sfx_r")):
-        return (
-            "a generational suffix (Jr/Sr/II/III) on one side only, and no DOB or TIN: the "
-            "other generation cannot be ruled out"
-        )
-    return None
+    n = len(df)
+    tin_agrees = np.nan_to_num(_floats(df, "mw_tin")) > 0
+    dob_agrees = np.nan_to_num(_floats(df, "mw_dob")) > 0
+    gap = np.abs(_floats(df, "dob_y_s") - _floats(df, "dob_y_r"))
+    generation = np.nan_to_num(gap, nan=0.0) >= GENERATION_YEARS
+    typo = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(generation & tin_agrees):
+        typo[i] = _one_digit_apart(df["dob_s_s"].iloc[i], df["dob_s_r"].iloc[i])
+    dob_differs = codes["dob"] == bottom(levels, "dob")
+    at = {c: codes[c] for c in NAME_ADDRESS_ONLY}
+    typos = np.zeros(n, dtype=int)
+    for c, lv in NAME_TYPOS.items():
+        typos += np.isin(at[c], lv)
+    close = typos <= 1
+    for c, ok in NAME_ADDRESS_ONLY.items():
+        close &= np.isin(at[c], ok)
+    sfx = [
+        df[c].fillna("").astype(str).to_numpy() if c in df.columns else np.full(n, "")
+        for c in ("sfx_s", "sfx_r")
+    ]
+    one_sided = sfx[0] != sfx[1]
+    # Rules in order; the first that applies decides.
+    rules: list[tuple[np.ndarray, str | None]] = [
+        (generation & ~(tin_agrees & typo), GENERATION),
+        (tin_agrees, None),
+        (dob_differs, DOB_DISAGREES),
+        (dob_agrees, None),
+        (np.full(n, strict), STRICT),
+        (~close, LOOSE),
+        (one_sided, ONE_SIDED_SUFFIX),
+    ]
+    out = np.full(n, None, dtype=object)
+    decided = np.zeros(n, dtype=bool)
+    for mask, reason in rules:
+        take = mask & ~decided
+        out[take] = reason
+        decided |= take
+    return out

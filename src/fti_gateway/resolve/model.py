@@ -155,7 +155,7 @@ def blocking_rules() -> list[Any]:
     """Candidate pairs: any one shared key is enough. Each rule keeps a known error out of the
     way of recall: a wrong DOB (name + ZIP), a moved person (name + DOB), a misspelled
     surname (first name + DOB, DOB + ZIP, sound-alike surname + DOB or ZIP), a mistyped DOB
-    (initial + surname + birth year), a changed name (TIN), a mangled name at a known
+    (first name + surname + birth year), a changed name (TIN), a mangled name at a known
     address (street + ZIP or city: the household)."""
     return [
         block_on("tin"),
@@ -167,7 +167,7 @@ def blocking_rules() -> list[Any]:
         block_on("street", "zip5"),
         block_on("street", "city"),
         block_on("ln_sdx", "dob_s"),
-        block_on("fn_i", "ln_first", "dob_y"),
+        block_on("fn", "ln_first", "dob_y"),
     ]
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from splink import Linker, block_on
+from splink.internals.blocking_rule_creator_utils import to_blocking_rule_creator
 
 from fti_gateway.resolve.backends.base import Backend
 
@@ -18,6 +20,9 @@ SUBJECT_COLS = (
     "uid, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, dob_y, tin, street, "
     "house_no, unit, zip5, city, state"
 )
+
+
+_RULES = "blocking_rules_to_generate_predictions"
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,44 @@ def load_model(path: Path, prior: float) -> dict[str, Any]:
     model = dict(json.loads(Path(path).read_text()))
     model["probability_two_random_records_match"] = prior
     return model
+
+
+_EQUI = re.compile(r'^l\."(\w+)" = r\."(\w+)"$')
+
+
+def _equi_columns(rule_sql: str) -> list[str] | None:
+    """The columns of a rule made only of ``l."c" = r."c"`` conjuncts, else None."""
+    cols = []
+    for part in rule_sql.split(" AND "):
+        m = _EQUI.match(part.strip().removeprefix("(").removesuffix(")"))
+        if m is None or m.group(1) != m.group(2):
+            return None
+        cols.append(m.group(1))
+    return cols
+
+
+def _prefilter_sql(rules: list[Any], subjects: str, b: Backend) -> str:
+    """DuckDB SQL for the uids of the vault records sharing a blocking key with ``subjects``.
+
+    Equality rules become one scan of the vault with a hash-key semi-join per rule (twice
+    as fast as a join per rule; a hash collision only adds a record Splink then rejects);
+    any other rule is one join with the chunk as the small side."""
+    conds, joins = [], []
+    for br in rules:
+        sql = br.get_blocking_rule("duckdb").blocking_rule_sql
+        cols = _equi_columns(sql)
+        if cols is None:
+            joins.append(f"SELECT r.uid FROM {subjects} l JOIN {b.records_table} r ON {sql}")
+            continue
+        present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+        conds.append(
+            f"({' AND '.join(f'r.{c} IS NOT NULL' for c in cols)} AND "
+            f"hash({', '.join(f'r.{c}' for c in cols)}) IN "
+            f"(SELECT hash({', '.join(cols)}) FROM {subjects} WHERE {present}))"
+        )
+    if joins:
+        conds.append(f"r.uid IN ({' UNION '.join(joins)})")
+    return f"SELECT r.uid FROM {b.records_table} r WHERE {' OR '.join(conds)}"
 
 
 def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
@@ -84,18 +127,35 @@ class Scorer:
         """Pairs of ``subjects_table`` × records with their weight and per-comparison
         weights (``mw_*``, ``mw_tf_adj_*``). ``narrow`` uses only the exact keys of the deterministic pass."""
         self._n += 1
-        self.backend.execute(
-            f"SELECT {SUBJECT_COLS}, subject_id FROM {subjects_table}", f"cand_subj_{self._n}"
+        n, api, b = self._n, self.backend.splink_api, self.backend
+        b.execute(f"SELECT {SUBJECT_COLS}, subject_id FROM {subjects_table}", f"cand_subj_{n}")
+        left = api.register(f"cand_subj_{n}", table_name=f"cand_subj_sdf_{n}")
+        rules: list[Any] = (
+            [block_on("tin"), block_on("fn", "ln", "dob_s", "zip5")]
+            if narrow
+            else [to_blocking_rule_creator(r) for r in self.model[_RULES]]
         )
-        left = self.backend.splink_api.register(
-            f"cand_subj_{self._n}", table_name=f"cand_subj_sdf_{self._n}"
-        )
-        rules: list[Any] | None = (
-            [block_on("tin"), block_on("fn", "ln", "dob_s", "zip5")] if narrow else None
-        )
+        # Pre-blocking (DuckDB): only the records that share some blocking key with this
+        # chunk go to Splink, which then blocks the same rules over thousands of records
+        # instead of the whole vault and finds exactly the same pairs (every pair a rule
+        # makes has its record in the set). Spark joins the whole vault as it is: that is
+        # what a cluster is for, and its planner does not take the semi-joins well.
+        dialect = api.sql_dialect.sql_dialect_str
+        rec = f"cand_rec_{n}"
+        if dialect == "duckdb":
+            b.execute(_prefilter_sql(rules, f"cand_subj_{n}", b), f"cand_uid_{n}")
+            b.execute(
+                f"SELECT {SUBJECT_COLS}, taxpayer_id FROM {b.records_table} "
+                f"WHERE uid IN (SELECT uid FROM cand_uid_{n})",
+                rec,
+            )
+            b.drop(f"cand_uid_{n}")
+            right = api.register(rec, table_name=f"cand_rec_sdf_{n}")
+        else:
+            rec, right = "cand_records", self._records
         pred = self.linker.inference.predict_between(
             left,
-            self._records,
+            right,
             blocking_rules_to_generate_predictions=rules,
             threshold_match_weight=floor,
             warning_mode="never",
@@ -122,30 +182,14 @@ class Scorer:
                     PARTITION BY s.subject_id, r.taxpayer_id
                     ORDER BY p.match_weight DESC, p.uid_l, p.uid_r) AS dup_
                   FROM {pred.physical_name} p
-                  JOIN cand_subj_{self._n} s ON p.uid_l = s.uid
-                  JOIN cand_records r ON p.uid_r = r.uid) y
+                  JOIN cand_subj_{n} s ON p.uid_l = s.uid
+                  JOIN {rec} r ON p.uid_r = r.uid) y
                 WHERE y.dup_ = 1) x) z
             WHERE z.rank_ <= {int(keep)}
             """
         )
         pred.drop_table_from_database_and_remove_from_cache()
+        if rec != "cand_records":
+            b.drop(rec)
+        b.drop(f"cand_subj_{n}")
         return df
-
-
-def contributions(
-    row: dict[str, Any], comparisons: list[str], levels: dict[str, list[tuple[float, str]]]
-) -> list[dict[str, Any]]:
-    """Per-field contributions (bits) to a pair's match weight, in waterfall order."""
-    out = []
-    for c in comparisons:
-        mw = row.get(f"mw_{c}")
-        bits = 0.0 if mw is None or pd.isna(mw) else float(mw)
-        options = levels.get(c, [])
-        label = min(options, key=lambda o: abs(o[0] - bits))[1] if options else ""
-        tf = row.get(f"mw_tf_adj_{c}")
-        tf_bits = 0.0 if tf is None or pd.isna(tf) else float(tf)
-        item: dict[str, Any] = {"field": c, "level": label, "bits": round(bits + tf_bits, 3)}
-        if tf_bits:
-            item["frequency_adjustment_bits"] = round(tf_bits, 3)
-        out.append(item)
-    return out

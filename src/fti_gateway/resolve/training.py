@@ -210,7 +210,11 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
                 db_api.register(f"tf_{col}", table_name=f"tf_{col}_sdf"), col
             )
         max_pairs = float(min(5e6, max(1e5, n_taxpayers * 20)))
+        # One thread: DuckDB's seeded sample is repeatable only when one thread scans, and a
+        # vault must get the same model every time it is trained (an auditor re-derives it).
+        con.execute("SET threads = 1")
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=settings.seed)
+        con.execute(f"SET threads = {int(settings.threads)}")
         linker.training.estimate_m_from_label_column("taxpayer_id")
         model = smooth(
             linker.misc.save_model_to_json(), m_floor=0.5 / max(n, 1), u_floor=1.0 / max_pairs

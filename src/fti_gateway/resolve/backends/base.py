@@ -23,6 +23,9 @@ class Backend(Protocol):
         """Run SQL and keep its result as ``name`` (no round-trip through Python): a table,
         or with ``persist=False`` a view evaluated where it is used."""
 
+    def drop(self, name: str) -> None:
+        """Forget a table made by :meth:`execute` (no error if it is gone)."""
+
     def contains(self, array: str, value: str) -> str:
         """SQL for "array contains value"."""
 

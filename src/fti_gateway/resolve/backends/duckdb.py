@@ -43,6 +43,13 @@ class DuckDBBackend:
         kind = "TABLE" if persist else "VIEW"
         self.con.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")
 
+    def drop(self, name: str) -> None:
+        kinds = self.con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchall()
+        for (kind,) in kinds:
+            self.con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
+
     def contains(self, array: str, value: str) -> str:
         return f"list_contains({array}, {value})"
 

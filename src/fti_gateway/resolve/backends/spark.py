@@ -90,6 +90,11 @@ class SparkBackend:
         df = self.spark.sql(sql)
         (df.cache() if persist else df).createOrReplaceTempView(name)
 
+    def drop(self, name: str) -> None:
+        if self.spark.catalog.tableExists(name):
+            self.spark.catalog.uncacheTable(name)
+        self.spark.catalog.dropTempView(name)
+
     def contains(self, array: str, value: str) -> str:
         return f"array_contains({array}, {value})"
 
