@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 import pandas as pd
+import pytest
 
 from fti_gateway.resolve.levels import bottom, level_codes, namesake_risks
 
