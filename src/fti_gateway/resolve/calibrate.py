@@ -77,9 +77,23 @@ def _per_subject(
     return pd.DataFrame(rows, columns=["subject_id", "true_w", "f1", "f2"])
 
 
-def _upper(k: int, n: int) -> float:
-    """About a 95% upper bound on a rate seen k times in n (k = 0 gives the rule of three)."""
-    return (k + 1.96 * math.sqrt(k) + 3.0) / max(n, 1)
+def _upper(k: int, n: int, confidence: float = 0.95) -> float:
+    """The exact one-sided Poisson upper bound on a rate seen ``k`` times in ``n`` (k = 0
+    gives the rule of three): the λ at which seeing ``k`` or fewer has probability
+    1 − ``confidence``, by bisection on the Poisson CDF."""
+
+    def cdf(lam: float) -> float:
+        term = total = math.exp(-lam)
+        for i in range(1, k + 1):
+            term *= lam / i
+            total += term
+        return total
+
+    lo, hi = 0.0, k + 10.0 * math.sqrt(k + 1) + 10.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) > 1 - confidence else (lo, mid)
+    return hi / max(n, 1)
 
 
 def measure(per: pd.DataFrame, n: int, t: float, margin: float, share: float) -> dict[str, float]:

@@ -20,11 +20,11 @@ Codes = dict[str, np.ndarray]
 GENERATION_YEARS = 14
 
 #: How close name and address must be to stand without DOB or TIN (levels from the top, see
-#: :mod:`.model`): first name equal, a nickname or one edit; surname equal, one or two edits
-#: or a shared compound part; the same address, or the same house number and ZIP with a near
-#: street. Of the name's typo levels (:data:`NAME_TYPOS`) at most one may be used.
-NAME_ADDRESS_ONLY = {"first_name": (0, 1, 2), "last_name": (0, 1, 2, 3), "address": (0, 2)}
-NAME_TYPOS = {"first_name": (2,), "last_name": (1, 3)}
+#: :mod:`.model`): first name equal or a nickname — never one edit, which is how a household's
+#: Mario and Maria, Juan and Juana, Sara and Sarah differ; surname equal, one or two edits or
+#: a shared compound part; the same address, or the same house number and ZIP with a near
+#: street.
+NAME_ADDRESS_ONLY = {"first_name": (0, 1), "last_name": (0, 1, 2, 3), "address": (0, 2)}
 
 GENERATION = "the birth years are a generation apart: a parent or child of the same name"
 DOB_DISAGREES = (
@@ -104,13 +104,9 @@ def namesake_risks(
     for i in np.flatnonzero(generation & tin_agrees):
         typo[i] = _one_digit_apart(df["dob_s_s"].iloc[i], df["dob_s_r"].iloc[i])
     dob_differs = codes["dob"] == bottom(levels, "dob")
-    at = {c: codes[c] for c in NAME_ADDRESS_ONLY}
-    typos = np.zeros(n, dtype=int)
-    for c, lv in NAME_TYPOS.items():
-        typos += np.isin(at[c], lv)
-    close = typos <= 1
+    close = np.ones(n, dtype=bool)
     for c, ok in NAME_ADDRESS_ONLY.items():
-        close &= np.isin(at[c], ok)
+        close &= np.isin(codes[c], ok)
     sfx = [
         df[c].fillna("").astype(str).to_numpy() if c in df.columns else np.full(n, "")
         for c in ("sfx_s", "sfx_r")
