@@ -57,7 +57,8 @@ def demo(
         console.print(
             f"resolution of the {ev['subjects']:,} subjects the law let through, against the "
             f"hidden truth: precision {ev['precision']:.4f}, recall {ev['recall']:.4f}, "
-            f"F1 {ev['f1']:.4f} ({ev['wrong']} wrong-person matches)"
+            f"F1 {ev['f1']:.4f} ({ev['wrong']} wrong-person "
+            f"match{'' if ev['wrong'] == 1 else 'es'})"
         )
     console.rule("ledger")
     console.print(f"verifier key: {result.verifier_key}")
