@@ -55,8 +55,16 @@ def run_one(system: str, vault_dir: Path, subjects: Path, out: Path, models: Pat
 
 
 def measure(cmd: list[str], timeout: float) -> tuple[int, float, int, str]:
+    """Run one system in a child process in a scratch directory of its own: a peer killed at
+    the timeout leaves its engine's spill files (DuckDB's ``.tmp/``) there, not in the repo."""
+    import shutil
+    import tempfile
+
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    scratch = tempfile.mkdtemp(prefix="fti-bench-child-")
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=scratch
+    )
     ps = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
@@ -72,7 +80,9 @@ def measure(cmd: list[str], timeout: float) -> tuple[int, float, int, str]:
             break
         time.sleep(0.1)
     out = proc.stdout.read() if proc.stdout else ""
-    return proc.wait(), time.monotonic() - start, peak, out[-2000:]
+    rc = proc.wait()
+    shutil.rmtree(scratch, ignore_errors=True)
+    return rc, time.monotonic() - start, peak, out[-2000:]
 
 
 def main() -> None:
@@ -96,6 +106,7 @@ def main() -> None:
         return
     from fti_gateway.resolve import evaluate
 
+    a.work = a.work.resolve()  # the children run in scratch directories of their own
     a.work.mkdir(parents=True, exist_ok=True)
     a.results.mkdir(parents=True, exist_ok=True)
     fti = str(Path(sys.executable).with_name("fti"))
@@ -122,18 +133,18 @@ def main() -> None:
             out = a.work / d.name / f"matches-{system}.parquet"
             cmd = [
                 sys.executable,
-                __file__,
+                str(Path(__file__).resolve()),
                 "one",
                 "--system",
                 system,
                 "--vault",
-                str(d.vault_dir),
+                str(d.vault_dir.resolve()),
                 "--subjects",
-                str(d.subjects),
+                str(d.subjects.resolve()),
                 "--out",
-                str(out),
+                str(out.resolve()),
                 "--models",
-                str(models),
+                str(models.resolve()),
             ]
             rc, wall, peak, log = measure(cmd, a.timeout)
             row: dict[str, object] = {
