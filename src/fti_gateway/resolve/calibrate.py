@@ -42,10 +42,10 @@ def _per_subject(
     guarded: set[str],
     require_corroboration: bool,
 ) -> pd.DataFrame:
-    """``pairs`` carry ``risky`` (the guard's namesake rule), ``fn_differs``, ``tin_equal``."""
-    """Best true / best two false weights per copy. A false candidate that is a same-household
-    namesake of the true taxpayer is dropped for ``guarded`` copies (no DOB, no TIN): the
-    production guard sends those to review, so they are not wrong matches."""
+    """Best true / best two false weights per copy. ``pairs`` carry ``risky`` (the guard's
+    namesake rule), ``fn_differs`` and ``tin_equal``. A false candidate that is a
+    same-household namesake of the true taxpayer is dropped for ``guarded`` copies (no DOB,
+    no TIN): the production guard sends those to review, so they are not wrong matches."""
     if require_corroboration:
         # A pick at risk of being a household namesake is sent to review by the guard:
         # never a match either way.

@@ -26,7 +26,7 @@ import pandas as pd
 
 from fti_gateway.resolve.backends.base import Backend
 from fti_gateway.resolve.guard import Candidate, decide
-from fti_gateway.resolve.levels import Levels, bottom, level_codes, namesake_risks
+from fti_gateway.resolve.levels import Levels, bottom, floats, level_codes, namesake_risks
 from fti_gateway.resolve.scoring import Scorer, level_weights
 
 OUTPUT_COLUMNS = [
@@ -150,7 +150,8 @@ def run(
         )
     )
     base = {"threshold": round(threshold, 3), "margin": margin, "prior_bits": round(prior_bits, 3)}
-    nothing = _dumps({**base, "pass": "probabilistic", "reasons": ["no candidate in the vault"]})
+    # Candidate-less explanations depend only on the reasons: each is written once.
+    bare: dict[tuple[str, ...], str] = {}
     results: dict[str, list[Any]] = {c: [] for c in OUTPUT_COLUMNS}
     for chunk in chunks:
         b.load("subj", chunk)
@@ -209,17 +210,19 @@ def run(
             )
             best, second = v.best, v.runner_up
             pass_ = "deterministic" if rule else "probabilistic"
-            if best is None and not v.reasons[:-1] and not rule:
-                expl = nothing  # the common case, written once
+            if best is None:
+                key = (pass_, *v.reasons)
+                if key not in bare:
+                    bare[key] = _dumps({**base, "pass": pass_, "reasons": v.reasons})
+                expl = bare[key]
             else:
                 e: dict[str, Any] = {**base, "pass": pass_, "reasons": v.reasons}
-                if best is not None:
-                    e["best"] = {
-                        "taxpayer_id": best.taxpayer_id,
-                        "weight": _r(best.weight),
-                        "transposed_names": table.transposed(best.row),
-                        "fields": table.fields(best.row),
-                    }
+                e["best"] = {
+                    "taxpayer_id": best.taxpayer_id,
+                    "weight": _r(best.weight),
+                    "transposed_names": table.transposed(best.row),
+                    "fields": table.fields(best.row),
+                }
                 if second is not None:
                     e["runner_up"] = {
                         "taxpayer_id": second.taxpayer_id,
@@ -229,9 +232,10 @@ def run(
                         # a reviewer compares the two side by side; for a match the weight suffices
                         e["runner_up"]["fields"] = table.fields(second.row)
                 expl = _dumps(e)
-            found = best is not None and v.status != "no_match"
             results["subject_id"].append(sid)
-            results["taxpayer_id"].append(best.taxpayer_id if found and best else None)
+            results["taxpayer_id"].append(
+                best.taxpayer_id if best is not None and v.status != "no_match" else None
+            )
             results["status"].append(v.status)
             results["match_weight"].append(_r(best.weight) if best is not None else None)
             results["match_probability"].append(best.probability if best is not None else None)
@@ -295,9 +299,7 @@ class _PairTable:
 
 
 def _col(df: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in df.columns:
-        return np.zeros(len(df))
-    return np.nan_to_num(pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float))
+    return np.nan_to_num(floats(df, name))
 
 
 def _dumps(e: dict[str, Any]) -> str:

@@ -45,7 +45,8 @@ ONE_SIDED_SUFFIX = (
 )
 
 
-def _floats(df: pd.DataFrame, col: str) -> np.ndarray:
+def floats(df: pd.DataFrame, col: str) -> np.ndarray:
+    """A column as floats (NaN where missing or not a number; all NaN if there is none)."""
     if col not in df.columns:
         return np.full(len(df), np.nan)
     return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -56,7 +57,7 @@ def level_codes(df: pd.DataFrame, levels: Levels) -> Codes:
     ``levels[name]`` is :func:`.scoring.level_weights`' list: the null level first."""
     out: Codes = {}
     for name, opts in levels.items():
-        mw = _floats(df, f"mw_{name}")
+        mw = floats(df, f"mw_{name}")
         w = np.array([x for x, _ in opts[1:]], dtype=float)
         if len(w) == 0:
             out[name] = np.full(len(df), -1)
@@ -96,9 +97,9 @@ def namesake_risks(
     ``dob_s_s/_r``, ``sfx_s/_r``.
     """
     n = len(df)
-    tin_agrees = np.nan_to_num(_floats(df, "mw_tin")) > 0
-    dob_agrees = np.nan_to_num(_floats(df, "mw_dob")) > 0
-    gap = np.abs(_floats(df, "dob_y_s") - _floats(df, "dob_y_r"))
+    tin_agrees = np.nan_to_num(floats(df, "mw_tin")) > 0
+    dob_agrees = np.nan_to_num(floats(df, "mw_dob")) > 0
+    gap = np.abs(floats(df, "dob_y_s") - floats(df, "dob_y_r"))
     generation = np.nan_to_num(gap, nan=0.0) >= GENERATION_YEARS
     typo = np.zeros(n, dtype=bool)
     for i in np.flatnonzero(generation & tin_agrees):

@@ -165,7 +165,7 @@ class Scorer:
             + [f"p.mw_{c}" for c in self.comparisons]
             + [f"p.mw_tf_adj_{c}" for c in self.tf_comparisons]
             # what the guard reads besides the levels: a generational suffix on one side
-            # only, and birth years a generation apart (see levels.namesake_safe)
+            # only, and birth years a generation apart (see levels.namesake_risks)
             + ["s.sfx AS sfx_s", "r.sfx AS sfx_r", "s.dob_y AS dob_y_s", "r.dob_y AS dob_y_r"]
             + ["s.dob_s AS dob_s_s", "r.dob_s AS dob_s_r"]
         )
