@@ -42,25 +42,47 @@ OUTPUT_COLUMNS = [
 ]
 
 
-def _near(a: str, b: str) -> str:
-    """SQL: two name parts are the same or a typo apart (one edit; two when both are long
-    enough that two edits do not make another common name)."""
+def _near(b: Backend, x: str, y: str) -> str:
+    """SQL: two name parts are the same or a typo apart — one edit, one transposition
+    ("Rsoa"/"Rosa"), or two edits when both are long enough that two edits do not make
+    another common name."""
     return (
-        f"({a} = {b} OR levenshtein({a}, {b}) <= 1"
-        f" OR (levenshtein({a}, {b}) <= 2 AND length({a}) >= 5 AND length({b}) >= 5))"
+        f"({x} = {y} OR levenshtein({x}, {y}) <= 1"
+        f" OR (levenshtein({x}, {y}) = 2 AND length({x}) = length({y})"
+        f" AND {b.letters(x)} = {b.letters(y)})"
+        f" OR (levenshtein({x}, {y}) <= 2 AND length({x}) >= 5 AND length({y}) >= 5))"
     )
+
+
+def _first_ok(b: Backend, fn: str, alts: str | None, r: str) -> str:
+    """SQL: a subject's first name ``fn`` could be record ``r``'s — a typo, a nickname
+    either way, an initial, or a shortening of two letters or more ("Deb", "Chris")."""
+    mine = f" OR {b.contains(alts, f'{r}.fn')}" if alts else ""
+    return f"""({_near(b, fn, f"{r}.fn")} OR {b.contains(f"{r}.fn_alts", fn)}{mine}
+           OR ((length({fn}) = 1 OR length({r}.fn) = 1) AND substr({fn}, 1, 1) = {r}.fn_i)
+           OR (length({fn}) >= 2 AND substr({r}.fn, 1, length({fn})) = {fn})
+           OR (length({r}.fn) >= 2 AND substr({fn}, 1, length({r}.fn)) = {r}.fn))"""
+
+
+def _last_ok(b: Backend, ln: str, head: str, tokens: str, r: str) -> str:
+    """SQL: a subject's surname could be record ``r``'s — a typo of the whole or of its
+    first part, or one shared part of a compound surname."""
+    return f"""({_near(b, ln, f"{r}.ln")} OR {_near(b, head, f"{r}.ln_first")}
+           OR {b.has_any(tokens, f"{r}.ln_tokens")})"""
 
 
 def _compatible(b: Backend, s: str = "s", r: str = "r") -> str:
     """SQL: the names on a subject and a record could be the same person's — typos, nicknames,
-    initials, compound-surname parts and first/last transposed all pass; another person's
-    name does not."""
-    ln_ok = f"({_near(f'{s}.ln', f'{r}.ln')} OR {b.has_any(f'{s}.ln_tokens', f'{r}.ln_tokens')})"
-    fn_ok = f"""({s}.fn IS NULL OR {r}.fn IS NULL OR {_near(f"{s}.fn", f"{r}.fn")}
-           OR {b.contains(f"{r}.fn_alts", f"{s}.fn")} OR {b.contains(f"{s}.fn_alts", f"{r}.fn")}
-           OR ((length({s}.fn) = 1 OR length({r}.fn) = 1) AND {s}.fn_i = {r}.fn_i))"""
-    swapped = f"(levenshtein({s}.ln, {r}.fn) <= 1 AND levenshtein({s}.fn, {r}.ln) <= 1)"
-    return f"""((({ln_ok} AND {fn_ok}) OR {swapped})
+    initials, compound-surname parts and first/last transposed (with any of those) all pass;
+    another person's name does not."""
+    straight = f"""({_last_ok(b, f"{s}.ln", f"{s}.ln_first", f"{s}.ln_tokens", r)}
+      AND ({s}.fn IS NULL OR {r}.fn IS NULL OR {_first_ok(b, f"{s}.fn", f"{s}.fn_alts", r)}))"""
+    # Transposed: the subject's first name is the record's surname (or its first part), the
+    # subject's surname (its first part) the record's first name.
+    swapped = f"""({s}.fn IS NOT NULL AND {r}.fn IS NOT NULL
+      AND {_last_ok(b, f"{s}.fn", f"{s}.fn", b.array(f"{s}.fn"), r)}
+      AND {_first_ok(b, f"{s}.ln_first", None, r)})"""
+    return f"""(({straight} OR {swapped})
       AND NOT coalesce({s}.sfx <> {r}.sfx, false))"""
 
 

@@ -35,4 +35,7 @@ class Backend(Protocol):
     def array(self, *items: str) -> str:
         """SQL for an array literal of string expressions (may be empty)."""
 
+    def letters(self, text: str) -> str:
+        """SQL for a string's characters, sorted (equal for two anagrams: a transposition)."""
+
     def close(self) -> None: ...

@@ -59,6 +59,9 @@ class DuckDBBackend:
     def array(self, *items: str) -> str:
         return f"CAST([{', '.join(items)}] AS VARCHAR[])"
 
+    def letters(self, text: str) -> str:
+        return f"list_sort(string_split({text}, ''))"
+
     def close(self) -> None:
         self.con.close()
         self._tmp.cleanup()

@@ -104,5 +104,8 @@ class SparkBackend:
     def array(self, *items: str) -> str:
         return f"CAST(array({', '.join(items)}) AS ARRAY<STRING>)"
 
+    def letters(self, text: str) -> str:
+        return f"array_sort(split({text}, ''))"
+
     def close(self) -> None:
         """The session is shared (tests, a long-running service): left running."""
