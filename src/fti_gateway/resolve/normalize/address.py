@@ -71,23 +71,22 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE MACRO fti_street_body(s) AS
           regexp_replace(lower(strip_accents(coalesce(CAST(s AS VARCHAR), ''))), '{unit_tail}', '');
         CREATE OR REPLACE MACRO fti_abbrev(t) AS coalesce(({street_map})[t], t);
-        CREATE OR REPLACE MACRO fti_street(s) AS (
-          WITH f AS (SELECT regexp_replace(fti_fold(fti_street_body(s)),
-                     '^(p ?o ?b|p ?o|post office|pob)( box)? ', 'po box ') AS v)
-          SELECT CASE WHEN regexp_matches(v, '{PLACEHOLDER_RE}') THEN NULL
-                 ELSE nullif(array_to_string(list_transform(string_split(v, ' '),
-                      lambda t: fti_abbrev(t)), ' '), '') END FROM f);
+        CREATE OR REPLACE MACRO fti_street(s) AS list_transform(
+          [regexp_replace(fti_fold(fti_street_body(s)), '^(p ?o ?b|p ?o|post office|pob)( box)? ',
+                          'po box ')],
+          lambda v: CASE WHEN regexp_matches(v, '{PLACEHOLDER_RE}') THEN NULL
+                    ELSE nullif(array_to_string(list_transform(string_split(v, ' '),
+                         lambda t: fti_abbrev(t)), ' '), '') END)[1];
         CREATE OR REPLACE MACRO fti_unit(unit, street) AS nullif(replace(regexp_replace(
           fti_fold(coalesce(nullif(trim(CAST(unit AS VARCHAR)), ''), fti_street_unit(street))),
           '^(({UNIT_WORDS}) )+', ''), ' ', ''), '');
-        CREATE OR REPLACE MACRO fti_zip5(z) AS (
-          WITH d AS (SELECT regexp_extract(coalesce(CAST(z AS VARCHAR), ''), '^\\s*([0-9]{{3,5}})', 1) AS v)
-          SELECT CASE WHEN length(v) BETWEEN 3 AND 5 THEN lpad(v, 5, '0') END FROM d);
+        CREATE OR REPLACE MACRO fti_zip5(z) AS list_transform(
+          [regexp_extract(coalesce(CAST(z AS VARCHAR), ''), '^\\s*([0-9]{{3,5}})', 1)],
+          lambda v: CASE WHEN length(v) BETWEEN 3 AND 5 THEN lpad(v, 5, '0') END)[1];
         CREATE OR REPLACE MACRO fti_city(c) AS nullif(array_to_string(list_transform(
           string_split(fti_fold(c), ' '), lambda t: coalesce(({cities})[t], t)), ' '), '');
-        CREATE OR REPLACE MACRO fti_state(s) AS (
-          WITH f AS (SELECT fti_fold(s) AS v)
-          SELECT nullif(coalesce(({states})[v], CASE WHEN length(v) = 2 THEN v END), '') FROM f);
+        CREATE OR REPLACE MACRO fti_state(s) AS list_transform([fti_fold(s)],
+          lambda v: nullif(coalesce(({states})[v], CASE WHEN length(v) = 2 THEN v END), ''))[1];
         """
     )
 

@@ -67,6 +67,9 @@ def normalize_records(
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {out_table} AS
+        SELECT * REPLACE (
+          nullif(regexp_extract(coalesce(street, ''), '^([0-9]+[a-z]?) ', 1), '') AS house_no)
+        FROM (
         SELECT {uid_sql} AS uid, {kept}
           f.fn, CAST(f.fn_alts AS VARCHAR[]) AS fn_alts, substr(f.fn, 1, 1) AS fn_i,
           coalesce(nullif(substr(fti_fold(s.middle_name), 1, 1), ''), substr(f.fn_rest, 1, 1)) AS mi,
@@ -81,14 +84,14 @@ def normalize_records(
                     NOT IN ('000000000', '111111111', '123456789', '999999999')
                THEN regexp_replace(CAST(s.tin AS VARCHAR), '[^0-9]', '', 'g') END AS tin,
           fti_street(s.street) AS street,
-          nullif(regexp_extract(coalesce(fti_street(s.street), ''), '^([0-9]+[a-z]?) ', 1), '') AS house_no,
+          NULL::VARCHAR AS house_no,  -- from the street, once it is normalized (below)
           fti_unit(s.unit, s.street) AS unit,
           fti_zip5(s.zip) AS zip5,
           fti_city(s.city) AS city,
           fti_state(s.state) AS state
         FROM {source} s
         LEFT JOIN __fti_fmap f ON f.raw IS NOT DISTINCT FROM s.first_name
-        LEFT JOIN __fti_lmap l ON l.raw IS NOT DISTINCT FROM s.last_name
+        LEFT JOIN __fti_lmap l ON l.raw IS NOT DISTINCT FROM s.last_name)
         """
     )
     con.unregister("__fti_fmap")
