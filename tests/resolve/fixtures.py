@@ -157,11 +157,14 @@ def make_master(root: Path, people: int = 400, seed: int = 7) -> FakeVault:
         dob: date,
         hh: str,
         addrs: list[tuple[str, str | None, str, str, str]],
+        tin: str | None = None,
     ) -> str:
         nonlocal tp
         tp += 1
         tid = f"TP{tp:09d}"
-        tin = _tin(rng, used)
+        if tin is None:
+            tin = _tin(rng, used)
+        used.add(tin)
         for year in range(2021, 2025):
             a = addrs[0] if (len(addrs) == 1 or year < 2023) else addrs[1]
             rows.append(
@@ -242,6 +245,12 @@ def make_master(root: Path, people: int = 400, seed: int = 7) -> FakeVault:
             dob = date(1940, 1, 1) + timedelta(days=rng.randint(0, 60 * 365))
             addrs = [a] if rng.random() > 0.1 else [a, address()]
             person(first, rng.choice([None, "A", "Lee", "Marie"]), last, None, dob, hh, addrs)
+    # A stranger whose TIN is one digit from Linda Walker's: mistyping hers lands on his.
+    linda = next(str(r["tin"]) for r in rows if r["first_name"] == "Linda")
+    near = next(
+        t for d in range(1, 10) if (t := f"{linda[:-1]}{(int(linda[-1]) + d) % 10}") not in used
+    )
+    person("Quentin", None, "Abernathy", None, date(1966, 7, 1), "HH-ABERNATHY", [address()], near)
     out = root / "master"
     out.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_parquet(out / "part-0.parquet", index=False)

@@ -27,6 +27,17 @@ FORMAT_COLUMNS = [
 def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> pd.DataFrame:
     vault, models = small_vault
     rows = master_rows
+    linda_typo = dict(
+        subject_id="tin_typo",
+        first_name="Linda",
+        last_name="Walker",
+        dob="1952-01-15",
+        street="12 Oak Avenue",
+        city="Springfield",
+        state="IL",
+        zip="62701",
+        tin=tin_of(rows, "Quentin", "Abernathy"),
+    )
     subjects = pd.DataFrame(
         [
             # TIN + compatible name (nickname) → deterministic.
@@ -97,6 +108,10 @@ def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> p
                 last_name="Walker",
                 tin=tin_of(rows, "Robert", "Walker", "Sr"),
             ),
+            # Linda, fully described, with her TIN mistyped once — onto Quentin Abernathy's;
+            # and the same without her DOB: nothing then shows the TIN is a typo of hers.
+            linda_typo,
+            {**linda_typo, "subject_id": "tin_typo_no_dob", "dob": None},
             # A TIN of someone else and nothing else: no match.
             dict(
                 subject_id="tin_only_stranger",
@@ -256,6 +271,23 @@ def test_tin_of_a_different_name_is_not_a_match(
     s = results.loc["tin_only_stranger"]
     assert s.status == "no_match"
     assert s.taxpayer_id is None or pd.isna(s.taxpayer_id)
+
+
+def test_mistyped_tin_landing_on_a_stranger(
+    results: pd.DataFrame, master_rows: pd.DataFrame
+) -> None:
+    """The stranger holding the typed TIN is never the pick; Linda is, when her DOB shows the
+    TIN is a typo of hers, and review holds her otherwise."""
+    linda = taxpayer_of(master_rows, "Linda", "Walker")
+    stranger = taxpayer_of(master_rows, "Quentin", "Abernathy")
+    r = results.loc["tin_typo"]
+    assert (r.status, r.taxpayer_id) == ("match", linda)
+    reasons = _expl(results, "tin_typo")["reasons"]
+    assert any("TIN belongs" in x for x in reasons)  # type: ignore[attr-defined]
+    assert any("mistyped TIN" in x for x in reasons)  # type: ignore[attr-defined]
+    r = results.loc["tin_typo_no_dob"]
+    assert r.status != "match"
+    assert r.taxpayer_id != stranger
 
 
 def test_compound_surname_partial_use(results: pd.DataFrame, master_rows: pd.DataFrame) -> None:

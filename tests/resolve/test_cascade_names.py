@@ -29,6 +29,8 @@ CASES = [
     (("Zaceda Saanchez", "Ana"), ("Ana", "Zaceda Sanchez"), True),  # transposed, typo
     (("RODRIGUEZ", "SHELLY"), ("Rachel", "Rodriguez"), True),  # transposed nickname
     (("Hoang", "Jnet"), ("Janet", "Hoang"), True),  # transposed, typo
+    (("Dtotie", "Hofferler"), ("Dorothy", "Hofferler"), True),  # a nickname (Dottie), mistyped
+    (("Jnny", "Amoing"), ("John", "Amoing"), True),  # Jonny, mistyped
     # another person's name
     (("Maria", "Vaballos"), ("Rosa", "Vaballos"), False),
     (("Rosa", "Gonzalez"), ("Rosa", "Vaballos"), False),
@@ -36,6 +38,8 @@ CASES = [
     (("Rosa", "Vaballos"), ("Vaballos", "Maria"), False),  # transposed, other first name
     (("Luis", "Ortiz"), ("Luis", "Castro Rodriguez"), False),
     (("Rosa", "Vaballos Jr"), ("Rosa", "Vaballos Sr"), False),  # the other generation
+    (("Ib", "Lopez"), ("Al", "Lopez"), False),  # too short to call a typo of a nickname
+    (("Maria", "Lopez"), ("Isabella", "Lopez"), False),  # far from all of her nicknames
 ]
 
 

@@ -140,7 +140,7 @@ def calibrate(
     backend = DuckDBBackend(idx, settings)
     try:
         backend.load("cal", prepared)
-        pairs = Scorer(backend, model).score("cal", narrow=False, floor=-20.0)
+        pairs = Scorer(backend, model).score("cal", floor=-20.0)
         ns = backend.query("SELECT taxpayer_id, other_id FROM namesakes")
     finally:
         backend.close()

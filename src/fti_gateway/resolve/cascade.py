@@ -6,8 +6,8 @@
      one edit / initial; suffixes do not contradict) and DOBs do not contradict;
    - ``name+dob+address``: normalized first name, surname, DOB, street and ZIP all equal,
      and the subject's TIN (if any) equal too.
-   A subject with exactly one such taxpayer is decided here (still scored, narrowly, so its
-   explanation and runner-up are real). A TIN held by an incompatible name is recorded as a
+   A subject with exactly one such taxpayer is decided here (still scored with the others,
+   so its explanation and runner-up are real). A TIN held by an incompatible name is recorded as a
    conflict for the guard.
 2. **Probabilistic pass**: the remaining subjects (plus a first/last-transposed variant of
    each) are scored by the trained Splink model against every blocked candidate.
@@ -16,12 +16,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from fti_gateway.resolve.backends.base import Backend
@@ -56,9 +56,12 @@ def _near(b: Backend, x: str, y: str) -> str:
 
 def _first_ok(b: Backend, fn: str, alts: str | None, r: str) -> str:
     """SQL: a subject's first name ``fn`` could be record ``r``'s — a typo, a nickname
-    either way, an initial, or a shortening of two letters or more ("Deb", "Chris")."""
+    either way or a nickname mistyped once ("Dtotie" for Dottie, of Dorothy; both of three
+    letters or more), an initial, or a shortening of two letters or more ("Deb", "Chris")."""
     mine = f" OR {b.contains(alts, f'{r}.fn')}" if alts else ""
-    return f"""({_near(b, fn, f"{r}.fn")} OR {b.contains(f"{r}.fn_alts", fn)}{mine}
+    near_nick = "length(x) >= 3 AND " + _near(b, "x", fn)
+    typo_nick = f"(length({fn}) >= 3 AND {b.any_of(f'{r}.fn_alts', 'x', near_nick)})"
+    return f"""({_near(b, fn, f"{r}.fn")} OR {b.contains(f"{r}.fn_alts", fn)}{mine} OR {typo_nick}
            OR ((length({fn}) = 1 OR length({r}.fn) = 1) AND substr({fn}, 1, 1) = {r}.fn_i)
            OR (length({fn}) >= 2 AND substr({r}.fn, 1, length({fn})) = {fn})
            OR (length({r}.fn) >= 2 AND substr({fn}, 1, length({r}.fn)) = {r}.fn))"""
@@ -86,8 +89,13 @@ def _compatible(b: Backend, s: str = "s", r: str = "r") -> str:
       AND NOT coalesce({s}.sfx <> {r}.sfx, false))"""
 
 
-def deterministic_pass(b: Backend, subj: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns (decided: subject uid → taxpayer_id, rule), (tin conflicts: uid, taxpayer_id)."""
+def deterministic_pass(
+    b: Backend, subj: str, records: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns (decided: subject uid → taxpayer_id, rule), (tin conflicts: uid, taxpayer_id).
+    ``records``: the vault records to join (default: all; a superset of those sharing a TIN
+    or a surname and DOB with a subject gives the same answer)."""
+    rec = records or b.records_table
     comp = _compatible(b)
     dob_ok = (
         "(s.dob_s IS NULL OR r.dob_s IS NULL OR (levenshtein(s.dob_s, r.dob_s) <= 1"
@@ -96,11 +104,11 @@ def deterministic_pass(b: Backend, subj: str) -> tuple[pd.DataFrame, pd.DataFram
     b.execute(
         f"""
         SELECT s.uid, r.taxpayer_id, 'tin+name' AS rule FROM {subj} s
-          JOIN {b.records_table} r ON s.tin = r.tin
+          JOIN {rec} r ON s.tin = r.tin
           WHERE {comp} AND {dob_ok}
         UNION ALL
         SELECT s.uid, r.taxpayer_id, 'name+dob+address' AS rule FROM {subj} s
-          JOIN {b.records_table} r
+          JOIN {rec} r
             ON s.fn = r.fn AND s.ln = r.ln AND s.dob_s = r.dob_s AND s.street = r.street
            AND s.zip5 = r.zip5
           WHERE s.tin IS NULL OR s.tin = r.tin
@@ -117,15 +125,10 @@ def deterministic_pass(b: Backend, subj: str) -> tuple[pd.DataFrame, pd.DataFram
     b.execute(
         f"""
         SELECT DISTINCT s.uid, r.taxpayer_id FROM {subj} s
-          JOIN {b.records_table} r ON s.tin = r.tin
+          JOIN {rec} r ON s.tin = r.tin
         WHERE NOT {comp}
         """,
         "det_conflicts",
-    )
-    b.execute(
-        f"""SELECT s.* FROM {subj} s WHERE s.uid IN (SELECT uid FROM det_decided)
-            AND s.uid NOT IN (SELECT uid FROM det_conflicts)""",
-        "subj_det",
     )
     b.execute(
         f"""SELECT s.* FROM {subj} s WHERE s.uid NOT IN (SELECT uid FROM det_decided)
@@ -177,29 +180,30 @@ def run(
     results: dict[str, list[Any]] = {c: [] for c in OUTPUT_COLUMNS}
     for chunk in chunks:
         b.load("subj", chunk)
-        decided, conflicts = deterministic_pass(b, "subj")
+        # One pass over the vault per chunk: the records sharing a blocking key with any
+        # subject (either name order); both passes below join only those.
+        b.execute(f"SELECT {_cols()} FROM subj UNION ALL {_transposed(b, 'subj')}", "subj_keys")
+        records = scorer.candidates("subj_keys")
+        decided, conflicts = deterministic_pass(b, "subj", records)
         det_rule = dict(zip(decided["uid"], decided["rule"], strict=True))
         det_tp = dict(zip(decided["uid"], decided["taxpayer_id"], strict=True))
         conflict_map: dict[str, set[str]] = {}
         for uid, tp in conflicts.itertuples(index=False, name=None):
             conflict_map.setdefault(uid, set()).add(tp)
         det_uids = set(det_rule) - set(conflict_map)
+        # One scoring pass for all: a decided subject's runner-up is then as real as anyone's
+        # (its pick is among the pairs: TIN is a blocking key); the transposed-name variant
+        # is only needed where no rule decided.
         b.execute(
-            f"SELECT {_cols()} FROM subj_rest UNION ALL {_transposed(b, 'subj_rest')}", "subj_prob"
+            f"SELECT {_cols()} FROM subj UNION ALL {_transposed(b, 'subj_rest')}", "subj_prob"
         )
-        pairs = _best_pairs(
-            pd.concat(
-                [
-                    scorer.score("subj_det", narrow=True, floor=floor),
-                    scorer.score("subj_prob", narrow=False, floor=floor),
-                ],
-                ignore_index=True,
-            )
-        )
+        pairs = _best_pairs(scorer.score("subj_prob", floor=floor, records=records))
+        scorer.release(records)
         table = _PairTable(pairs, scorer.comparisons, labels)
         risks = namesake_risks(pairs, table.codes, labels, strict=strict_corroboration)
         tin_equal = table.codes["tin"] == 0
         fn_differs = table.codes["first_name"] == bottom(labels, "first_name")
+        tin_typo = (table.codes["tin"] == 1) & (table.codes["dob"] == 0)
         by_uid: dict[str, list[Candidate]] = {}
         for i, (uid, tp, w, pr) in enumerate(
             zip(pairs["uid"], pairs["taxpayer_id"], table.weight, table.prob, strict=True)
@@ -213,6 +217,7 @@ def run(
                     tin_equal=bool(tin_equal[i]),
                     namesake_risk=risks[i],
                     first_name_differs=bool(fn_differs[i]),
+                    tin_typo=bool(tin_typo[i]),
                 )
             )
         has_dob = chunk["dob_s"].notna().to_numpy()
@@ -325,7 +330,8 @@ def _col(df: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _dumps(e: dict[str, Any]) -> str:
-    return json.dumps(e, sort_keys=True, separators=(",", ":"))
+    """Compact JSON with sorted keys (orjson: a million explanations a request)."""
+    return orjson.dumps(e, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _r(x: float) -> float | None:

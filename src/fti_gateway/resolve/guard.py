@@ -17,7 +17,9 @@ Precision first. A subject is a ``match`` only when *all* hold:
    apart — unless the TIN agrees exactly, such a pick is ``ambiguous``;
 6. the subject's TIN does not belong to a taxpayer whose name is incompatible with the
    subject ("a TIN belonging to a different name is not a match"): that taxpayer is struck,
-   and if someone else would match, the conflict goes to review (``ambiguous``).
+   and if someone else would match, the conflict goes to review (``ambiguous``) — unless
+   that someone's own TIN is one typo from the subject's and the DOB agrees: in a dense
+   TIN space a mistyped TIN often lands on a stranger's, and the typo explains it.
 ``ambiguous`` results carry both candidates.
 """
 
@@ -37,6 +39,8 @@ class Candidate:
     #: why this pick could be a household namesake (None: nothing suggests one)
     namesake_risk: str | None = None
     first_name_differs: bool = False
+    #: the subject's TIN is one typo or swap from this taxpayer's, and the DOB agrees
+    tin_typo: bool = False
 
 
 @dataclass
@@ -114,6 +118,12 @@ def decide(
         )
         return Verdict("ambiguous", best, second, reasons)
     if tin_conflict_ids:
+        if best.tin_typo:
+            reasons.append(
+                "this taxpayer's TIN is one typo from the subject's and the DOB agrees: "
+                "a mistyped TIN"
+            )
+            return Verdict("match", best, second, reasons)
         return Verdict(
             "ambiguous", best, second, [*reasons, "name points to one taxpayer, TIN to another"]
         )

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from splink import Linker, block_on
+from splink import Linker
 from splink.internals.blocking_rule_creator_utils import to_blocking_rule_creator
 
 from fti_gateway.resolve.backends.base import Backend
@@ -52,8 +52,9 @@ def _equi_columns(rule_sql: str) -> list[str] | None:
     return cols
 
 
-def _prefilter_sql(rules: list[Any], subjects: str, b: Backend) -> str:
-    """DuckDB SQL for the uids of the vault records sharing a blocking key with ``subjects``.
+def _prefilter_sql(rules: list[Any], subjects: str, b: Backend, select: str = "r.uid") -> str:
+    """DuckDB SQL for the vault records sharing a blocking key with ``subjects`` (``select``:
+    their columns to keep, read in the same scan).
 
     Equality rules become one scan of the vault with a hash-key semi-join per rule (twice
     as fast as a join per rule; a hash collision only adds a record Splink then rejects);
@@ -73,7 +74,7 @@ def _prefilter_sql(rules: list[Any], subjects: str, b: Backend) -> str:
         )
     if joins:
         conds.append(f"r.uid IN ({' UNION '.join(joins)})")
-    return f"SELECT r.uid FROM {b.records_table} r WHERE {' OR '.join(conds)}"
+    return f"SELECT {select} FROM {b.records_table} r WHERE {' OR '.join(conds)}"
 
 
 def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
@@ -121,38 +122,50 @@ class Scorer:
             self.linker.table_management.register_term_frequency_lookup(tf, col)
         self._n = 0
 
+    def candidates(self, subjects_table: str) -> str:
+        """The vault records any subject of ``subjects_table`` could be paired with, as a
+        table name (drop it with :meth:`release`).
+
+        Pre-blocking (DuckDB): one scan keeps the records that share some blocking key with
+        the subjects; Splink then blocks the same rules over those instead of the whole
+        vault and finds exactly the same pairs (every pair a rule makes has its record in
+        the set), and the deterministic pass joins them instead of the vault. Spark joins
+        the whole vault as it is: that is what a cluster is for, and its planner does not
+        take the semi-joins well."""
+        self._n += 1
+        b = self.backend
+        if b.splink_api.sql_dialect.sql_dialect_str != "duckdb":
+            return "cand_records"
+        keep_cols = ", ".join(f"r.{c.strip()}" for c in f"{SUBJECT_COLS}, taxpayer_id".split(","))
+        rec = f"cand_rec_{self._n}"
+        b.execute(_prefilter_sql(self._rules(), subjects_table, b, keep_cols), rec)
+        return rec
+
+    def release(self, records: str) -> None:
+        if records != "cand_records":
+            self.backend.drop(records)
+
+    def _rules(self) -> list[Any]:
+        return [to_blocking_rule_creator(r) for r in self.model[_RULES]]
+
     def score(
-        self, subjects_table: str, *, narrow: bool, floor: float, keep: int = 5
+        self, subjects_table: str, *, floor: float, keep: int = 5, records: str | None = None
     ) -> pd.DataFrame:
-        """Pairs of ``subjects_table`` × records with their weight and per-comparison
-        weights (``mw_*``, ``mw_tf_adj_*``). ``narrow`` uses only the exact keys of the deterministic pass."""
+        """Pairs of ``subjects_table`` × ``records`` (from :meth:`candidates`; made and
+        released here when not given) with their weight and per-comparison weights
+        (``mw_*``, ``mw_tf_adj_*``)."""
+        own = records is None
+        rec = self.candidates(subjects_table) if records is None else records
         self._n += 1
         n, api, b = self._n, self.backend.splink_api, self.backend
         b.execute(f"SELECT {SUBJECT_COLS}, subject_id FROM {subjects_table}", f"cand_subj_{n}")
         left = api.register(f"cand_subj_{n}", table_name=f"cand_subj_sdf_{n}")
-        rules: list[Any] = (
-            [block_on("tin"), block_on("fn", "ln", "dob_s", "zip5")]
-            if narrow
-            else [to_blocking_rule_creator(r) for r in self.model[_RULES]]
+        right = (
+            self._records
+            if rec == "cand_records"
+            else api.register(rec, table_name=f"{rec}_sdf_{n}")
         )
-        # Pre-blocking (DuckDB): only the records that share some blocking key with this
-        # chunk go to Splink, which then blocks the same rules over thousands of records
-        # instead of the whole vault and finds exactly the same pairs (every pair a rule
-        # makes has its record in the set). Spark joins the whole vault as it is: that is
-        # what a cluster is for, and its planner does not take the semi-joins well.
-        dialect = api.sql_dialect.sql_dialect_str
-        rec = f"cand_rec_{n}"
-        if dialect == "duckdb":
-            b.execute(_prefilter_sql(rules, f"cand_subj_{n}", b), f"cand_uid_{n}")
-            b.execute(
-                f"SELECT {SUBJECT_COLS}, taxpayer_id FROM {b.records_table} "
-                f"WHERE uid IN (SELECT uid FROM cand_uid_{n})",
-                rec,
-            )
-            b.drop(f"cand_uid_{n}")
-            right = api.register(rec, table_name=f"cand_rec_sdf_{n}")
-        else:
-            rec, right = "cand_records", self._records
+        rules = self._rules()
         pred = self.linker.inference.predict_between(
             left,
             right,
@@ -189,7 +202,7 @@ class Scorer:
             """
         )
         pred.drop_table_from_database_and_remove_from_cache()
-        if rec != "cand_records":
-            b.drop(rec)
+        if own:
+            self.release(rec)
         b.drop(f"cand_subj_{n}")
         return df

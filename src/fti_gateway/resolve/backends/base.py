@@ -35,6 +35,9 @@ class Backend(Protocol):
     def array(self, *items: str) -> str:
         """SQL for an array literal of string expressions (may be empty)."""
 
+    def any_of(self, array: str, var: str, cond: str) -> str:
+        """SQL for "some element ``var`` of the array satisfies ``cond``" (false if empty)."""
+
     def letters(self, text: str) -> str:
         """SQL for a string's characters, sorted (equal for two anagrams: a transposition)."""
 

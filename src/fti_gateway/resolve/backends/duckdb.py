@@ -59,6 +59,9 @@ class DuckDBBackend:
     def array(self, *items: str) -> str:
         return f"CAST([{', '.join(items)}] AS VARCHAR[])"
 
+    def any_of(self, array: str, var: str, cond: str) -> str:
+        return f"coalesce(list_bool_or(list_transform({array}, lambda {var}: {cond})), false)"
+
     def letters(self, text: str) -> str:
         return f"list_sort(string_split({text}, ''))"
 

@@ -104,6 +104,9 @@ class SparkBackend:
     def array(self, *items: str) -> str:
         return f"CAST(array({', '.join(items)}) AS ARRAY<STRING>)"
 
+    def any_of(self, array: str, var: str, cond: str) -> str:
+        return f"coalesce(exists({array}, {var} -> {cond}), false)"
+
     def letters(self, text: str) -> str:
         return f"array_sort(split({text}, ''))"
 
