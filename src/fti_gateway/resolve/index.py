@@ -83,10 +83,15 @@ class VaultIndex:
         return (self.dir / "READY").is_file()
 
 
-def configure(con: duckdb.DuckDBPyConnection, settings: ResolveSettings, tmp: Path) -> None:
-    """Bound DuckDB's memory and let it spill to disk."""
+def configure(
+    con: duckdb.DuckDBPyConnection,
+    settings: ResolveSettings,
+    tmp: Path,
+    memory_limit: str | None = None,
+) -> None:
+    """Bound DuckDB's memory (``memory_limit``, default the settings') and let it spill."""
     tmp.mkdir(parents=True, exist_ok=True)
-    con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+    con.execute(f"SET memory_limit = '{memory_limit or settings.memory_limit}'")
     con.execute(f"SET threads = {int(settings.threads)}")
     con.execute(f"SET temp_directory = '{tmp}'")
     con.execute("SET preserve_insertion_order = false")

@@ -24,7 +24,7 @@ class DuckDBBackend:
         self._tmp = tempfile.TemporaryDirectory(prefix="fti-resolve-", dir=idx.dir)
         path = Path(self._tmp.name) / "session.duckdb"
         self.con = duckdb.connect(str(path))
-        configure(self.con, settings, Path(self._tmp.name) / "spill")
+        configure(self.con, settings, Path(self._tmp.name) / "spill", settings.request_memory_limit)
         self.con.execute(f"ATTACH '{idx.db_path}' AS idx (READ_ONLY)")
         self.con.execute("CREATE OR REPLACE VIEW records AS SELECT * FROM idx.records")
         for t in ("namesakes", "tf_fn", "tf_ln"):
