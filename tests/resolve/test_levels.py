@@ -61,7 +61,7 @@ def test_levels_are_read_from_the_weights() -> None:
     [
         ("name and same address, nothing else", {}, False),
         ("name and near street", {"mw_address": 11.0}, False),
-        ("first name a nickname", {"mw_first_name": 6.0}, False),
+        ("first name a nickname: Cassie for Catherine or Cassandra", {"mw_first_name": 6.0}, True),
         ("first name one edit: Mario and Maria", {"mw_first_name": 5.0}, True),
         ("surname two edits", {"mw_last_name": 3.0}, False),
         ("only the ZIP agrees", {"mw_address": 7.0}, True),

@@ -26,7 +26,7 @@ from fti_gateway.core.errors import NotFoundError
 from fti_gateway.resolve.normalize.frame import normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
 
-INDEX_VERSION = "5"
+INDEX_VERSION = "6"
 
 
 class VaultLike(Protocol):

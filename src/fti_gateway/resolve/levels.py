@@ -20,11 +20,11 @@ Codes = dict[str, np.ndarray]
 GENERATION_YEARS = 14
 
 #: How close name and address must be to stand without DOB or TIN (levels from the top, see
-#: :mod:`.model`): first name equal or a nickname — never one edit, which is how a household's
-#: Mario and Maria, Juan and Juana, Sara and Sarah differ; surname equal, one or two edits or
-#: a shared compound part; the same address, or the same house number and ZIP with a near
-#: street.
-NAME_ADDRESS_ONLY = {"first_name": (0, 1), "last_name": (0, 1, 2, 3), "address": (0, 2)}
+#: :mod:`.model`): first name equal — not one edit, which is how a household's Mario and
+#: Maria, Juan and Juana, Sara and Sarah differ, nor a nickname, which a household's
+#: Catherine and Cassandra share ("Cassie"); surname equal, one or two edits or a shared
+#: compound part; the same address, or the same house number and ZIP with a near street.
+NAME_ADDRESS_ONLY = {"first_name": (0,), "last_name": (0, 1, 2, 3), "address": (0, 2)}
 
 GENERATION = "the birth years are a generation apart: a parent or child of the same name"
 DOB_DISAGREES = (

@@ -19,6 +19,10 @@ from splink.comparison_library import CustomComparison
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
+#: The level a subject who gives only an initial reaches; its u is set from the vault's
+#: initials after training (see :func:`.training.initial_u`).
+FIRST_INITIAL = "first initial agrees"
+
 
 def _lvl(sql: str, label: str) -> CustomLevel:
     return CustomLevel(sql, label_for_charts=label, base_dialect_str="duckdb")
@@ -43,10 +47,7 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
                 "first name is a nickname of the other",
             ),
             _lvl("levenshtein(fn_l, fn_r) <= 1", "first name one edit apart"),
-            _lvl(
-                "(length(fn_l) = 1 OR length(fn_r) = 1) AND fn_i_l = fn_i_r",
-                "first initial agrees",
-            ),
+            _lvl("(length(fn_l) = 1 OR length(fn_r) = 1) AND fn_i_l = fn_i_r", FIRST_INITIAL),
             _lvl("levenshtein(fn_l, fn_r) <= 2", "first name two edits apart"),
             ElseLevel().configure(label_for_charts="first name differs"),
         ],

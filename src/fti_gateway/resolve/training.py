@@ -30,7 +30,7 @@ from splink import DuckDBAPI, Linker
 
 from fti_gateway.core.formats import IDENTITY_COLUMNS
 from fti_gateway.resolve.index import VaultIndex, VaultLike
-from fti_gateway.resolve.model import settings_creator
+from fti_gateway.resolve.model import FIRST_INITIAL, settings_creator
 from fti_gateway.resolve.normalize.frame import normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
 
@@ -219,6 +219,7 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
         model = smooth(
             linker.misc.save_model_to_json(), m_floor=0.5 / max(n, 1), u_floor=1.0 / max_pairs
         )
+        model = initial_u(model, initial_collision(con))
         idx.model_path.write_text(json.dumps(model, indent=2) + "\n")
         con.execute("DROP TABLE training")
     finally:
@@ -235,6 +236,39 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
         **cal,
     }
     idx.meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    return model
+
+
+def initial_collision(con: duckdb.DuckDBPyConnection) -> float:
+    """The chance that two different taxpayers share a first initial (Σ p², over the vault's
+    current records)."""
+    row = con.execute(
+        """SELECT sum(p * p) FROM (
+             SELECT count(*) / sum(count(*)) OVER () AS p FROM records
+             WHERE is_latest AND fn_i IS NOT NULL GROUP BY fn_i)"""
+    ).fetchone()
+    return float(row[0]) if row and row[0] is not None else 1.0
+
+
+def initial_u(model: dict[str, Any], collision: float) -> dict[str, Any]:
+    """Set u of the "first initial agrees" level from the vault's initials.
+
+    Random vault pairs almost never reach that level (it needs one side to be a bare
+    initial, and a vault holds full names), so u came out at the floor and a bare initial
+    scored like a rare full name: 16.9 bits at 10M, which let "J Perez" + a DOB match a
+    stranger. The level's applicability (the subject gave an initial) does not depend on
+    whether the pair matches, so u / m is the chance two different people share an initial:
+    u = m · Σ p². The mass comes from the "differs" level, keeping Σ u = 1."""
+    for comp in model["comparisons"]:
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        hit = [lv for lv in levels if lv.get("label_for_charts") == FIRST_INITIAL]
+        if not hit:
+            continue
+        lv, other = hit[0], levels[-1]
+        new = float(lv["m_probability"]) * collision
+        delta = new - float(lv["u_probability"])
+        lv["u_probability"] = new
+        other["u_probability"] = max(float(other["u_probability"]) - delta, 1e-12)
     return model
 
 
