@@ -124,7 +124,11 @@ def build(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> Vaul
             con,
             "raw",
             "records_all",
-            uid_sql="'v' || CAST(row_number() OVER () AS VARCHAR)",
+            # Numbered in a total order of the rows (raw is distinct on them), not scan order:
+            # the same vault gets the same uids, so the same training sample and model.
+            uid_sql="'v' || CAST(row_number() OVER (ORDER BY s.taxpayer_id, s.first_name, "
+            "s.middle_name, s.last_name, s.suffix, s.dob, s.tin, s.street, s.unit, s.city, "
+            "s.state, s.zip) AS VARCHAR)",
             keep=("taxpayer_id", "household_id", "last_year"),
         )
         con.execute(

@@ -197,11 +197,16 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
         normalize_records(con, "copies_raw", "copies", uid_sql="s.copy_id", keep=("taxpayer_id",))
         con.unregister("copies_raw")
         cols = "uid, taxpayer_id, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, dob_y, tin, street, house_no, unit, zip5, city, state"
+        # In a fixed row order: Splink's seeded sample picks rows by position, so the
+        # order decides the sample (insertion order is kept for this table only).
+        con.execute("SET preserve_insertion_order = true")
         con.execute(
             f"""CREATE OR REPLACE TABLE training AS
-                SELECT {cols} FROM records WHERE is_latest
-                UNION ALL SELECT {cols} FROM copies"""
+                SELECT * FROM (SELECT {cols} FROM records WHERE is_latest
+                               UNION ALL SELECT {cols} FROM copies)
+                ORDER BY uid"""
         )
+        con.execute("SET preserve_insertion_order = false")
         db_api = DuckDBAPI(connection=con)
         sdf = db_api.register("training")
         linker = Linker(sdf, settings_creator(1e-4), log_level=logging.WARNING)
