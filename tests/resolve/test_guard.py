@@ -68,6 +68,14 @@ def test_tin_of_another_name_strikes_that_taxpayer() -> None:
     assert _decide([_c("A", 40)], tin_conflict_ids={"A"})[0] == "no_match"
 
 
+def test_a_typo_explains_a_tin_that_landed_on_a_stranger() -> None:
+    """B's own TIN is one typo from the subject's and the DOB is equal: the conflict with
+    A (who holds the typed TIN) is a mistyped TIN, and B is the match; A never is."""
+    cands = [_c("A", 40), _c("B", 30, tin_typo=True)]
+    assert _decide(cands, tin_conflict_ids={"A"})[:2] == ("match", "B")
+    assert _decide([_c("A", 40, tin_typo=True)], tin_conflict_ids={"A"})[0] == "no_match"
+
+
 def test_deterministic_pick_is_kept_but_a_stronger_other_makes_it_ambiguous() -> None:
     assert _decide([_c("A", 5), _c("B", -3)], deterministic="tin+name", deterministic_tp="A")[
         :2
