@@ -23,6 +23,7 @@ from typing import Protocol
 import duckdb
 
 from fti_gateway.core.errors import NotFoundError
+from fti_gateway.core.formats import IDENTITY_COLUMNS
 from fti_gateway.resolve.normalize.frame import normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
 
@@ -114,8 +115,7 @@ def build(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> Vaul
             f"""
             CREATE OR REPLACE TEMP VIEW raw AS
             SELECT taxpayer_id, arg_max(household_id, tax_year) AS household_id,
-                   first_name, middle_name, last_name, suffix, dob, tin,
-                   street, unit, city, state, zip, max(tax_year) AS last_year
+                   {", ".join(IDENTITY_COLUMNS)}, max(tax_year) AS last_year
             FROM read_parquet('{vault.master_glob}', union_by_name = true)
             GROUP BY ALL
             """
@@ -126,9 +126,9 @@ def build(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> Vaul
             "records_all",
             # Numbered in a total order of the rows (raw is distinct on them), not scan order:
             # the same vault gets the same uids, so the same training sample and model.
-            uid_sql="'v' || CAST(row_number() OVER (ORDER BY s.taxpayer_id, s.first_name, "
-            "s.middle_name, s.last_name, s.suffix, s.dob, s.tin, s.street, s.unit, s.city, "
-            "s.state, s.zip) AS VARCHAR)",
+            uid_sql="'v' || CAST(row_number() OVER (ORDER BY s.taxpayer_id, "
+            + ", ".join(f"s.{c}" for c in IDENTITY_COLUMNS)
+            + ") AS VARCHAR)",
             keep=("taxpayer_id", "household_id", "last_year"),
         )
         con.execute(
