@@ -40,20 +40,44 @@ def pair(**kw: Any) -> dict[str, Any]:
     return rec
 
 
+def scored(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Pairs as the scorer gives them: each ``mw_<name>`` with its ``null_<name>`` flag (no
+    level in LEVELS weighs 0.0, so 0.0 stands for the null level)."""
+    df = pd.DataFrame(rows)
+    for name in LEVELS:
+        df[f"null_{name}"] = df[f"mw_{name}"] == 0.0
+    return df
+
+
 def risk(rec: dict[str, Any], strict: bool = False) -> str | None:
-    df = pd.DataFrame([rec])
+    df = scored([rec])
     out = namesake_risks(df, level_codes(df, LEVELS), LEVELS, strict=strict)
     return None if out[0] is None else str(out[0])
 
 
-def test_levels_are_read_from_the_weights() -> None:
-    df = pd.DataFrame([pair(), pair(mw_first_name=5.0, mw_tin=20.0), pair(mw_first_name=-4.0)])
+def test_levels_are_read_from_gamma() -> None:
+    df = scored([pair(), pair(mw_first_name=5.0, mw_tin=20.0), pair(mw_first_name=-4.0)])
     codes = level_codes(df, LEVELS)
     assert list(codes["first_name"]) == [0, 2, 5]
     assert list(codes["dob"]) == [-1, -1, -1]  # missing
     assert list(codes["tin"]) == [-1, 0, -1]
     assert bottom(LEVELS, "first_name") == 5
     assert list(codes["address"]) == [0, 0, 0]
+
+
+def test_a_level_weighing_zero_is_not_the_null_level() -> None:
+    """A vault without TINs trains every TIN level to 0 bits, the null level's weight: a
+    missing TIN must still read as missing, not as "TIN equal" (which lifts the guard's
+    first-name and namesake checks), and a present one as the lowest level of that weight."""
+    levels = {**LEVELS, "tin": [(0.0, "missing"), (0.0, "equal"), (0.0, "typo"), (0.0, "differs")]}
+    df = pd.DataFrame({"mw_tin": [0.0, 0.0], "null_tin": [True, False]})
+    assert list(level_codes(df, levels)["tin"]) == [-1, 2]
+
+
+def test_ties_read_as_the_lower_level() -> None:
+    levels = {"dob": [(0.0, "missing"), (14.0, "equal"), (3.0, "1 digit"), (3.0, "year")]}
+    df = pd.DataFrame({"mw_dob": [14.0, 3.0], "null_dob": [False, False]})
+    assert list(level_codes(df, levels)["dob"]) == [0, 2]
 
 
 @pytest.mark.parametrize(
@@ -117,7 +141,7 @@ def test_strict_needs_dob_or_tin() -> None:
 
 def test_rules_apply_row_by_row() -> None:
     rows = [pair(), pair(sfx_s="jr"), pair(mw_dob=-6.0), pair(mw_tin=20.0, mw_dob=-6.0)]
-    df = pd.DataFrame(rows)
+    df = scored(rows)
     out = namesake_risks(df, level_codes(df, LEVELS), LEVELS)
     assert [x is None for x in out] == [True, False, False, True]
     assert "suffix" in str(out[1]) and "dates of birth" in str(out[2])

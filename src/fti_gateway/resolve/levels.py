@@ -1,9 +1,10 @@
 """Reading scored pairs: which level of each comparison a pair fell in, and what that means.
 
 A pair's level is read from its per-comparison weight (``mw_<name>``, Splink's waterfall
-value; each level has its own weight), so Splink need not carry its ``gamma`` columns and the
-matching columns through every pair. Levels are counted from the top (0 = exact; -1 =
-missing on a side), so a rule says "first name equal or a nickname" as ``code in (0, 1)``.
+value; each level has its own weight) and its null flag (``null_<name>``), so Splink need not
+carry its ``gamma`` columns and the matching columns through every pair. Levels are counted
+from the top (0 = exact; -1 = missing on a side), so a rule says "first name equal or a
+nickname" as ``code in (0, 1)``.
 
 Everything here is column-at-a-time: a 1M-subject request has millions of candidate pairs.
 """
@@ -54,19 +55,30 @@ def floats(df: pd.DataFrame, col: str) -> np.ndarray:
 
 def level_codes(df: pd.DataFrame, levels: Levels) -> Codes:
     """comparison → each pair's level from the top (-1 where missing on a side).
-    ``levels[name]`` is :func:`.scoring.level_weights`' list: the null level first."""
+    ``levels[name]`` is :func:`.scoring.level_weights`' list: the null level first.
+
+    Null is read from ``null_<name>`` (the null level's own condition, evaluated beside the
+    score), not from the weight: in a vault without TINs every TIN level weighs 0 bits, as
+    the null level does, and a missing TIN read as "TIN equal" would wave a pair past the
+    guard's TIN checks. Other levels are read from ``mw_<name>`` (each level has its own
+    weight; Splink drops its ``gamma`` columns unless it also keeps every matching column);
+    where two levels weigh the same, the lower one is taken — the reading that discloses
+    less."""
     out: Codes = {}
     for name, opts in levels.items():
-        mw = floats(df, f"mw_{name}")
+        n = len(df)
         w = np.array([x for x, _ in opts[1:]], dtype=float)
+        null = floats(df, f"null_{name}")
+        is_null = np.nan_to_num(null, nan=0.0) > 0
         if len(w) == 0:
-            out[name] = np.full(len(df), -1)
+            out[name] = np.full(n, -1)
             continue
-        dist = np.abs(mw[:, None] - w[None, :])
+        mw = floats(df, f"mw_{name}")
+        dist = np.abs(mw[:, None] - w[None, ::-1])  # bottom level first: ties go down
         dist[np.isnan(dist)] = np.inf
         i = dist.argmin(axis=1)
-        hit = dist[np.arange(len(mw)), i] < 1e-6
-        out[name] = np.where(hit, i, -1)
+        hit = (dist[np.arange(n), i] < 1e-6) & ~is_null
+        out[name] = np.where(hit, len(w) - 1 - i, -1)
     return out
 
 
@@ -93,7 +105,7 @@ def namesake_risks(
     and address may stand alone when both agree closely (:data:`NAME_ADDRESS_ONLY`) and no
     generational suffix appears on one side only. Birth years a generation apart are ruled
     out only by an agreeing TIN with the dates one digit apart (a typo in the decade).
-    ``strict``: only DOB or TIN rules it out. Columns read: ``mw_*``, ``dob_y_s/_r``,
+    ``strict``: only DOB or TIN rules it out. Columns read: ``mw_*``, ``null_*``, ``dob_y_s/_r``,
     ``dob_s_s/_r``, ``sfx_s/_r``.
     """
     n = len(df)

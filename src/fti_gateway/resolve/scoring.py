@@ -6,7 +6,6 @@ import json
 import logging
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,8 @@ SUBJECT_COLS = (
 
 
 _RULES = "blocking_rules_to_generate_predictions"
-
-
-@dataclass(frozen=True)
-class Level:
-    comparison: str
-    gamma: int
-    label: str
+#: A column of one side in a Splink level's SQL: ``fn_l`` (the subject), ``fn_r`` (the record).
+_SIDE = re.compile(r"\b([a-z0-9_]+?)_(l|r)\b")
 
 
 def load_model(path: Path, prior: float) -> dict[str, Any]:
@@ -78,19 +72,19 @@ def _prefilter_sql(rules: list[Any], subjects: str, b: Backend, select: str = "r
 
 
 def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
-    """comparison name → [(level weight in bits, label)], to name the level a pair fell in
-    from its per-comparison weight (``mw_<name>``; Splink's waterfall values)."""
+    """comparison name → [(level weight in bits, label)]: the null level first, then every
+    other level top to bottom (see :func:`.levels.level_codes`). A level the model holds no
+    m or u for keeps its place, with weight NaN: dropping it would shift every level below
+    onto the wrong label."""
     out: dict[str, list[tuple[float, str]]] = {}
     for comp in model["comparisons"]:
-        levels: list[tuple[float, str]] = []
+        levels: list[tuple[float, str]] = [(0.0, "missing on one side")]
         for lv in comp["comparison_levels"]:
-            label = str(lv.get("label_for_charts") or lv.get("sql_condition"))
             if lv.get("is_null_level"):
-                levels.append((0.0, "missing on one side"))
                 continue
+            label = str(lv.get("label_for_charts") or lv.get("sql_condition"))
             m, u = lv.get("m_probability"), lv.get("u_probability")
-            if m and u:
-                levels.append((math.log2(m / u), label))
+            levels.append((math.log2(m / u) if m and u else math.nan, label))
         out[comp["output_column_name"]] = levels
     return out
 
@@ -120,6 +114,15 @@ class Scorer:
         for col in ("fn", "ln"):
             tf = api.register(f"tf_{col}", table_name=f"tf_{col}_sdf")
             self.linker.table_management.register_term_frequency_lookup(tf, col)
+        # Each comparison's null-level condition over the subject (s) and record (r) sides.
+        self._null_sql = {
+            c["output_column_name"]: "("
+            + _SIDE.sub(lambda m: f"{'s' if m[2] == 'l' else 'r'}.{m[1]}", lv["sql_condition"])
+            + ")"
+            for c in model["comparisons"]
+            for lv in c["comparison_levels"]
+            if lv.get("is_null_level")
+        }
         self._n = 0
 
     def candidates(self, subjects_table: str) -> str:
@@ -153,7 +156,8 @@ class Scorer:
     ) -> pd.DataFrame:
         """Pairs of ``subjects_table`` × ``records`` (from :meth:`candidates`; made and
         released here when not given) with their weight and per-comparison weights
-        (``mw_*``, ``mw_tf_adj_*``)."""
+        (``mw_*``, ``mw_tf_adj_*``), and whether each comparison fell in its null level
+        (``null_*``, see :func:`.levels.level_codes`)."""
         own = records is None
         rec = self.candidates(subjects_table) if records is None else records
         self._n += 1
@@ -176,6 +180,7 @@ class Scorer:
         cols = ", ".join(
             ["p.uid_l", "p.uid_r", "p.match_weight", "p.match_probability"]
             + [f"p.mw_{c}" for c in self.comparisons]
+            + [f"{sql} AS null_{c}" for c, sql in self._null_sql.items()]
             + [f"p.mw_tf_adj_{c}" for c in self.tf_comparisons]
             # what the guard reads besides the levels: a generational suffix on one side
             # only, and birth years a generation apart (see levels.namesake_risks)
