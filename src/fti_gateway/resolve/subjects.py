@@ -8,7 +8,7 @@ import pandas as pd
 from fti_gateway.core.errors import InputError
 from fti_gateway.core.formats import IDENTITY_COLUMNS
 from fti_gateway.law.address import PLACEHOLDER_ZIPS, is_placeholder, normalize
-from fti_gateway.resolve.normalize.address import looks_one_line, split_one_line
+from fti_gateway.resolve.normalize.address import ONE_LINE, split_one_line
 from fti_gateway.resolve.normalize.frame import normalize_records
 
 
@@ -16,6 +16,18 @@ def _blank(v: object) -> bool:
     return (
         v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, str) and not v.strip())
     )
+
+
+def _text(col: pd.Series, width: int | None = None) -> pd.Series:
+    """A column as stripped text (its first ``width`` characters), None where blank; a column
+    at a time, as a chunk is 200k rows."""
+    filled = col.notna()
+    out = pd.Series([None] * len(col), index=col.index, dtype=object)
+    text = col[filled].astype(str).str.strip()
+    if width is not None:
+        text = text.str.slice(0, width)
+    out[filled] = text.where(text != "", None)
+    return out
 
 
 def drop_placeholders(df: pd.DataFrame) -> pd.DataFrame:
@@ -27,7 +39,7 @@ def drop_placeholders(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("street", "city"):
         v = out[col]
         out[col] = v.where(~(v.notna() & is_placeholder(normalize(v))), None)
-    z = out["zip"].map(lambda x: None if _blank(x) else str(x).strip()[:5])
+    z = _text(out["zip"], 5)
     out["zip"] = out["zip"].where(~z.isin(PLACEHOLDER_ZIPS), None)
     return out
 
@@ -36,10 +48,10 @@ def split_one_line_addresses(df: pd.DataFrame) -> pd.DataFrame:
     """Where a requester typed a whole address into ``street`` and left the other address
     fields empty, parse it with usaddress and fill only the empty fields."""
     out = df.copy()
-    mask = out["street"].map(lambda v: not _blank(v) and looks_one_line(str(v)))
+    text = _text(out["street"])
+    mask = text.notna() & text.astype(str).str.contains(ONE_LINE, regex=True)
     for i, row in out[mask].iterrows():
-        street = row.get("street")
-        parts = split_one_line(str(street))
+        parts = split_one_line(str(row.get("street")))
         if "street" in parts:
             out.at[i, "street"] = parts["street"]
         for col in ("unit", "city", "state", "zip"):
@@ -73,7 +85,7 @@ def prepare(subjects: pd.DataFrame) -> pd.DataFrame:
             df[c] = None
         df[c] = df[c].astype(object).where(df[c].notna(), None)
     df = split_one_line_addresses(drop_placeholders(df))
-    df["dob"] = df["dob"].map(lambda v: None if _blank(v) else str(v)[:10])
+    df["dob"] = _text(df["dob"], 10)
     df = df.reset_index(drop=True)
     df["__row"] = range(len(df))
     con = duckdb.connect()

@@ -1,7 +1,10 @@
 """DuckDB backend: a session database with the vault index attached read-only.
 
-The session lives in a temporary on-disk file with a memory limit, so a big request spills to
-disk instead of growing without bound; the index file is shared by concurrent requests.
+The session is an in-memory database with a memory limit and a spill directory: past the
+limit DuckDB moves its tables and operator state to disk, so a big request does not grow
+without bound, and below it nothing is written (an on-disk session file wrote every chunk's
+tables out: 20% of a 10M × 1M request's time, for no less memory). The index file is attached
+read-only and shared by concurrent requests.
 """
 
 from __future__ import annotations
@@ -22,8 +25,7 @@ class DuckDBBackend:
 
     def __init__(self, idx: VaultIndex, settings: ResolveSettings) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="fti-resolve-", dir=idx.dir)
-        path = Path(self._tmp.name) / "session.duckdb"
-        self.con = duckdb.connect(str(path))
+        self.con = duckdb.connect(":memory:")
         configure(self.con, settings, Path(self._tmp.name) / "spill", settings.request_memory_limit)
         self.con.execute(f"ATTACH '{idx.db_path}' AS idx (READ_ONLY)")
         self.con.execute("CREATE OR REPLACE VIEW records AS SELECT * FROM idx.records")

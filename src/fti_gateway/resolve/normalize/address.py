@@ -13,7 +13,6 @@ splits them with ``usaddress`` (see :func:`split_one_line`), only for those rows
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import duckdb
@@ -91,12 +90,8 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-_ONE_LINE = re.compile(r",|\b\d{5}(?:-\d{4})?\s*$")
-
-
-def looks_one_line(street: str | None) -> bool:
-    """True when a street field seems to hold city/state/ZIP too."""
-    return bool(street) and bool(_ONE_LINE.search(str(street)))
+#: A street field that holds city/state/ZIP too: a comma, or a ZIP at the end.
+ONE_LINE = r",|\b\d{5}(?:-\d{4})?\s*$"
 
 
 @lru_cache(maxsize=100_000)
