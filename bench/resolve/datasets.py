@@ -139,14 +139,18 @@ def historical_50k(root: Path, shared: Path) -> Dataset:
     )
 
 
-def synth(root: Path, people: int, size: int, fti: str, part: int = 100_000) -> Dataset:
+def synth(
+    root: Path, people: int, size: int, fti: str, part: int = 100_000, kind: str = "ice-2025"
+) -> Dataset:
     """The vault helper's generator. Requests above ``part`` subjects are made as several
     ``part``-sized requests (seeds 2, 1002, 2002, …) concatenated with prefixed subject ids:
     one 1M-subject request does not finish in reasonable time with the generator as it stands
-    (``request.py`` rebuilds ``set(itin_ids)`` for every candidate id — quadratic)."""
+    (``request.py`` rebuilds ``set(itin_ids)`` for every candidate id — quadratic).
+    ``kind``: the request kind (``fti synth request --kind``); a kind other than the default
+    is named in the data set's name (``synth-1000000x20000-criminal-i2``)."""
     import subprocess
 
-    name = f"synth-{people}x{size}"
+    name = f"synth-{people}x{size}" + ("" if kind == "ice-2025" else f"-{kind}")
     home = root / name / "home"
     req = root / name / "req"
     if not (home / "vault" / "master").is_dir():
@@ -164,7 +168,7 @@ def synth(root: Path, people: int, size: int, fti: str, part: int = 100_000) -> 
                     "--home",
                     str(home),
                     "--kind",
-                    "ice-2025",
+                    kind,
                     "--size",
                     str(size),
                     "--seed",
@@ -187,7 +191,7 @@ def synth(root: Path, people: int, size: int, fti: str, part: int = 100_000) -> 
                             "--home",
                             str(home),
                             "--kind",
-                            "ice-2025",
+                            kind,
                             "--size",
                             str(min(part, size - i * part)),
                             "--seed",

@@ -118,8 +118,9 @@ def main() -> None:
         elif name == "historical_50k":
             d = ds.historical_50k(a.work, SHARED)
         elif name.startswith("synth-"):
-            people, size = (int(x) for x in name.removeprefix("synth-").split("x"))
-            d = ds.synth(a.work, people, size, fti)
+            dims, _, kind = name.removeprefix("synth-").partition("-")
+            people, size = (int(x) for x in dims.split("x"))
+            d = ds.synth(a.work, people, size, fti, kind=kind or "ice-2025")
         else:
             raise SystemExit(f"unknown dataset {name}")
         truth = pd.read_csv(d.truth, dtype=str, keep_default_na=False).replace({"": None})
