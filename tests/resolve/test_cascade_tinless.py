@@ -28,36 +28,28 @@ def tinless(tmp_path_factory: pytest.TempPathFactory) -> tuple[FakeVault, Path, 
     return vault, models, rows
 
 
+def okonkwo(subject_id: str, first_name: str) -> dict[str, str]:
+    """A subject with Zephyrine Okonkwo's surname, DOB and address (a rare name, alone at
+    her address in the fixture vault)."""
+    return dict(
+        subject_id=subject_id,
+        first_name=first_name,
+        last_name="Okonkwo",
+        dob="1961-05-17",
+        street="3 Quarry Lane",
+        city="Bangor",
+        state="ME",
+        zip="04401",
+    )
+
+
 def test_first_name_that_differs_is_not_waved_through(
     tinless: tuple[FakeVault, Path, pd.DataFrame],
 ) -> None:
     """Surname, DOB and address of Zephyrine Okonkwo under another first name: a sibling or
     twin in the household. Strong on weight, but the first-name guard holds it for review."""
     vault, models, rows = tinless
-    subjects = pd.DataFrame(
-        [
-            dict(
-                subject_id="twin",
-                first_name="Gertrude",
-                last_name="Okonkwo",
-                dob="1961-05-17",
-                street="3 Quarry Lane",
-                city="Bangor",
-                state="ME",
-                zip="04401",
-            ),
-            dict(
-                subject_id="self",
-                first_name="Zephyrine",
-                last_name="Okonkwo",
-                dob="1961-05-17",
-                street="3 Quarry Lane",
-                city="Bangor",
-                state="ME",
-                zip="04401",
-            ),
-        ]
-    )
+    subjects = pd.DataFrame([okonkwo("twin", "Gertrude"), okonkwo("self", "Zephyrine")])
     out = resolve(subjects, vault, models_dir=models).set_index("subject_id")
     her = taxpayer_of(rows, "Zephyrine", "Okonkwo")
     twin = json.loads(out.loc["twin", "explanation"])

@@ -55,7 +55,7 @@ def risk(rec: dict[str, Any], strict: bool = False) -> str | None:
     return None if out[0] is None else str(out[0])
 
 
-def test_levels_are_read_from_gamma() -> None:
+def test_levels_are_read_from_weights_and_null_flags() -> None:
     df = scored([pair(), pair(mw_first_name=5.0, mw_tin=20.0), pair(mw_first_name=-4.0)])
     codes = level_codes(df, LEVELS)
     assert list(codes["first_name"]) == [0, 2, 5]

@@ -65,14 +65,13 @@ def level_codes(df: pd.DataFrame, levels: Levels) -> Codes:
     where two levels weigh the same, the lower one is taken — the reading that discloses
     less."""
     out: Codes = {}
+    n = len(df)
     for name, opts in levels.items():
-        n = len(df)
         w = np.array([x for x, _ in opts[1:]], dtype=float)
-        null = floats(df, f"null_{name}")
-        is_null = np.nan_to_num(null, nan=0.0) > 0
         if len(w) == 0:
             out[name] = np.full(n, -1)
             continue
+        is_null = np.nan_to_num(floats(df, f"null_{name}"), nan=0.0) > 0
         mw = floats(df, f"mw_{name}")
         dist = np.abs(mw[:, None] - w[None, ::-1])  # bottom level first: ties go down
         dist[np.isnan(dist)] = np.inf

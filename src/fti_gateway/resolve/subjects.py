@@ -48,8 +48,7 @@ def split_one_line_addresses(df: pd.DataFrame) -> pd.DataFrame:
     """Where a requester typed a whole address into ``street`` and left the other address
     fields empty, parse it with usaddress and fill only the empty fields."""
     out = df.copy()
-    text = _text(out["street"])
-    mask = text.notna() & text.astype(str).str.contains(ONE_LINE, regex=True)
+    mask = _text(out["street"]).str.contains(ONE_LINE, regex=True, na=False)
     for i, row in out[mask].iterrows():
         parts = split_one_line(str(row.get("street")))
         if "street" in parts:
