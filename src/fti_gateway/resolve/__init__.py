@@ -6,7 +6,7 @@ and :func:`evaluate`. Everything else in this package is internal.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -60,7 +60,7 @@ def resolve(
     model = load_model(idx.model_path, prior)
     threshold = float(meta.get("calibrated_threshold", s.threshold_bits))  # type: ignore[arg-type]
     check(subjects)
-    chunks = (
+    chunks = _ahead(
         prepare(subjects.iloc[i : i + s.chunk_size]) for i in range(0, len(subjects), s.chunk_size)
     )
     backend = open_backend(s.backend, idx, s)
@@ -78,6 +78,17 @@ def resolve(
         )
     finally:
         backend.close()
+
+
+def _ahead(items: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Prepare the next chunk while this one is scored (one chunk ahead)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        nxt = pool.submit(next, items, None)
+        while (cur := nxt.result()) is not None:
+            nxt = pool.submit(next, items, None)
+            yield cur
 
 
 __all__ = ["MATCHES_FORMAT", "Evaluation", "ResolveSettings", "evaluate", "resolve", "train"]

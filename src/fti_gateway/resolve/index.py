@@ -27,7 +27,7 @@ from fti_gateway.core.formats import IDENTITY_COLUMNS
 from fti_gateway.resolve.normalize.frame import normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
 
-INDEX_VERSION = "6"
+INDEX_VERSION = "7"
 
 
 class VaultLike(Protocol):
@@ -136,7 +136,7 @@ def build(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> Vaul
             CREATE OR REPLACE TABLE records AS
             WITH d AS (
               SELECT *, row_number() OVER (
-                PARTITION BY taxpayer_id, fn, ln, mi, sfx, dob_s, tin, street, unit, zip5, city, state
+                PARTITION BY taxpayer_id, fn, ln, mi, mn, sfx, dob_s, tin, street, unit, zip5, city, state
                 ORDER BY last_year DESC) AS rn
               FROM records_all)
             SELECT * EXCLUDE (rn, last_year),

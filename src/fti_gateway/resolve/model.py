@@ -67,11 +67,12 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
         ],
     )
     middle = CustomComparison(
-        output_column_name="middle_initial",
+        output_column_name="middle_name",
         comparison_levels=[
             _null("mi"),
+            _lvl("mn_l = mn_r", "middle name equal"),
             _lvl("mi_l = mi_r", "middle initial equal"),
-            ElseLevel().configure(label_for_charts="middle initial differs"),
+            ElseLevel().configure(label_for_charts="middle name differs"),
         ],
     )
     sfx = CustomComparison(

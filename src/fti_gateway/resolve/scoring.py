@@ -14,11 +14,9 @@ from splink import Linker
 from splink.internals.blocking_rule_creator_utils import to_blocking_rule_creator
 
 from fti_gateway.resolve.backends.base import Backend
+from fti_gateway.resolve.normalize.frame import COMPARED
 
-SUBJECT_COLS = (
-    "uid, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, dob_y, tin, street, "
-    "house_no, unit, zip5, city, state"
-)
+SUBJECT_COLS = f"uid, {COMPARED}"
 
 
 _RULES = "blocking_rules_to_generate_predictions"

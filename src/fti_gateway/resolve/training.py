@@ -31,7 +31,7 @@ from splink import DuckDBAPI, Linker
 from fti_gateway.core.formats import IDENTITY_COLUMNS
 from fti_gateway.resolve.index import VaultIndex, VaultLike
 from fti_gateway.resolve.model import FIRST_INITIAL, settings_creator
-from fti_gateway.resolve.normalize.frame import normalize_records
+from fti_gateway.resolve.normalize.frame import COMPARED, normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ ERROR_MODEL = {
     "first_initial": 0.03,
     "first_missing": 0.03,
     "middle_missing": 0.5,
+    "middle_initial": 0.2,  # of the middle names left: given as an initial only
     "last_typo": 0.05,
     "last_first_token": 0.5,  # of compound surnames
     "transposed": 0.02,
@@ -104,6 +105,8 @@ def corrupt(people: pd.DataFrame, addresses: pd.DataFrame, seed: int) -> pd.Data
             r["first_name"] = None
         if p("middle_missing"):
             r["middle_name"] = None
+        elif isinstance(r.get("middle_name"), str) and r["middle_name"] and p("middle_initial"):
+            r["middle_name"] = r["middle_name"][:1]
         ln = str(r.get("last_name") or "")
         parts = ln.replace("-", " ").split()
         if len(parts) > 1 and p("last_first_token"):
@@ -196,7 +199,7 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
         con.register("copies_raw", copies[["copy_id", "taxpayer_id", *RAW_COLS]])
         normalize_records(con, "copies_raw", "copies", uid_sql="s.copy_id", keep=("taxpayer_id",))
         con.unregister("copies_raw")
-        cols = "uid, taxpayer_id, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, dob_y, tin, street, house_no, unit, zip5, city, state"
+        cols = f"uid, taxpayer_id, {COMPARED}"
         # In a fixed row order: Splink's seeded sample picks rows by position, so the
         # order decides the sample (insertion order is kept for this table only).
         con.execute("SET preserve_insertion_order = true")

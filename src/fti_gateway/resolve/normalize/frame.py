@@ -2,8 +2,7 @@
 
 The output layout ("records") is what the deterministic pass and the Splink model compare:
 
-``uid, fn, fn_alts, fn_i, mi, ln, ln_tokens, ln_first, ln_sdx, sfx, dob, dob_s, tin,
-street, house_no, unit, zip5, city, state`` plus the id columns the caller passes through.
+``uid`` + :data:`COMPARED` + ``dob, fn_sdx`` plus the id columns the caller passes through.
 
 Names are normalized in Python once per *distinct* spelling and joined back (a 10M vault has
 only tens of thousands of distinct names); addresses by the SQL macros of :mod:`.address`.
@@ -18,6 +17,16 @@ import pandas as pd
 from fti_gateway.resolve.normalize.address import install_macros
 from fti_gateway.resolve.normalize.names import first_name, last_name, suffix
 
+#: The normalized columns a record and a subject are compared on (model levels, blocking,
+#: deterministic rules), in one place for every query that selects them.
+COMPARED = (
+    "fn, fn_alts, fn_i, mi, mn, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, dob_y, tin, street, "
+    "house_no, unit, zip5, city, state"
+)
+
+#: Where the middle name comes from: its own field, else a given name's second word.
+_MIDDLE = "coalesce(nullif(fti_fold(s.middle_name), ''), f.fn_rest)"
+
 _SUFFIX_CASE = (
     "CASE fti_fold({c}) WHEN 'jr' THEN 'jr' WHEN 'junior' THEN 'jr' WHEN 'sr' THEN 'sr' "
     "WHEN 'senior' THEN 'sr' WHEN 'ii' THEN 'ii' WHEN '2nd' THEN 'ii' WHEN 'iii' THEN 'iii' "
@@ -29,8 +38,9 @@ def _first_map(values: list[object]) -> pd.DataFrame:
     rows = []
     for v in values:
         f = first_name(v)
-        rows.append((v, f.first, f.rest, f.suffix, list(f.alts)))
-    return pd.DataFrame(rows, columns=["raw", "fn", "fn_rest", "fn_sfx", "fn_alts"])
+        sdx = jellyfish.soundex(f.first) if f.first else None
+        rows.append((v, f.first, f.rest, f.suffix, list(f.alts), sdx))
+    return pd.DataFrame(rows, columns=["raw", "fn", "fn_rest", "fn_sfx", "fn_alts", "fn_sdx"])
 
 
 def _last_map(values: list[object]) -> pd.DataFrame:
@@ -72,7 +82,11 @@ def normalize_records(
         FROM (
         SELECT {uid_sql} AS uid, {kept}
           f.fn, CAST(f.fn_alts AS VARCHAR[]) AS fn_alts, substr(f.fn, 1, 1) AS fn_i,
-          coalesce(nullif(substr(fti_fold(s.middle_name), 1, 1), ''), substr(f.fn_rest, 1, 1)) AS mi,
+          substr({_MIDDLE}, 1, 1) AS mi,
+          -- the whole middle name where one is given (not only an initial)
+          CASE WHEN length(split_part({_MIDDLE}, ' ', 1)) > 1
+               THEN split_part({_MIDDLE}, ' ', 1) END AS mn,
+          f.fn_sdx,  -- the sound of the first name: a transposed name's surname key
           l.ln, CAST(l.ln_tokens AS VARCHAR[]) AS ln_tokens, l.ln_first, l.ln_sdx,
           coalesce({_SUFFIX_CASE.format(c="s.suffix")}, l.ln_sfx, f.fn_sfx) AS sfx,
           TRY_CAST(s.dob AS DATE) AS dob,
