@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from fti_gateway.resolve import resolve
@@ -349,3 +350,16 @@ def test_chunks_give_the_same_results(
     again = again.set_index("subject_id", drop=False)
     pd.testing.assert_series_equal(again["status"], results["status"], check_names=False)
     pd.testing.assert_series_equal(again["taxpayer_id"], results["taxpayer_id"], check_names=False)
+
+
+def test_arrow_backed_subjects_give_the_same_results(
+    small_vault: tuple[FakeVault, Path], results: pd.DataFrame
+) -> None:
+    """What `fti resolve` reads (`read_table(..., compact=True)`): Arrow strings, pd.NA for
+    missing. Read as Python objects or not, a request resolves the same."""
+    vault, models = small_vault
+    subjects = pd.DataFrame(json.loads(results.attrs["subjects"]))
+    arrow = subjects.astype(pd.ArrowDtype(pa.string()))
+    again = resolve(arrow, vault, models_dir=models).set_index("subject_id", drop=False)
+    for col in ("status", "taxpayer_id", "match_weight", "explanation"):
+        pd.testing.assert_series_equal(again[col], results[col], check_names=False)
