@@ -120,6 +120,35 @@ def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> p
                 last_name="Quux",
                 tin=tin_of(rows, "Robert", "Walker", "Sr"),
             ),
+            # His TIN with his names transposed and nothing else: the TIN rule takes the
+            # transposed names; scored as written the pair falls below the floor.
+            dict(
+                subject_id="tin_transposed",
+                first_name="Harrison",
+                last_name="William",
+                tin=tin_of(rows, "William", "Harrison"),
+            ),
+            # Robert Jr's name, DOB and address with his father's TIN: the name agrees with
+            # the TIN's holder, the DOB does not — the TIN says Sr, everything else Jr.
+            dict(
+                subject_id="father_tin",
+                first_name="Robert",
+                last_name="Walker",
+                dob="1978-09-30",
+                street="12 Oak Avenue",
+                city="Springfield",
+                state="IL",
+                zip="62701",
+                tin=tin_of(rows, "Robert", "Walker", "Sr"),
+            ),
+            # Linda with her TIN and a DOB a generation off, nothing else.
+            dict(
+                subject_id="tin_dob_off",
+                first_name="Linda",
+                last_name="Walker",
+                dob="1982-11-03",
+                tin=tin_of(rows, "Linda", "Walker"),
+            ),
             # Partial compound surname, accents dropped, unit typed into the street.
             dict(
                 subject_id="compound",
@@ -302,6 +331,33 @@ def test_transposed_names(results: pd.DataFrame, master_rows: pd.DataFrame) -> N
     assert r.status == "match"
     assert r.taxpayer_id == taxpayer_of(master_rows, "William", "Harrison")
     assert _expl(results, "transposed")["best"]["transposed_names"] is True  # type: ignore[index]
+
+
+def test_tin_with_transposed_names_is_a_deterministic_match(
+    results: pd.DataFrame, master_rows: pd.DataFrame
+) -> None:
+    r = results.loc["tin_transposed"]
+    assert (r.status, r.taxpayer_id) == ("match", taxpayer_of(master_rows, "William", "Harrison"))
+    e = _expl(results, "tin_transposed")
+    assert e["pass"] == "deterministic"
+    assert e["best"]["transposed_names"] is True  # type: ignore[index]
+
+
+def test_a_tin_whose_holder_has_another_dob_goes_to_review(
+    results: pd.DataFrame, master_rows: pd.DataFrame
+) -> None:
+    """The TIN's holder has the subject's name but not the DOB: never a silent match to
+    either person, and never "no candidate"."""
+    sr = taxpayer_of(master_rows, "Robert", "Walker", "Sr")
+    jr = taxpayer_of(master_rows, "Robert", "Walker", "Jr")
+    r = results.loc["father_tin"]
+    assert r.status == "ambiguous"
+    assert {r.taxpayer_id, r.runner_up_taxpayer_id} == {sr, jr}
+    linda = taxpayer_of(master_rows, "Linda", "Walker")
+    r = results.loc["tin_dob_off"]
+    assert (r.status, r.taxpayer_id) == ("ambiguous", linda)
+    reasons = _expl(results, "tin_dob_off")["reasons"]
+    assert any("dates of birth disagree" in x for x in reasons)  # type: ignore[attr-defined]
 
 
 def test_stranger_is_no_match(results: pd.DataFrame) -> None:

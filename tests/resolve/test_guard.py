@@ -83,3 +83,24 @@ def test_deterministic_pick_is_kept_but_a_stronger_other_makes_it_ambiguous() ->
     assert _decide([_c("B", 40), _c("A", 35)], deterministic="tin+name", deterministic_tp="A")[
         :2
     ] == ("ambiguous", "A")
+
+
+def test_a_deterministic_pick_without_a_scored_pair_goes_to_review() -> None:
+    """No pair means no weight and no explanation: the rule alone never discloses."""
+    assert _decide([], deterministic="tin+name", deterministic_tp="A")[:2] == ("ambiguous", "A")
+    assert _decide([_c("B", 40)], deterministic="tin+name", deterministic_tp="A") == (
+        "ambiguous",
+        "A",
+        "B",
+    )
+
+
+def test_a_tin_holder_with_another_dob_is_never_passed_over_silently() -> None:
+    # its pair fell below the floor: review, not "no candidate"
+    assert _decide([], tin_dob_holder="A")[:2] == ("ambiguous", "A")
+    # someone else has the stronger evidence: the TIN says A, the rest says B
+    assert _decide([_c("B", 40), _c("A", 2)], tin_dob_holder="A") == ("ambiguous", "B", "A")
+    # A is the pick but short of the threshold: review, not no_match
+    assert _decide([_c("A", 4)], tin_dob_holder="A")[:2] == ("ambiguous", "A")
+    # A is the pick and strong: the other rules decide (here nothing objects)
+    assert _decide([_c("A", 30, tin_equal=True)], tin_dob_holder="A")[:2] == ("match", "A")

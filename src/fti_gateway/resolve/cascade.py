@@ -75,12 +75,17 @@ def _last_ok(b: Backend, ln: str, head: str, tokens: str, r: str) -> str:
            OR {b.has_any(tokens, f"{r}.ln_tokens")})"""
 
 
+def _straight(b: Backend, s: str = "s", r: str = "r") -> str:
+    """SQL: the names could be the same person's as written (first to first, last to last)."""
+    return f"""({_last_ok(b, f"{s}.ln", f"{s}.ln_first", f"{s}.ln_tokens", r)}
+      AND ({s}.fn IS NULL OR {r}.fn IS NULL OR {_first_ok(b, f"{s}.fn", f"{s}.fn_alts", r)}))"""
+
+
 def _compatible(b: Backend, s: str = "s", r: str = "r") -> str:
     """SQL: the names on a subject and a record could be the same person's — typos, nicknames,
     initials, compound-surname parts and first/last transposed (with any of those) all pass;
     another person's name does not."""
-    straight = f"""({_last_ok(b, f"{s}.ln", f"{s}.ln_first", f"{s}.ln_tokens", r)}
-      AND ({s}.fn IS NULL OR {r}.fn IS NULL OR {_first_ok(b, f"{s}.fn", f"{s}.fn_alts", r)}))"""
+    straight = _straight(b, s, r)
     # Transposed: the subject's first name is the record's surname (or its first part), the
     # subject's surname (its first part) the record's first name.
     swapped = f"""({s}.fn IS NOT NULL AND {r}.fn IS NOT NULL
@@ -92,8 +97,13 @@ def _compatible(b: Backend, s: str = "s", r: str = "r") -> str:
 
 def deterministic_pass(
     b: Backend, subj: str, records: str | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns (decided: subject uid → taxpayer_id, rule), (tin conflicts: uid, taxpayer_id).
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Returns (decided: subject uid → taxpayer_id, rule), (tin conflicts: uid, taxpayer_id:
+    the TIN's holder has another name), (dob holds: uid, taxpayer_id: the TIN's holder has a
+    compatible name but another date of birth — a typo, or a Jr giving his father's TIN),
+    and leaves ``subj_rest``: the subjects whose transposed-name variant must be scored too
+    (undecided, in conflict, or decided on names that agree only transposed — scored as
+    written those fall below the floor, and the pick would have no pair).
     ``records``: the vault records to join (default: all; a superset of those sharing a TIN
     or a surname and DOB with a subject gives the same answer)."""
     rec = records or b.records_table
@@ -104,11 +114,12 @@ def deterministic_pass(
     )
     b.execute(
         f"""
-        SELECT s.uid, r.taxpayer_id, 'tin+name' AS rule FROM {subj} s
+        SELECT s.uid, r.taxpayer_id, 'tin+name' AS rule, NOT coalesce({_straight(b)}, false) AS swapped
+          FROM {subj} s
           JOIN {rec} r ON s.tin = r.tin
           WHERE {comp} AND {dob_ok}
         UNION ALL
-        SELECT s.uid, r.taxpayer_id, 'name+dob+address' AS rule FROM {subj} s
+        SELECT s.uid, r.taxpayer_id, 'name+dob+address' AS rule, false AS swapped FROM {subj} s
           JOIN {rec} r
             ON s.fn = r.fn AND s.ln = r.ln AND s.dob_s = r.dob_s AND s.street = r.street
            AND s.zip5 = r.zip5
@@ -118,7 +129,7 @@ def deterministic_pass(
     )
     b.execute(
         """
-        SELECT uid, min(taxpayer_id) AS taxpayer_id, min(rule) AS rule
+        SELECT uid, min(taxpayer_id) AS taxpayer_id, min(rule) AS rule, bool_or(swapped) AS swapped
         FROM det_pairs GROUP BY uid HAVING count(DISTINCT taxpayer_id) = 1
         """,
         "det_decided",
@@ -131,14 +142,20 @@ def deterministic_pass(
         """,
         "det_conflicts",
     )
+    holds = b.query(
+        f"""SELECT DISTINCT s.uid, r.taxpayer_id FROM {subj} s
+              JOIN {rec} r ON s.tin = r.tin
+            WHERE {comp} AND NOT {dob_ok}"""
+    )
     b.execute(
-        f"""SELECT s.* FROM {subj} s WHERE s.uid NOT IN (SELECT uid FROM det_decided)
-            OR s.uid IN (SELECT uid FROM det_conflicts)""",
+        f"""SELECT s.* FROM {subj} s
+            WHERE s.uid NOT IN (SELECT uid FROM det_decided WHERE NOT swapped)
+               OR s.uid IN (SELECT uid FROM det_conflicts)""",
         "subj_rest",
     )
     decided = b.query("SELECT uid, taxpayer_id, rule FROM det_decided")
     conflicts = b.query("SELECT uid, taxpayer_id FROM det_conflicts")
-    return decided, conflicts
+    return decided, conflicts, holds
 
 
 def _transposed(b: Backend, subj: str) -> str:
@@ -187,7 +204,8 @@ def run(
         # subject (either name order); both passes below join only those.
         b.execute(f"SELECT {_cols()} FROM subj UNION ALL {_transposed(b, 'subj')}", "subj_keys")
         records = scorer.candidates("subj_keys")
-        decided, conflicts = deterministic_pass(b, "subj", records)
+        decided, conflicts, holds = deterministic_pass(b, "subj", records)
+        dob_holds = dict(holds.itertuples(index=False, name=None))
         det_rule = dict(zip(decided["uid"], decided["rule"], strict=True))
         det_tp = dict(zip(decided["uid"], decided["taxpayer_id"], strict=True))
         conflict_map: dict[str, set[str]] = {}
@@ -244,6 +262,7 @@ def run(
                 subject_has_dob=dob,
                 namesakes=namesakes,
                 tin_conflict_ids=conflict_map.get(uid, set()),
+                tin_dob_holder=dob_holds.get(uid),
                 require_corroboration=require_corroboration,
             )
             best, second = v.best, v.runner_up

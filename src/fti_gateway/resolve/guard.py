@@ -19,7 +19,10 @@ Precision first. A subject is a ``match`` only when *all* hold:
    subject ("a TIN belonging to a different name is not a match"): that taxpayer is struck,
    and if someone else would match, the conflict goes to review (``ambiguous``) — unless
    that someone's own TIN is one typo from the subject's and the DOB agrees: in a dense
-   TIN space a mistyped TIN often lands on a stranger's, and the typo explains it.
+   TIN space a mistyped TIN often lands on a stranger's, and the typo explains it;
+7. the subject's TIN does not belong to a taxpayer whose name agrees but whose date of birth
+   does not (a typo, or a son giving his father's TIN), unless that taxpayer is the pick:
+   the TIN says one person and the rest of the evidence another (or nobody) → ``ambiguous``.
 ``ambiguous`` results carry both candidates.
 """
 
@@ -62,9 +65,11 @@ def decide(
     namesakes: dict[str, str],
     tin_conflict_ids: set[str],
     require_corroboration: bool = True,
+    tin_dob_holder: str | None = None,
 ) -> Verdict:
     """``candidates``: best pair per taxpayer; ``namesakes``: taxpayers with a same-household
-    namesake; ``tin_conflict_ids``: taxpayers holding the subject's TIN under another name."""
+    namesake; ``tin_conflict_ids``: taxpayers holding the subject's TIN under another name;
+    ``tin_dob_holder``: the taxpayer holding it under a compatible name but another DOB."""
     reasons: list[str] = []
     pool = [c for c in candidates if c.taxpayer_id not in tin_conflict_ids]
     if tin_conflict_ids:
@@ -76,10 +81,29 @@ def decide(
         pool.sort(key=lambda c: c.taxpayer_id != deterministic_tp)
     best = pool[0] if pool else None
     second = pool[1] if len(pool) > 1 else None
+    if tin_dob_holder is not None:
+        held = next((c for c in pool if c.taxpayer_id == tin_dob_holder), None)
+        if held is None or held is not best or held.weight < threshold:
+            # Scored, such a pair falls short of the threshold or below the floor (it then
+            # vanishes: "no candidate"), or loses to someone with the right DOB: the TIN
+            # says one person and the rest of the evidence another, or nobody.
+            reasons.append(
+                f"the subject's TIN belongs to {tin_dob_holder} under a name that agrees, "
+                "but the dates of birth disagree"
+            )
+            if held is None:
+                holder = Candidate(tin_dob_holder, float("nan"), float("nan"))
+                return Verdict("ambiguous", holder, best, reasons)
+            return Verdict("ambiguous", best, held if held is not best else second, reasons)
+    if deterministic_tp is not None and (best is None or best.taxpayer_id != deterministic_tp):
+        # The rule's pick has no scored pair, so no weight and no explanation: a person decides.
+        picked = Candidate(deterministic_tp, float("nan"), float("nan"))
+        reasons.append(
+            f"deterministic rule {deterministic} chose a taxpayer its scoring did not reach"
+        )
+        return Verdict("ambiguous", picked, best, reasons)
     if best is None:
         return Verdict("no_match", None, None, [*reasons, "no candidate in the vault"])
-    if deterministic_tp is not None and best.taxpayer_id != deterministic_tp:
-        deterministic = None  # the chosen pair was not scored (should not happen): no shortcut
     strong = deterministic is not None or best.weight >= threshold
     # The review band [threshold - margin, threshold) catches same-household namesakes:
     # evidence good enough to say "one of these two", never enough to say which.
