@@ -25,6 +25,7 @@ CASES = [
     (("W", "Harrison"), ("William", "Harrison"), True),  # initial
     (("Lan", "NguyenL"), ("Lan", "Nguyen-Lin"), True),  # compound part with a typo
     (("Yesenia", "Cruz"), ("Yesenia", "Cruz Hernandez"), True),  # one part of a compound
+    (("Jos", "Agurire"), ("Jose", "Casnillas Aguirre"), True),  # the second part, mistyped
     (("Castro Rodriguez", "Luis"), ("Luis", "Castro Rodriguez"), True),  # transposed
     (("Zaceda Saanchez", "Ana"), ("Ana", "Zaceda Sanchez"), True),  # transposed, typo
     (("RODRIGUEZ", "SHELLY"), ("Rachel", "Rodriguez"), True),  # transposed nickname
@@ -37,6 +38,8 @@ CASES = [
     (("Ann", "Lee"), ("Rosa", "Vaballos"), False),
     (("Rosa", "Vaballos"), ("Vaballos", "Maria"), False),  # transposed, other first name
     (("Luis", "Ortiz"), ("Luis", "Castro Rodriguez"), False),
+    (("Luis", "Ruiz"), ("Luis", "Castro Rodriguez"), False),  # short: one edit from neither part
+    (("Luis", "Lopez"), ("Luis", "Castro Perez"), False),  # three edits from a part: another name
     (("Rosa", "Vaballos Jr"), ("Rosa", "Vaballos Sr"), False),  # the other generation
     (("Ib", "Lopez"), ("Al", "Lopez"), False),  # too short to call a typo of a nickname
     (("Maria", "Lopez"), ("Isabella", "Lopez"), False),  # far from all of her nicknames

@@ -104,3 +104,20 @@ def test_a_tin_holder_with_another_dob_is_never_passed_over_silently() -> None:
     assert _decide([_c("A", 4)], tin_dob_holder="A")[:2] == ("ambiguous", "A")
     # A is the pick and strong: the other rules decide (here nothing objects)
     assert _decide([_c("A", 30, tin_equal=True)], tin_dob_holder="A")[:2] == ("match", "A")
+
+
+def test_a_tin_holder_struck_for_its_name_but_sharing_the_dob_goes_to_review() -> None:
+    """ "Li Rogers" with Elizabeth Rogers' TIN and DOB: not a match (another first name), not
+    dropped either."""
+    assert _decide([_c("A", 40, dob_equal=True)], tin_conflict_ids={"A"}) == (
+        "ambiguous",
+        "A",
+        None,
+    )
+    # without the DOB nothing says it is her: struck, and nobody else
+    assert _decide([_c("A", 40)], tin_conflict_ids={"A"})[0] == "no_match"
+    # someone else matches on the rest: the usual conflict rule holds them for review
+    assert _decide([_c("A", 40, dob_equal=True), _c("B", 30)], tin_conflict_ids={"A"})[:2] == (
+        "ambiguous",
+        "B",
+    )

@@ -69,10 +69,11 @@ def _first_ok(b: Backend, fn: str, alts: str | None, r: str) -> str:
 
 
 def _last_ok(b: Backend, ln: str, head: str, tokens: str, r: str) -> str:
-    """SQL: a subject's surname could be record ``r``'s — a typo of the whole or of its
-    first part, or one shared part of a compound surname."""
+    """SQL: a subject's surname could be record ``r``'s — a typo of the whole, or one part of
+    a compound surname as it is or mistyped ("Agurire" of "Casnillas Aguirre")."""
     return f"""({_near(b, ln, f"{r}.ln")} OR {_near(b, head, f"{r}.ln_first")}
-           OR {b.has_any(tokens, f"{r}.ln_tokens")})"""
+           OR {b.has_any(tokens, f"{r}.ln_tokens")}
+           OR (length({head}) >= 4 AND {b.any_of(f"{r}.ln_tokens", "x", _near(b, "x", head))}))"""
 
 
 def _straight(b: Backend, s: str = "s", r: str = "r") -> str:
@@ -112,12 +113,19 @@ def deterministic_pass(
         "(s.dob_s IS NULL OR r.dob_s IS NULL OR (levenshtein(s.dob_s, r.dob_s) <= 1"
         " AND substr(s.dob_s, 1, 3) = substr(r.dob_s, 1, 3)))"
     )
+    # The subject's TIN against its holders, each name check evaluated once.
     b.execute(
         f"""
-        SELECT s.uid, r.taxpayer_id, 'tin+name' AS rule, NOT coalesce({_straight(b)}, false) AS swapped
-          FROM {subj} s
-          JOIN {rec} r ON s.tin = r.tin
-          WHERE {comp} AND {dob_ok}
+        SELECT s.uid, r.taxpayer_id, {comp} AS comp,  -- NULL (no surname): neither way
+               coalesce({_straight(b)}, false) AS straight, {dob_ok} AS dob_ok
+        FROM {subj} s JOIN {rec} r ON s.tin = r.tin
+        """,
+        "det_tin",
+    )
+    b.execute(
+        f"""
+        SELECT uid, taxpayer_id, 'tin+name' AS rule, NOT straight AS swapped
+          FROM det_tin WHERE comp AND dob_ok
         UNION ALL
         SELECT s.uid, r.taxpayer_id, 'name+dob+address' AS rule, false AS swapped FROM {subj} s
           JOIN {rec} r
@@ -134,19 +142,8 @@ def deterministic_pass(
         """,
         "det_decided",
     )
-    b.execute(
-        f"""
-        SELECT DISTINCT s.uid, r.taxpayer_id FROM {subj} s
-          JOIN {rec} r ON s.tin = r.tin
-        WHERE NOT {comp}
-        """,
-        "det_conflicts",
-    )
-    holds = b.query(
-        f"""SELECT DISTINCT s.uid, r.taxpayer_id FROM {subj} s
-              JOIN {rec} r ON s.tin = r.tin
-            WHERE {comp} AND NOT {dob_ok}"""
-    )
+    b.execute("SELECT DISTINCT uid, taxpayer_id FROM det_tin WHERE NOT comp", "det_conflicts")
+    holds = b.query("SELECT DISTINCT uid, taxpayer_id FROM det_tin WHERE comp AND NOT dob_ok")
     b.execute(
         f"""SELECT s.* FROM {subj} s
             WHERE s.uid NOT IN (SELECT uid FROM det_decided WHERE NOT swapped)
@@ -224,7 +221,9 @@ def run(
         risks = namesake_risks(pairs, table.codes, labels, strict=strict_corroboration)
         tin_equal = (table.codes["tin"] == 0).tolist()
         fn_differs = (table.codes["first_name"] == bottom(labels, "first_name")).tolist()
-        tin_typo = ((table.codes["tin"] == 1) & (table.codes["dob"] == 0)).tolist()
+        dob_equal = table.codes["dob"] == 0
+        tin_typo = ((table.codes["tin"] == 1) & dob_equal).tolist()
+        dob_eq = dob_equal.tolist()
         by_uid: dict[str, list[Candidate]] = {}
         for i, (uid, tp, w, pr) in enumerate(
             zip(
@@ -245,6 +244,7 @@ def run(
                     namesake_risk=risks[i],
                     first_name_differs=fn_differs[i],
                     tin_typo=tin_typo[i],
+                    dob_equal=dob_eq[i],
                 )
             )
         has_dob = chunk["dob_s"].notna().tolist()

@@ -19,7 +19,9 @@ Precision first. A subject is a ``match`` only when *all* hold:
    subject ("a TIN belonging to a different name is not a match"): that taxpayer is struck,
    and if someone else would match, the conflict goes to review (``ambiguous``) — unless
    that someone's own TIN is one typo from the subject's and the DOB agrees: in a dense
-   TIN space a mistyped TIN often lands on a stranger's, and the typo explains it;
+   TIN space a mistyped TIN often lands on a stranger's, and the typo explains it. With
+   nobody else strong enough, a struck holder who shares the subject's exact DOB goes to
+   review rather than vanishing (a nickname or a changed name the rules do not know);
 7. the subject's TIN does not belong to a taxpayer whose name agrees but whose date of birth
    does not (a typo, or a son giving his father's TIN), unless that taxpayer is the pick:
    the TIN says one person and the rest of the evidence another (or nobody) → ``ambiguous``.
@@ -44,6 +46,7 @@ class Candidate:
     first_name_differs: bool = False
     #: the subject's TIN is one typo or swap from this taxpayer's, and the DOB agrees
     tin_typo: bool = False
+    dob_equal: bool = False
 
 
 @dataclass
@@ -102,6 +105,13 @@ def decide(
             f"deterministic rule {deterministic} chose a taxpayer its scoring did not reach"
         )
         return Verdict("ambiguous", picked, best, reasons)
+    # Struck for its name, the TIN's holder may still share the subject's exact DOB: a name
+    # the rules do not know ("Li" for Elizabeth, a changed surname) — a person decides.
+    struck = [c for c in candidates if c.taxpayer_id in tin_conflict_ids and c.dob_equal]
+    if struck and (best is None or (deterministic is None and best.weight < threshold)):
+        held = max(struck, key=lambda c: (c.weight, c.taxpayer_id))
+        reasons.append(f"{held.taxpayer_id} holds the TIN under another name, with the same DOB")
+        return Verdict("ambiguous", held, best, reasons)
     if best is None:
         return Verdict("no_match", None, None, [*reasons, "no candidate in the vault"])
     strong = deterministic is not None or best.weight >= threshold
