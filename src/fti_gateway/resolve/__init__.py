@@ -81,7 +81,9 @@ def resolve(
 
 
 def _ahead(items: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Prepare the next chunk while this one is scored (one chunk ahead)."""
+    """Prepare the next chunk while this one is scored (one chunk ahead): normalizing is
+    half Python, scoring mostly DuckDB, so the two overlap on separate cores (10M × 1M: about
+    5 s faster, for one more prepared chunk in memory). An error in a chunk is raised here."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -172,9 +172,15 @@ def dob_digit(text: str, rng: np.random.Generator) -> str:
         new = text[:pos] + str(int(rng.integers(0, 10))) + text[pos + 1 :]
         if new != text and _valid_date(new):
             return new
-    return (
-        f"{int(text[:4]) + 1}{text[4:]}" if _valid_date(f"{int(text[:4]) + 1}{text[4:]}") else text
-    )
+    # Eight unlucky draws (29 February has few valid neighbours): the first valid change in
+    # order, from a random start. One always exists (the day's last digit).
+    start = int(rng.integers(0, 60))
+    options = [(pos, d) for pos in (2, 3, 5, 6, 8, 9) for d in "0123456789"]
+    for pos, d in options[start:] + options[:start]:
+        new = text[:pos] + d + text[pos + 1 :]
+        if new != text and _valid_date(new):
+            return new
+    raise ValueError(f"no valid one-digit change of {text!r}")
 
 
 def apply_dob(
