@@ -28,16 +28,18 @@ FORMAT_COLUMNS = [
 def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> pd.DataFrame:
     vault, models = small_vault
     rows = master_rows
+    walker_home = dict(street="12 Oak Avenue", city="Springfield", state="IL", zip="62701")
     linda_typo = dict(
         subject_id="tin_typo",
         first_name="Linda",
         last_name="Walker",
         dob="1952-01-15",
-        street="12 Oak Avenue",
-        city="Springfield",
-        state="IL",
-        zip="62701",
+        **walker_home,
         tin=tin_of(rows, "Quentin", "Abernathy"),
+    )
+    junior_dob = (
+        dict(subject_id="junior_dob", first_name="Robert", last_name="Walker", dob="1978-09-30")
+        | walker_home
     )
     subjects = pd.DataFrame(
         [
@@ -75,10 +77,7 @@ def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> p
                 subject_id="namesake",
                 first_name="Robert",
                 last_name="Walker",
-                street="12 Oak Avenue",
-                city="Springfield",
-                state="IL",
-                zip="62701",
+                **walker_home,
             ),
             # Same, with a suffix but still no DOB: still ambiguous (never a match).
             dict(
@@ -86,22 +85,10 @@ def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> p
                 first_name="Robert",
                 last_name="Walker",
                 suffix="Jr",
-                street="12 Oak Avenue",
-                city="Springfield",
-                state="IL",
-                zip="62701",
+                **walker_home,
             ),
             # With the DOB the two are told apart.
-            dict(
-                subject_id="junior_dob",
-                first_name="Robert",
-                last_name="Walker",
-                dob="1978-09-30",
-                street="12 Oak Avenue",
-                city="Springfield",
-                state="IL",
-                zip="62701",
-            ),
+            junior_dob,
             # Linda's name with Robert Sr's TIN: the TIN belongs to a different name.
             dict(
                 subject_id="wrong_tin",
@@ -130,17 +117,11 @@ def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> p
             ),
             # Robert Jr's name, DOB and address with his father's TIN: the name agrees with
             # the TIN's holder, the DOB does not — the TIN says Sr, everything else Jr.
-            dict(
-                subject_id="father_tin",
-                first_name="Robert",
-                last_name="Walker",
-                dob="1978-09-30",
-                street="12 Oak Avenue",
-                city="Springfield",
-                state="IL",
-                zip="62701",
-                tin=tin_of(rows, "Robert", "Walker", "Sr"),
-            ),
+            {
+                **junior_dob,
+                "subject_id": "father_tin",
+                "tin": tin_of(rows, "Robert", "Walker", "Sr"),
+            },
             # Linda with her TIN and a DOB a generation off, nothing else.
             dict(
                 subject_id="tin_dob_off",

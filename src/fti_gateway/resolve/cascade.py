@@ -143,7 +143,11 @@ def deterministic_pass(
         "det_decided",
     )
     b.execute("SELECT DISTINCT uid, taxpayer_id FROM det_tin WHERE NOT comp", "det_conflicts")
-    holds = b.query("SELECT DISTINCT uid, taxpayer_id FROM det_tin WHERE comp AND NOT dob_ok")
+    # one holder per subject (a TIN held twice in a vault: the same one on every run)
+    holds = b.query(
+        "SELECT uid, min(taxpayer_id) AS taxpayer_id FROM det_tin WHERE comp AND NOT dob_ok"
+        " GROUP BY uid"
+    )
     b.execute(
         f"""SELECT s.* FROM {subj} s
             WHERE s.uid NOT IN (SELECT uid FROM det_decided WHERE NOT swapped)

@@ -49,6 +49,11 @@ class Candidate:
     dob_equal: bool = False
 
 
+def _unscored(taxpayer_id: str) -> Candidate:
+    """A taxpayer named by a rule or a table, with no scored pair (no weight, no waterfall)."""
+    return Candidate(taxpayer_id, float("nan"), float("nan"))
+
+
 @dataclass
 class Verdict:
     status: str
@@ -95,16 +100,14 @@ def decide(
                 "but the dates of birth disagree"
             )
             if held is None:
-                holder = Candidate(tin_dob_holder, float("nan"), float("nan"))
-                return Verdict("ambiguous", holder, best, reasons)
+                return Verdict("ambiguous", _unscored(tin_dob_holder), best, reasons)
             return Verdict("ambiguous", best, held if held is not best else second, reasons)
     if deterministic_tp is not None and (best is None or best.taxpayer_id != deterministic_tp):
         # The rule's pick has no scored pair, so no weight and no explanation: a person decides.
-        picked = Candidate(deterministic_tp, float("nan"), float("nan"))
         reasons.append(
             f"deterministic rule {deterministic} chose a taxpayer its scoring did not reach"
         )
-        return Verdict("ambiguous", picked, best, reasons)
+        return Verdict("ambiguous", _unscored(deterministic_tp), best, reasons)
     # Struck for its name, the TIN's holder may still share the subject's exact DOB: a name
     # the rules do not know ("Li" for Elizabeth, a changed surname) — a person decides.
     struck = [c for c in candidates if c.taxpayer_id in tin_conflict_ids and c.dob_equal]
@@ -123,7 +126,7 @@ def decide(
     if best.taxpayer_id in namesakes and not subject_has_dob and not best.tin_equal:
         twin = namesakes[best.taxpayer_id]
         other = next((c for c in pool if c.taxpayer_id == twin), None)
-        other = other or Candidate(twin, float("nan"), float("nan"))
+        other = other or _unscored(twin)
         reasons.append(
             "a same-household namesake (e.g. Sr/Jr) exists and no DOB or TIN tells them apart"
         )
