@@ -130,6 +130,17 @@ def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> p
                 dob="1982-11-03",
                 tin=tin_of(rows, "Linda", "Walker"),
             ),
+            # Linda without a DOB at her street typed run on ("Oakavenue"): the whole lines
+            # are four edits apart, their cores (number and name) equal.
+            dict(
+                subject_id="runon_street",
+                first_name="Linda",
+                last_name="Walker",
+                street="12 Oakavenue",
+                city="Springfield",
+                state="IL",
+                zip="62701",
+            ),
             # Partial compound surname, accents dropped, unit typed into the street.
             dict(
                 subject_id="compound",
@@ -259,6 +270,16 @@ def test_name_and_exact_address_stand_alone(
     r = results.loc["name_address"]
     assert r.status == "match"
     assert r.taxpayer_id == taxpayer_of(master_rows, "Zephyrine", "Okonkwo")
+
+
+def test_a_run_on_street_is_nearly_the_same_street(
+    results: pd.DataFrame, master_rows: pd.DataFrame
+) -> None:
+    best = _expl(results, "runon_street")["best"]
+    assert isinstance(best, dict)
+    assert best["taxpayer_id"] == taxpayer_of(master_rows, "Linda", "Walker")
+    levels = {f["field"]: f["level"] for f in best["fields"]}
+    assert levels["address"] == "same house number and ZIP, street nearly equal"
 
 
 def test_household_namesake_signals_are_never_a_match(results: pd.DataFrame) -> None:

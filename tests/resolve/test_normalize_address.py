@@ -22,6 +22,11 @@ def con() -> duckdb.DuckDBPyConnection:
         ("P.O. Box 55", None, "po box 55", None),
         ("Post Office Box 55", None, "po box 55", None),
         ("9 Sunset Boulevard", "Suite 100", "9 sunset blvd", "100"),
+        ("12 Oak Ave Apt4B", None, "12 oak ave", "4b"),
+        ("9 Sunset Blvd", "Ste100", "9 sunset blvd", "100"),
+        # A street word that begins with a unit designator is not a unit.
+        ("1 Phoenix", None, "1 phoenix", None),
+        ("12 Fleetwood", None, "12 fleetwood", None),
         ("Failed to Provide", None, None, None),
         ("Unknown Address", None, None, None),
         ("N/A", None, None, None),
@@ -36,6 +41,48 @@ def test_street_and_unit(
 ) -> None:
     got = con.execute("SELECT fti_street(?), fti_unit(?, ?)", [street, unit, street]).fetchone()
     assert got == (want_street, want_unit)
+
+
+@pytest.mark.parametrize(
+    ("typed", "clean"),
+    [
+        ("3 Light Setreet", "3 Light Street"),  # a typo in the type word
+        ("26 Yambina Cerscent", "26 Yambina Crescent"),
+        ("105 Lambriggstreet", "105 Lambrigg Street"),  # run on
+        ("400 N Mainstreet", "400 N Main St"),
+        ("16 Brunto Nstreet", "16 Brunton Street"),  # the space slipped
+        ("20 Higinbothamstreet", "20 Higinbotham St"),
+    ],
+)
+def test_street_core_survives_type_word_errors(
+    con: duckdb.DuckDBPyConnection, typed: str, clean: str
+) -> None:
+    """The core (number and name, no type word, no spaces) of a mistyped line equals the
+    clean one's, where the whole lines are more than three edits apart."""
+    got = con.execute(
+        "SELECT fti_street_core(fti_street(?)), fti_street_core(fti_street(?)),"
+        " levenshtein(fti_street(?), fti_street(?))",
+        [typed, clean, typed, clean],
+    ).fetchone()
+    assert got is not None
+    assert got[0] == got[1]
+    assert got[2] > 3
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("12 Oak St", "12 Elm St"), ("7 Maple Ave", "7 Birchwood Ave"),
+     ("40 Wallaroe Road", "40 Maribyrnong Avenue")],
+)  # fmt: skip
+def test_street_core_keeps_other_streets_apart(
+    con: duckdb.DuckDBPyConnection, a: str, b: str
+) -> None:
+    got = con.execute(
+        "SELECT levenshtein(fti_street_core(fti_street(?)), fti_street_core(fti_street(?)))",
+        [a, b],
+    ).fetchone()
+    assert got is not None
+    assert got[0] > 2
 
 
 def test_zip_city_state(con: duckdb.DuckDBPyConnection) -> None:

@@ -166,7 +166,8 @@ def _transposed(b: Backend, subj: str) -> str:
     return f"""
       SELECT concat(uid, '~t') AS uid, subject_id, ln_first AS fn, {b.array()} AS fn_alts,
              substr(ln_first, 1, 1) AS fn_i, mi, mn, fn AS ln, {b.array("fn")} AS ln_tokens,
-             fn AS ln_first, fn_sdx AS ln_sdx, sfx, dob_s, dob_y, tin, street, house_no, unit, zip5, city, state
+             fn AS ln_first, fn_sdx AS ln_sdx, sfx, dob_s, dob_y, tin, street, house_no,
+             street_core, unit, zip5, city, state
       FROM {subj} WHERE fn IS NOT NULL AND ln IS NOT NULL AND length(fn) > 1"""
 
 

@@ -27,7 +27,7 @@ from fti_gateway.core.formats import IDENTITY_COLUMNS
 from fti_gateway.resolve.normalize.frame import normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
 
-INDEX_VERSION = "7"
+INDEX_VERSION = "8"
 
 
 class VaultLike(Protocol):

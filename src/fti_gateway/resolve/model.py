@@ -137,14 +137,18 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
                 "street_l = street_r AND (zip5_l = zip5_r OR city_l = city_r)",
                 "same building, other unit",
             ),
+            # A typo in the type word ("setreet"), a run-on or split word ("lambriggstreet",
+            # "brunto nstreet"): the street's core (number and name, no type word, no spaces)
+            # tells these apart from another street as the whole line cannot.
             _lvl(
-                "house_no_l = house_no_r AND zip5_l = zip5_r AND levenshtein(street_l, street_r) <= 3",
+                "house_no_l = house_no_r AND zip5_l = zip5_r AND (levenshtein(street_l, street_r)"
+                " <= 3 OR levenshtein(street_core_l, street_core_r) <= 2)",
                 "same house number and ZIP, street nearly equal",
             ),
-            _lvl("zip5_l = zip5_r", "same ZIP, other street"),
+            _lvl("zip5_l = zip5_r", "same ZIP, street differs or not given"),
             _lvl(
                 "city_l = city_r AND (state_l = state_r OR state_l IS NULL OR state_r IS NULL)",
-                "same city, other street",
+                "same city, street differs or not given",
             ),
             _lvl("state_l = state_r", "same state only"),
             ElseLevel().configure(label_for_charts="address differs"),

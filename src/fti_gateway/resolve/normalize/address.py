@@ -49,6 +49,23 @@ def street_token_map() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def run_on_types() -> str:
+    """A regex alternation of the street-type words as typed in full (the longest spelling of
+    each USPS type, four letters or more: "street", "crescent", "road") that a requester may
+    run into the street name ("lambriggstreet"). Short variants ("cent" for center) would
+    cut the ends off ordinary words ("cerscent")."""
+    longest: dict[str, int] = {}
+    for k, v in usps.STREET_TYPE_ABBREVIATIONS.items():
+        longest[v] = max(longest.get(v, 0), len(k))
+    words = {
+        k.lower()
+        for k, v in usps.STREET_TYPE_ABBREVIATIONS.items()
+        if len(k) == longest[v] and len(k) >= 4 and k.isalpha()
+    }
+    return "|".join(sorted(words, key=lambda w: (-len(w), w)))
+
+
+@lru_cache(maxsize=1)
 def state_map() -> dict[str, str]:
     return {k.lower(): v.lower() for k, v in usps.STATE_ABBREVIATIONS.items()}
 
@@ -58,17 +75,22 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     street_map = _map_literal(street_token_map())
     states = _map_literal(state_map())
     cities = _map_literal(_CITY_WORDS)
-    unit_tail = rf"[\s,]+(?:{UNIT_WORDS}|#)\.?\s*#?\s*([a-z0-9-]+)\s*$"
+    # "Apt 4", "Apt. 4", "# 4", "#4", or a designator run into a number ("Apt4B"); not a
+    # street word that merely begins with one ("Phoenix", "Fleetwood").
+    unit_tail = rf"[\s,]+(?:(?:{UNIT_WORDS})[.\s#][.\s#]*|#\s*)([a-z0-9-]+)\s*$"
+    unit_joined = rf"[\s,]+(?:{UNIT_WORDS})([0-9][a-z0-9-]*)\s*$"
     con.execute(
         f"""
         CREATE OR REPLACE MACRO fti_fold(s) AS
           trim(regexp_replace(regexp_replace(lower(strip_accents(coalesce(CAST(s AS VARCHAR), ''))),
                '[''`’]', '', 'g'), '[^a-z0-9]+', ' ', 'g'));
-        CREATE OR REPLACE MACRO fti_street_unit(s) AS
-          nullif(regexp_extract(lower(strip_accents(coalesce(CAST(s AS VARCHAR), ''))),
-                 '{unit_tail}', 1), '');
-        CREATE OR REPLACE MACRO fti_street_body(s) AS
-          regexp_replace(lower(strip_accents(coalesce(CAST(s AS VARCHAR), ''))), '{unit_tail}', '');
+        CREATE OR REPLACE MACRO fti_street_unit(s) AS list_transform(
+          [lower(strip_accents(coalesce(CAST(s AS VARCHAR), '')))],
+          lambda v: coalesce(nullif(regexp_extract(v, '{unit_tail}', 1), ''),
+                             nullif(regexp_extract(v, '{unit_joined}', 1), '')))[1];
+        CREATE OR REPLACE MACRO fti_street_body(s) AS regexp_replace(regexp_replace(
+          lower(strip_accents(coalesce(CAST(s AS VARCHAR), ''))), '{unit_tail}', ''),
+          '{unit_joined}', '');
         CREATE OR REPLACE MACRO fti_abbrev(t) AS coalesce(({street_map})[t], t);
         CREATE OR REPLACE MACRO fti_street(s) AS list_transform(
           [regexp_replace(fti_fold(fti_street_body(s)), '^(p ?o ?b|p ?o|post office|pob)( box)? ',
@@ -76,9 +98,16 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
           lambda v: CASE WHEN regexp_matches(v, '{PLACEHOLDER_RE}') THEN NULL
                     ELSE nullif(array_to_string(list_transform(string_split(v, ' '),
                          lambda t: fti_abbrev(t)), ' '), '') END)[1];
+        CREATE OR REPLACE MACRO fti_street_core(st) AS CASE
+          WHEN regexp_matches(string_split(st, ' ')[-1], '.({run_on_types()})$')
+            THEN regexp_replace(replace(st, ' ', ''), '({run_on_types()})$', '')
+          WHEN len(string_split(st, ' ')) >= 3
+            THEN replace(regexp_replace(st, ' [^ ]+$', ''), ' ', '')
+          ELSE replace(st, ' ', '') END;
         CREATE OR REPLACE MACRO fti_unit(unit, street) AS nullif(replace(regexp_replace(
-          fti_fold(coalesce(nullif(trim(CAST(unit AS VARCHAR)), ''), fti_street_unit(street))),
-          '^(({UNIT_WORDS}) )+', ''), ' ', ''), '');
+          regexp_replace(fti_fold(coalesce(nullif(trim(CAST(unit AS VARCHAR)), ''),
+                                           fti_street_unit(street))),
+          '^(({UNIT_WORDS}) )+', ''), '^({UNIT_WORDS})([0-9])', '\\2'), ' ', ''), '');
         CREATE OR REPLACE MACRO fti_zip5(z) AS list_transform(
           [regexp_extract(coalesce(CAST(z AS VARCHAR), ''), '^\\s*([0-9]{{3,5}})', 1)],
           lambda v: CASE WHEN length(v) BETWEEN 3 AND 5 THEN lpad(v, 5, '0') END)[1];

@@ -21,7 +21,7 @@ from fti_gateway.resolve.normalize.names import first_name, last_name, suffix
 #: deterministic rules), in one place for every query that selects them.
 COMPARED = (
     "fn, fn_alts, fn_i, mi, mn, ln, ln_tokens, ln_first, ln_sdx, sfx, dob_s, dob_y, tin, street, "
-    "house_no, unit, zip5, city, state"
+    "house_no, street_core, unit, zip5, city, state"
 )
 
 #: Where the middle name comes from: its own field, else a given name's second word.
@@ -78,7 +78,8 @@ def normalize_records(
         f"""
         CREATE OR REPLACE TABLE {out_table} AS
         SELECT * REPLACE (
-          nullif(regexp_extract(coalesce(street, ''), '^([0-9]+[a-z]?) ', 1), '') AS house_no)
+          nullif(regexp_extract(coalesce(street, ''), '^([0-9]+[a-z]?) ', 1), '') AS house_no,
+          fti_street_core(street) AS street_core)
         FROM (
         SELECT {uid_sql} AS uid, {kept}
           f.fn, CAST(f.fn_alts AS VARCHAR[]) AS fn_alts, substr(f.fn, 1, 1) AS fn_i,
@@ -99,6 +100,7 @@ def normalize_records(
                THEN regexp_replace(CAST(s.tin AS VARCHAR), '[^0-9]', '', 'g') END AS tin,
           fti_street(s.street) AS street,
           NULL::VARCHAR AS house_no,  -- from the street, once it is normalized (below)
+          NULL::VARCHAR AS street_core,  -- likewise
           fti_unit(s.unit, s.street) AS unit,
           fti_zip5(s.zip) AS zip5,
           fti_city(s.city) AS city,
