@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fti_gateway.cli.main import app
+from fti_gateway.core.errors import InputError
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.resolve import ResolveSettings, train
 from fti_gateway.vault.store import Vault
@@ -40,17 +41,29 @@ def test_resolve_then_evaluate(tmp_path: Path) -> None:
                 zip="62701",
             ),
             dict(subject_id="s2", first_name="Nobody", last_name="Unknownson", dob="1990-01-01"),
+            # Rejected with their lines (4, 5), not resolved with the DOB or TIN blanked.
+            dict(subject_id="s3", first_name="Linda", last_name="Walker", dob="01/15/1952"),
+            dict(subject_id="s4", first_name="Linda", last_name="Walker", tin="12-345"),
         ]
     ).to_csv(subjects, index=False)
     out = tmp_path / "matches.parquet"
+    rejects = tmp_path / "rejects.csv"
     runner = CliRunner()
     r = runner.invoke(
-        app, ["resolve", "--home", str(ws.home), "--subjects", str(subjects), "--out", str(out)]
+        app,
+        [
+            *("resolve", "--home", str(ws.home), "--subjects", str(subjects)),
+            *("--out", str(out), "--rejects", str(rejects)),
+        ],
     )
     assert r.exit_code == 0, r.output
     assert "match 1" in r.output and "no_match 1" in r.output
+    assert "subjects.csv line 4 (subject s3)" in r.output and "2 rows rejected" in r.output
     m = pd.read_parquet(out).set_index("subject_id")
     assert m.loc["s1", "taxpayer_id"] == taxpayer_of(rows, "Linda", "Walker")
+    assert set(m.index) == {"s1", "s2"}
+    rej = pd.read_csv(rejects)
+    assert list(zip(rej["line"], rej["field"], strict=True)) == [(4, "dob"), (5, "tin")]
 
     truth = tmp_path / "truth.csv"
     pd.DataFrame(
@@ -67,3 +80,21 @@ def test_resolve_without_subjects_shows_usage(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["resolve", "--home", str(ws.home)])
     assert r.exit_code == 2
     assert "--subjects" in r.output
+
+
+def test_resolve_with_every_row_rejected_says_so(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "home")
+    subjects = tmp_path / "subjects.csv"
+    subjects.write_text("subject_id,first_name,last_name,dob\ns1,Linda,,1952-01-15\n")
+    r = CliRunner().invoke(
+        app,
+        [
+            *("resolve", "--home", str(ws.home), "--subjects", str(subjects)),
+            *("--out", str(tmp_path / "m.parquet")),
+        ],
+    )
+    assert r.exit_code != 0
+    assert "line 2" in r.output and "last_name is empty" in r.output
+    assert isinstance(r.exception, InputError)
+    assert "no subject row is left to resolve" in str(r.exception)
+    assert not (tmp_path / "m.parquet").exists()

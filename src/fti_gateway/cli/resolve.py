@@ -12,7 +12,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fti_gateway.cli.common import HomeOpt, console, open_workspace
+from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
+from fti_gateway.core.errors import InputError
+from fti_gateway.intake import RowError
+
+#: Rejected rows printed before "… and N more".
+SHOW_REJECTS = 20
 
 app = typer.Typer(help="Identity resolution: subjects → taxpayers (or none, or review).")
 
@@ -28,19 +33,35 @@ def run(
         None, "--out", help="Where to write matches (FORMATS §6 Parquet)."
     ),
     backend: str = typer.Option("duckdb", "--backend", help="duckdb (default) or spark."),
+    rejects_out: Path | None = typer.Option(
+        None, "--rejects", help="Also write every rejected row (line, field, reason) to this CSV."
+    ),
 ) -> None:
-    """Resolve subjects (runs when no subcommand is given)."""
+    """Resolve subjects (runs when no subcommand is given).
+
+    Rows are checked as a request's are (FORMATS §2): a row that fails (no last name, a DOB
+    that is not a YYYY-MM-DD date, a TIN that is not nine digits…) is rejected with its line
+    and reason and the others are resolved. Exit 1 when no row is left to resolve."""
     if ctx.invoked_subcommand is not None:
         return
     if subjects is None or out is None:
         console.print(ctx.get_help())
         raise typer.Exit(2)
+    from fti_gateway.intake import load_subjects
     from fti_gateway.resolve import ResolveSettings, resolve
-    from fti_gateway.resolve.io import read_table, write_matches
+    from fti_gateway.resolve.io import write_matches
     from fti_gateway.vault.store import Vault
 
     ws = open_workspace(home)
-    df = read_table(subjects, "subjects")
+    checked = load_subjects(subjects)
+    _report_rejects(checked.rejects, checked.warnings, rejects_out)
+    df = checked.subjects
+    if len(df) == 0:
+        raise InputError(
+            "no subject row is left to resolve",
+            where=str(subjects),
+            hint="fix the rejected rows listed above" if checked.rejects else None,
+        )
     with console.status(f"resolving {len(df):,} subjects"):
         matches = resolve(
             df,
@@ -53,7 +74,26 @@ def run(
     console.print(
         f"wrote {len(matches):,} results to {out}: "
         + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+        + (f"; {len(checked.rejects):,} rows rejected" if checked.rejects else "")
     )
+
+
+def _report_rejects(rejects: list[RowError], warnings: list[str], out: Path | None) -> None:
+    for w in warnings:
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    for r in rejects[:SHOW_REJECTS]:
+        err_console.print(f"rejected: {r}", highlight=False, markup=False)
+    if len(rejects) > SHOW_REJECTS:
+        more = "written to " + str(out) if out else "--rejects FILE writes them all"
+        err_console.print(f"… and {len(rejects) - SHOW_REJECTS:,} more rejected rows ({more})")
+    if out is not None:
+        import pandas as pd
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(
+            [(r.line, r.subject_id, r.field, r.code, r.reason) for r in rejects],
+            columns=["line", "subject_id", "field", "code", "reason"],
+        ).to_csv(out, index=False)
 
 
 @app.command()

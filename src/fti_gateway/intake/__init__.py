@@ -1,11 +1,20 @@
 """Intake: parse and validate a request (manifest + subject rows), persist it before acting.
 
 Public surface: :func:`load_request` → :class:`ParsedRequest` (with :class:`RowError`
-rejects), and :func:`fti_gateway.intake.persist.receive` to store it.
+rejects), and :func:`fti_gateway.intake.persist.receive` to store it; :func:`load_subjects`
+checks a subject file on its own (for ``fti resolve``).
 """
 
-from fti_gateway.intake.parse import load_request
+from fti_gateway.intake.parse import CheckedSubjects, load_request, load_subjects
 from fti_gateway.intake.parsed import ParsedRequest, RowError
 from fti_gateway.intake.persist import Receipt, receive
 
-__all__ = ["ParsedRequest", "Receipt", "RowError", "load_request", "receive"]
+__all__ = [
+    "CheckedSubjects",
+    "ParsedRequest",
+    "Receipt",
+    "RowError",
+    "load_request",
+    "load_subjects",
+    "receive",
+]

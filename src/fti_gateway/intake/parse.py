@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from fti_gateway.core.errors import InputError
 from fti_gateway.intake.manifest import (
@@ -21,9 +25,10 @@ from fti_gateway.intake.manifest import (
     validate_manifest,
 )
 from fti_gateway.intake.models import SUBJECT_COLUMNS
-from fti_gateway.intake.parsed import ParsedRequest
+from fti_gateway.intake.parsed import ParsedRequest, RowError
 from fti_gateway.intake.subjects import (
     PARQUET_SUFFIXES,
+    SubjectSource,
     from_csv,
     from_inline,
     from_parquet,
@@ -68,29 +73,57 @@ def load_request(path: Path) -> ParsedRequest:
         reader = from_parquet if file.suffix.lower() in PARQUET_SUFFIXES else from_csv
         source = reader(file, digest.feed)
     n_rows = source.table.num_rows
-    checked = check_rows(
-        normalize(source.release_table()),  # no second reference: arrow memory is freed early
-        source.lines,
-        received=manifest.received,
-        source=source.label,
-        unit=source.unit,
-    )
-    rejects = sorted([*source.rejects, *checked.rejects], key=lambda r: r.line)
-    if checked.extra is not None:
-        warnings.extend(_extra_column_warnings(source.label, list(checked.extra.columns[1:])))
+    checked = _check(source, manifest.received)
     warnings.extend(checked.warnings)
     if n_rows == 0 and not source.rejects:
         warnings.append(f"{source.label}: the request lists no subjects")
     return ParsedRequest(
         manifest=manifest,
         subjects=checked.subjects,
-        rejects=rejects,
+        rejects=checked.rejects,
         digest=digest.hexdigest(),
         source=path.resolve(),
         subjects_source=source.label,
         warnings=warnings,
         extra=checked.extra,
     )
+
+
+@dataclass
+class CheckedSubjects:
+    """A subject file read on its own (no manifest): the rows that pass, the rejects."""
+
+    subjects: pd.DataFrame
+    rejects: list[RowError]
+    warnings: list[str]
+    extra: pd.DataFrame | None = None
+
+
+def load_subjects(path: Path, *, received: date | None = None) -> CheckedSubjects:
+    """Read and check a subject file (CSV or Parquet, FORMATS §2) exactly as a request's
+    subjects are checked — for tools that take subjects without a manifest (``fti
+    resolve``), so a malformed row is named by its line there too, not silently blanked.
+    ``received`` bounds the DOB (today by default)."""
+    path = Path(path)
+    reader = from_parquet if path.suffix.lower() in PARQUET_SUFFIXES else from_csv
+    return _check(reader(path, lambda _b: None), received or date.today())
+
+
+def _check(source: SubjectSource, received: date) -> CheckedSubjects:
+    """Check each row; the reader's rejects (unreadable lines) and the checks' in line order."""
+    checked = check_rows(
+        normalize(source.release_table()),  # no second reference: arrow memory is freed early
+        source.lines,
+        received=received,
+        source=source.label,
+        unit=source.unit,
+    )
+    rejects = sorted([*source.rejects, *checked.rejects], key=lambda r: r.line)
+    warnings = []
+    if checked.extra is not None:
+        warnings.extend(_extra_column_warnings(source.label, list(checked.extra.columns[1:])))
+    warnings.extend(checked.warnings)
+    return CheckedSubjects(checked.subjects, rejects, warnings, checked.extra)
 
 
 def _extra_column_warnings(label: str, names: list[str]) -> list[str]:
