@@ -41,7 +41,7 @@ def run(
 
     Rows are checked as a request's are (FORMATS §2): a row that fails (no last name, a DOB
     that is not a YYYY-MM-DD date, a TIN that is not nine digits…) is rejected with its line
-    and reason and the others are resolved. Exit 1 when no row is left to resolve."""
+    and reason and the others are resolved. Exit 2 when no row is left to resolve."""
     if ctx.invoked_subcommand is not None:
         return
     if subjects is None or out is None:
