@@ -38,14 +38,13 @@ def _give_back_memory() -> None:
     resolved in the same process. glibc keeps freed pages (pandas frames, Splink's tables)
     mapped; without this a first request on a new vault peaks that much above later ones
     (10M × 1M: about 0.1 GB). A no-op where the C library is not glibc."""
+    import contextlib
     import ctypes
     import gc
 
     gc.collect()
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def resolve(
