@@ -58,7 +58,7 @@ def test_resolve_then_evaluate(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert "match 1" in r.output and "no_match 1" in r.output
-    assert "subjects.csv line 4 (subject s3)" in r.output and "2 rows rejected" in r.output
+    assert "subjects.csv line 4 (subject s3)" in r.output and "2 row(s) rejected" in r.output
     m = pd.read_parquet(out).set_index("subject_id")
     assert m.loc["s1", "taxpayer_id"] == taxpayer_of(rows, "Linda", "Walker")
     assert set(m.index) == {"s1", "s2"}

@@ -74,7 +74,7 @@ def run(
     console.print(
         f"wrote {len(matches):,} results to {out}: "
         + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
-        + (f"; {len(checked.rejects):,} rows rejected" if checked.rejects else "")
+        + (f"; {len(checked.rejects):,} row(s) rejected" if checked.rejects else "")
     )
 
 
