@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -26,3 +27,16 @@ HomeOpt = Annotated[
 
 def open_workspace(home: Path) -> Workspace:
     return Workspace.open(home)
+
+
+def print_rejects(
+    shown: Iterable[object], total: int, *, more: str, out: Console = console, indent: str = ""
+) -> None:
+    """Rejected rows as ``rejected: <row>`` (the caller picks the first few), then how many
+    of ``total`` were not shown; ``more`` ends that line (what they are, where to see them)."""
+    n = 0
+    for row in shown:
+        out.print(f"{indent}rejected: {row}", highlight=False, markup=False)
+        n += 1
+    if total > n:
+        out.print(f"{indent}… and {total - n:,} more{more}", highlight=False, markup=False)

@@ -15,7 +15,7 @@ import typer
 from rich.markdown import Markdown
 from rich.table import Table
 
-from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
+from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace, print_rejects
 from fti_gateway.core.errors import FtiError, NotFoundError
 from fti_gateway.intake import ParsedRequest, load_request
 from fti_gateway.intake.parsed import REJECT_KINDS
@@ -93,10 +93,9 @@ def _print_parsed(parsed: ParsedRequest) -> None:
     console.print(f"[bold]{agency} {rid}[/] under {parsed.manifest.authority}", highlight=False)
     for warning in parsed.warnings:
         err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    for r in parsed.rejects[:SHOW_REJECTS]:
-        console.print(f"  rejected: {r}", highlight=False, markup=False)
-    if len(parsed.rejects) > SHOW_REJECTS:
-        console.print(f"  … and {len(parsed.rejects) - SHOW_REJECTS:,} more (see --json)")
+    print_rejects(
+        parsed.rejects[:SHOW_REJECTS], len(parsed.rejects), more=" (see --json)", indent="  "
+    )
     for code, count in parsed.rejects_by_kind().items():
         console.print(f"  {count:>9,} × {REJECT_KINDS.get(code, code)}", highlight=False)
     console.print(
@@ -117,11 +116,11 @@ def _print_record(store: StateStore, r: RequestRecord) -> None:
     for warning in r.warnings:
         console.print(f"  warning: {warning}", highlight=False, markup=False)
     rejects = store.load_rejects(r.pk)
+    shown = []
     for _, subject_id, _, reason, where, _ in rejects.head(SHOW_REJECTS).itertuples(index=False):
         who = f" (subject {subject_id})" if subject_id else ""
-        console.print(f"  rejected: {where}{who}: {reason}", highlight=False, markup=False)
-    if len(rejects) > SHOW_REJECTS:
-        console.print(f"  … and {len(rejects) - SHOW_REJECTS:,} more rejected rows")
+        shown.append(f"{where}{who}: {reason}")
+    print_rejects(shown, len(rejects), more=" rejected rows", indent="  ")
     for at, status, note in store.events(r.pk):
         console.print(f"  {at:%Y-%m-%d %H:%M:%S} {status}{f' — {note}' if note else ''}")
     decision = store.latest_decision(r.pk)

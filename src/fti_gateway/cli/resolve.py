@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
+from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace, print_rejects
 from fti_gateway.core.errors import InputError
 from fti_gateway.intake import RowError
 
@@ -81,11 +81,10 @@ def run(
 def _report_rejects(rejects: list[RowError], warnings: list[str], out: Path | None) -> None:
     for w in warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    for r in rejects[:SHOW_REJECTS]:
-        err_console.print(f"rejected: {r}", highlight=False, markup=False)
-    if len(rejects) > SHOW_REJECTS:
-        more = "written to " + str(out) if out else "--rejects FILE writes them all"
-        err_console.print(f"… and {len(rejects) - SHOW_REJECTS:,} more rejected rows ({more})")
+    where = f"written to {out}" if out else "--rejects FILE writes them all"
+    print_rejects(
+        rejects[:SHOW_REJECTS], len(rejects), more=f" rejected rows ({where})", out=err_console
+    )
     if out is not None:
         import pandas as pd
 
