@@ -136,10 +136,7 @@ def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> p
                 subject_id="runon_street",
                 first_name="Linda",
                 last_name="Walker",
-                street="12 Oakavenue",
-                city="Springfield",
-                state="IL",
-                zip="62701",
+                **{**walker_home, "street": "12 Oakavenue"},
             ),
             # Partial compound surname, accents dropped, unit typed into the street.
             dict(
