@@ -130,16 +130,17 @@ def manifest_subjects(run: object) -> Path:
     return ws_home / "req-ice-2025" / "subjects.csv"
 
 
-def test_a_run_interrupted_after_packaging_is_redone_cleanly(tmp_path: Path) -> None:
+def test_a_run_interrupted_after_packaging_resumes_with_the_same_package(tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "own")  # its state is wiped below: not the shared one
     master.generate(ws.vault_dir / "master", 3000, seed=11)
     manifest = _request(ws, "criminal-i2", 30, seed=8)
     first = submit(ws, manifest)
-    # Simulate a stop after the package was written but before the run finished: the
-    # state store forgets the request, and the run folder has a package and no decision.
+    assert first.disclosed
+    package_sha = hashlib.sha256((first.run_dir / "package" / "manifest.json").read_bytes())
+    size = verify(ws.ledger_dir, verifier_key(ws)).size
+    # A stop after the disclosures reached the ledger, before the run finished: the state
+    # store forgets the request, and the run folder has its package and no decision.
     (first.run_dir / "decision.json").unlink()
-    (first.run_dir / "package").mkdir(exist_ok=True)
-    (first.run_dir / "package" / "partial").write_text("left by an interrupted run")
     import sqlalchemy as sa
 
     from fti_gateway.store import StateStore
@@ -150,7 +151,11 @@ def test_a_run_interrupted_after_packaging_is_redone_cleanly(tmp_path: Path) -> 
                       "request_rejects", "request_subjects", "requests"):  # fmt: skip
             c.execute(sa.text(f"DELETE FROM {table}"))
     again = submit(ws, manifest)
-    assert again.new and again.outcome == first.outcome
-    assert not (again.run_dir / "package" / "partial").exists()
+    assert again.new and again.outcome == first.outcome and again.disclosed == first.disclosed
+    # The package the ledger's disclosure leaves name is kept, never rebuilt...
+    on_disk = hashlib.sha256((again.run_dir / "package" / "manifest.json").read_bytes())
+    assert on_disk.hexdigest() == package_sha.hexdigest()
+    assert verify_package(again.run_dir / "package").ok
+    # ...and nothing is accounted twice: the retry wrote no new leaf.
+    assert verify(ws.ledger_dir, verifier_key(ws)).size == size
     assert (again.run_dir / "decision.json").exists()
-    assert verify(ws.ledger_dir, verifier_key(ws)).ok

@@ -1,30 +1,59 @@
-"""`submit`: one request through every stage, in order, with a run folder at the end.
+"""`submit`: one request through every stage, as small steps that each keep their output.
 
 The order is the law's order: nothing is looked up in the vault before the law stage has
 said which subjects may be looked up at all, and nothing is packaged before the (i)(6)
 check has seen the resolved taxpayers. Everything received is persisted, and the
 request's receipt is in the ledger, before any stage acts on it.
+
+A run can stop anywhere (``kill -9``, a failed step) and be started again:
+
+- each step's costly output is kept in the run folder (``matches.parquet``, ``package/``)
+  and reused, never redone — a package that disclosure leaves may already name is never
+  rebuilt;
+- every ledger leaf has a deterministic identity, and ``append_once`` writes it once, so
+  a retry never doubles the accounting;
+- the ledger is locked only while a batch is appended, not through the run: requests run
+  beside each other, and only runs of the *same* request wait for one another;
+- a failure is recorded (run ``failed``, request ``failed``, with the reason) before it
+  is raised; a run that died without a word is marked ``abandoned`` by the next one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
-from collections.abc import Callable
+import os
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from fti_gateway.core.keys import load_commitment_secret, load_signing_key
 from fti_gateway.core.workspace import Workspace
-from fti_gateway.disclose import PackageSpec, build_package
+from fti_gateway.disclose import PackageInfo, PackageSpec, build_package
+from fti_gateway.disclose.reopen import reopen_package
 from fti_gateway.intake import ParsedRequest, load_request
-from fti_gateway.intake.persist import receive
+from fti_gateway.intake.parsed import RowError
+from fti_gateway.intake.persist import Receipt, receive
 from fti_gateway.law import Decision, check_resolved, decide, load_registry
-from fti_gateway.ledger import entries
 from fti_gateway.ledger.workspace import open_ledger
+from fti_gateway.pipeline import leaves
+from fti_gateway.pipeline.facts import FLAG_COLUMNS, vault_facts
+from fti_gateway.pipeline.rundir import (
+    CHECKPOINT,
+    DECISION,
+    FINDINGS,
+    MATCHES,
+    PACKAGE,
+    SUMMARY,
+    finished,
+    request_lock,
+    run_dir_for,
+    staged,
+    write_atomic,
+)
 from fti_gateway.report.decision import render_summary
 from fti_gateway.resolve import resolve
 from fti_gateway.store import StateStore
@@ -32,8 +61,7 @@ from fti_gateway.vault.store import Vault
 
 Progress = Callable[[str], None]
 
-FLAG_COLUMNS = ("irs.open_tax_investigation", "irs.confidential_informant")
-RESOLVER = "fti-gateway/resolve"
+__all__ = ["Progress", "RunResult", "run_dir_for", "submit"]
 
 
 @dataclass
@@ -51,43 +79,198 @@ class RunResult:
     disclosed: int = 0
     rejected_rows: int = 0
     checkpoint: str | None = None
+    request_pk: int | None = None
+    # The rows intake refused, each with its line and reason (empty for a finished run
+    # returned again: `fti request show` lists a stored request's rejects).
+    rejects: list[RowError] = field(default_factory=list)
 
 
-def run_dir_for(ws: Workspace, agency: str, request_id: str) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{agency}__{request_id}")
-    return ws.runs_dir / safe
+def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = None) -> RunResult:
+    """Run one request through every stage; idempotent on (agency, id), resumable."""
+    say = progress or (lambda _msg: None)
+    say("intake: reading the request")
+    parsed = load_request(manifest_path)
+    store = StateStore.for_workspace(ws)
+    receipt = receive(parsed, store)
+    run_dir = run_dir_for(ws, *parsed.key)
+    with request_lock(run_dir, on_wait=say):
+        if finished(run_dir):
+            return _finished_result(run_dir, receipt)
+        return _Run(ws, store, parsed, receipt, run_dir, say).execute()
 
 
-def _vault_facts(vault: Vault, taxpayer_ids: list[str]) -> pd.DataFrame:
-    """TIN and (i)(6) flags of the resolved taxpayers, across every tax year the vault holds."""
-    cols = ", ".join(f'bool_or(coalesce(m."{c}", false)) AS "{c}"' for c in FLAG_COLUMNS)
-    con = vault.connect()
-    try:
-        con.register("wanted", pd.DataFrame({"taxpayer_id": pd.Series(taxpayer_ids, dtype=str)}))
-        return con.execute(
-            f"SELECT m.taxpayer_id, any_value(m.tin) AS tin, {cols} "
-            "FROM master m JOIN wanted w USING (taxpayer_id) GROUP BY m.taxpayer_id"
-        ).df()
-    finally:
-        con.close()
-
-
-def _received_leaf(parsed: ParsedRequest) -> bytes:
-    m = parsed.manifest
-    return entries.request_received(
-        agency=m.requester.agency,
-        request_id=m.id,
-        authority=m.authority,
-        received=m.received,
-        digest=parsed.digest,
-        purpose=m.purpose.kind.value,
-        reason=m.purpose.reason,
-        statutes=m.purpose.statutes,
-        elements=m.elements,
-        periods=m.taxable_periods,
-        subjects=len(parsed.subjects) + len(parsed.rejects),
-        requester_position=m.requester.position,
+def _finished_result(run_dir: Path, receipt: Receipt) -> RunResult:
+    doc = json.loads((run_dir / DECISION).read_text())
+    return RunResult(
+        run_dir=run_dir,
+        outcome=str(doc["outcome"]),
+        new=False,
+        receipt_message=receipt.message,
+        decision=doc,
+        summary=(run_dir / SUMMARY).read_text(),
+        rejected_rows=receipt.rejected_rows,
+        request_pk=receipt.request_pk,
     )
+
+
+class _Run:
+    """One run of one request; each method is one step, in the order :meth:`execute` reads."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        store: StateStore,
+        parsed: ParsedRequest,
+        receipt: Receipt,
+        run_dir: Path,
+        say: Progress,
+    ) -> None:
+        self.ws, self.store, self.parsed, self.receipt = ws, store, parsed, receipt
+        self.run_dir, self.say = run_dir, say
+        self.secret = load_commitment_secret(ws.keys_dir)
+        self.vault = Vault.for_workspace(ws)
+        self.matches = pd.DataFrame()
+        self.disclosed = self.no_data = 0
+        self.checkpoint = ""
+
+    def execute(self) -> RunResult:
+        pk = self.receipt.request_pk
+        # The request lock is held: a run of this request still marked running is dead.
+        self.store.abandon_runs(pk)
+        run_pk = self.store.start_run(pk, str(self.run_dir))
+        try:
+            self.append([leaves.received(self.parsed, self.secret)])
+            decision = self.decide()
+            if decision.outcome != "deny":
+                decision = self.resolve(decision)
+            decision = self.disclose(decision)
+            doc = decision.to_json(subject_findings_name=FINDINGS)
+            self.append([leaves.decision(self.parsed, decision, doc)])
+            summary = self.write_folder(decision, doc)
+        except BaseException as e:
+            reason = f"{type(e).__name__}: {e}"[:2000]
+            self.store.finish_run(run_pk, "failed", {"error": reason})
+            self.store.set_status(pk, "failed", note=reason)
+            raise
+        status = _STATUS[decision.outcome] if not self.disclosed else "disclosed"
+        self.store.save_decision(pk, doc, decision.subject_findings)
+        self.store.set_status(pk, status)
+        self.store.finish_run(
+            run_pk, "done", {"outcome": decision.outcome, "disclosed": self.disclosed}
+        )
+        return RunResult(
+            run_dir=self.run_dir,
+            outcome=decision.outcome,
+            new=self.receipt.new,
+            receipt_message=self.receipt.message,
+            decision=doc,
+            summary=summary,
+            subject_counts=decision.counts,
+            match_counts=_counts(self.matches["status"]) if not self.matches.empty else {},
+            disclosed=self.disclosed,
+            rejected_rows=len(self.parsed.rejects),
+            checkpoint=self.checkpoint,
+            request_pk=pk,
+            rejects=list(self.parsed.rejects),
+        )
+
+    # -- steps ------------------------------------------------------------------------------
+    def append(self, batch: Sequence[bytes]) -> None:
+        """Write ``batch`` to the ledger, each leaf once; the lock is held for this only."""
+        with open_ledger(self.ws) as ledger:
+            ledger.append_once(batch)
+            self.checkpoint = ledger.checkpoint().decode()
+
+    def decide(self) -> Decision:
+        self.say("law: deciding the request")
+        registry = load_registry(self.ws.registry_dir if self.ws.registry_dir.exists() else None)
+        p = self.parsed
+        return decide(p.manifest, p.subjects, registry, rejects=p.rejects)
+
+    def resolve(self, decision: Decision) -> Decision:
+        """Match the subjects the law let through, account the inspections, apply the bars."""
+        findings = decision.subject_findings
+        approved = findings.loc[findings["result"] == "approve", "subject_id"]
+        if not len(approved):
+            return decision
+        subjects = self.parsed.subjects
+        self.matches = self._matches(subjects[subjects["subject_id"].isin(approved)])
+        found = self.matches.loc[self.matches["status"] == "match", "taxpayer_id"].dropna()
+        facts = vault_facts(self.vault, found.astype(str).tolist())
+        commitments = leaves.commitments(self.secret, facts)
+        self.append(
+            leaves.inspections(self.parsed, (commitments[str(tp)] for tp in found), self.secret)
+        )
+        resolved = self.matches.merge(
+            facts.drop(columns=["tin"]), on="taxpayer_id", how="left"
+        ).reindex(columns=["subject_id", "taxpayer_id", "status", *FLAG_COLUMNS])
+        return check_resolved(decision, resolved)
+
+    def _matches(self, subjects: pd.DataFrame) -> pd.DataFrame:
+        """The resolver's matches, kept in the run folder and reused by a resumed run (the
+        inspections already accounted were of exactly these taxpayers)."""
+        path = self.run_dir / MATCHES
+        if path.is_file():
+            self.say("resolve: reusing the matches of an earlier, interrupted run")
+            return pd.read_parquet(path)
+        if self.vault.is_empty():
+            # No taxpayer at all: every subject is a no-match, decided as such below.
+            matches = pd.DataFrame(
+                {"subject_id": subjects["subject_id"], "taxpayer_id": None, "status": "no_match"}
+            )
+        else:
+            self.say(f"resolve: matching {len(subjects):,} subjects against the vault")
+            matches = resolve(subjects, self.vault, models_dir=self.ws.models_dir)
+        with staged(path) as tmp:
+            matches.to_parquet(tmp, index=False)
+        return matches
+
+    def disclose(self, decision: Decision) -> Decision:
+        """Package the approved, matched subjects, and account each disclosure."""
+        if decision.outcome not in ("approve", "partial") or self.matches.empty:
+            return decision
+        released = decision.subject_findings.merge(
+            self.matches[["subject_id", "taxpayer_id", "status"]], on="subject_id"
+        )
+        released = released[(released["result"] == "approve") & (released["status"] == "match")]
+        if not len(released) or not decision.elements_allowed:
+            return decision
+        spec = _package_spec(self.parsed, decision)
+        info = self._package(spec, released)
+        self.append(leaves.disclosures(self.parsed, spec, info, self.secret))
+        self.disclosed, self.no_data = len(info.subjects), len(info.no_data)
+        return decision
+
+    def _package(self, spec: PackageSpec, released: pd.DataFrame) -> PackageInfo:
+        path = self.run_dir / PACKAGE
+        if (path / "manifest.json").is_file():
+            self.say("disclose: reopening the package of an earlier, interrupted run")
+            return reopen_package(path, spec, released, self.vault)
+        self.say(f"disclose: packaging {len(released):,} subjects")
+        key = load_signing_key(self.ws.keys_dir)
+        return build_package(path, spec, released, self.vault, key)
+
+    def write_folder(self, decision: Decision, doc: dict[str, Any]) -> str:
+        """The run folder's files; ``decision.json`` is renamed in last (a finished run)."""
+        self.say("report: writing the run folder")
+        summary = render_summary(
+            doc,
+            decision.subject_findings,
+            self.matches,
+            rejects=self.parsed.rejects,
+            disclosed=self.disclosed,
+            no_data=self.no_data,
+        )
+        write_atomic(self.run_dir / CHECKPOINT, self.checkpoint.encode())
+        write_atomic(self.run_dir / SUMMARY, summary.encode())
+        # Decision.write puts both files in one folder: stage it, then rename them in,
+        # the findings first and decision.json last.
+        with tempfile.TemporaryDirectory(prefix=".decision.", dir=self.run_dir) as staging:
+            decision.write(Path(staging))
+            for name in (FINDINGS, DECISION):
+                with staged(self.run_dir / name) as tmp:
+                    os.replace(Path(staging) / name, tmp)
+        return summary
 
 
 def _package_spec(parsed: ParsedRequest, decision: Decision) -> PackageSpec:
@@ -102,169 +285,6 @@ def _package_spec(parsed: ParsedRequest, decision: Decision) -> PackageSpec:
         periods=list(decision.periods or m.taxable_periods),
         use_restriction=info.use_restriction,
         outcome=decision.outcome,
-    )
-
-
-def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = None) -> RunResult:
-    """Run one request through every stage; idempotent on (agency, id)."""
-    say = progress or (lambda _msg: None)
-    say("intake: reading the request")
-    parsed = load_request(manifest_path)
-    store = StateStore.for_workspace(ws)
-    receipt = receive(parsed, store)
-    manifest = parsed.manifest
-    agency, request_id = manifest.key
-    run_dir = run_dir_for(ws, agency, request_id)
-    if not receipt.new and (run_dir / "decision.json").exists():
-        decision_doc = json.loads((run_dir / "decision.json").read_text())
-        return RunResult(
-            run_dir=run_dir,
-            outcome=str(decision_doc["outcome"]),
-            new=False,
-            receipt_message=receipt.message,
-            decision=decision_doc,
-            summary=(run_dir / "summary.md").read_text(),
-        )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    # A package without a decision.json is from a run that stopped before its disclosures
-    # reached the ledger: it was never released, so it is rebuilt, not kept.
-    shutil.rmtree(run_dir / "package", ignore_errors=True)
-    run_pk = store.start_run(receipt.request_pk, str(run_dir))
-
-    signing_key = load_signing_key(ws.keys_dir)
-    # Waits for another writer (a concurrent submission) rather than failing at once.
-    with open_ledger(ws) as ledger:
-        ledger.append([_received_leaf(parsed)])
-
-        say("law: deciding the request")
-        registry = load_registry(ws.registry_dir if ws.registry_dir.exists() else None)
-        decision: Decision = decide(manifest, parsed.subjects, registry, rejects=parsed.rejects)
-
-        matches = pd.DataFrame()
-        commitments: dict[str, str] = {}
-        vault = Vault.for_workspace(ws)
-        findings = decision.subject_findings
-        approved = findings.loc[findings["result"] == "approve", "subject_id"]
-        if decision.outcome != "deny" and len(approved):
-            to_resolve = parsed.subjects[parsed.subjects["subject_id"].isin(approved)]
-            if vault.is_empty():
-                # No taxpayer at all: every subject is a no-match, decided as such below.
-                matches = pd.DataFrame(
-                    {
-                        "subject_id": to_resolve["subject_id"],
-                        "taxpayer_id": None,
-                        "status": "no_match",
-                    }
-                )
-            else:
-                say(f"resolve: matching {len(to_resolve):,} subjects against the vault")
-                matches = resolve(to_resolve, vault, models_dir=ws.models_dir)
-            matches.to_parquet(run_dir / "matches.parquet", index=False)
-            found = matches.loc[matches["status"] == "match", "taxpayer_id"].dropna()
-            facts = _vault_facts(vault, found.astype(str).tolist())
-            secret = load_commitment_secret(ws.keys_dir)
-            commitments = {
-                tp: entries.commit_taxpayer(secret, tin)
-                for tp, tin in zip(facts["taxpayer_id"], facts["tin"], strict=True)
-            }
-            # 6103(b)(7): resolving a subject examines the matched taxpayer's record.
-            ledger.append(
-                [
-                    entries.inspection(
-                        agency=agency,
-                        request_id=request_id,
-                        inspector=RESOLVER,
-                        reason="identity resolution for a request under " + manifest.authority,
-                        taxpayer=commitments[tp],
-                        elements=["identity.name", "identity.address", "identity.tin"],
-                        authority=manifest.authority,
-                    )
-                    for tp in found
-                ]
-            )
-            resolved = matches.merge(
-                facts.drop(columns=["tin"]), on="taxpayer_id", how="left"
-            ).reindex(columns=["subject_id", "taxpayer_id", "status", *FLAG_COLUMNS])
-            decision = check_resolved(decision, resolved)
-
-        disclosed = no_data = 0
-        if decision.outcome in ("approve", "partial") and not matches.empty:
-            released = decision.subject_findings.merge(
-                matches[["subject_id", "taxpayer_id", "status"]], on="subject_id"
-            )
-            released = released[(released["result"] == "approve") & (released["status"] == "match")]
-            if len(released) and decision.elements_allowed:
-                say(f"disclose: packaging {len(released):,} subjects")
-                spec = _package_spec(parsed, decision)
-                info = build_package(run_dir / "package", spec, released, vault, signing_key)
-                secret = load_commitment_secret(ws.keys_dir)
-                ledger.append(
-                    [
-                        entries.disclosure(
-                            agency=agency,
-                            request_id=request_id,
-                            authority=manifest.authority,
-                            recipient=spec.recipient,
-                            elements=spec.elements,
-                            periods=list(periods),
-                            taxpayer=entries.commit_taxpayer(secret, tin),
-                            purpose=manifest.purpose.kind.value,
-                            package=info.manifest_sha256,
-                        )
-                        for tin, periods in zip(
-                            info.disclosed["tin"], info.disclosed["periods"], strict=True
-                        )
-                    ]
-                )
-                disclosed = len(info.subjects)
-                no_data = len(info.no_data)
-
-        decision_doc = decision.to_json(subject_findings_name="subject_findings.csv")
-        ledger.append(
-            [
-                entries.decision(
-                    agency=agency,
-                    request_id=request_id,
-                    authority=manifest.authority,
-                    outcome=decision.outcome,
-                    elements_allowed=decision.elements_allowed,
-                    elements_refused=decision.elements_refused,
-                    subjects=decision_doc.get("subjects"),
-                    digest=hashlib.sha256(decision.json_bytes()).hexdigest(),
-                )
-            ]
-        )
-        checkpoint = ledger.checkpoint().decode()
-
-    say("report: writing the run folder")
-    (run_dir / "checkpoint").write_text(checkpoint)
-    summary = render_summary(
-        decision_doc,
-        decision.subject_findings,
-        matches,
-        rejects=parsed.rejects,
-        disclosed=disclosed,
-        no_data=no_data,
-    )
-    (run_dir / "summary.md").write_text(summary)
-    decision.write(run_dir)  # written last among the files: it marks a finished run
-    store.save_decision(receipt.request_pk, decision_doc, decision.subject_findings)
-    store.set_status(
-        receipt.request_pk, _STATUS[decision.outcome] if not disclosed else "disclosed"
-    )
-    store.finish_run(run_pk, "done", {"outcome": decision.outcome, "disclosed": disclosed})
-    return RunResult(
-        run_dir=run_dir,
-        outcome=decision.outcome,
-        new=receipt.new,
-        receipt_message=receipt.message,
-        decision=decision_doc,
-        summary=summary,
-        subject_counts=decision.counts,
-        match_counts=_counts(matches["status"]) if not matches.empty else {},
-        disclosed=disclosed,
-        rejected_rows=len(parsed.rejects),
-        checkpoint=checkpoint,
     )
 
 

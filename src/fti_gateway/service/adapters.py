@@ -2,10 +2,9 @@
 
 Endpoints stay thin (parse HTTP, call one adapter, return its data); adapters import
 stage modules lazily, inside the function, so the service imports cleanly even before
-later stages land. Until the lead wires the pipeline, :func:`receive` checks that the
-manifest and subjects can be read and files them in the workspace inbox
-(``<home>/inbox/<submission id>/``) under the names the manifest uses, so that
-``fti_gateway.intake.load_request(<inbox>/<id>/<manifest>)`` can pick them up as is.
+later stages land. :func:`receive` checks that the manifest and subjects can be read,
+files them in the workspace inbox (``<home>/inbox/<submission id>/``) under the names the
+manifest uses, and runs the pipeline on them.
 """
 
 from __future__ import annotations
@@ -110,7 +109,6 @@ def receive(
     """
     from fti_gateway.intake import load_request
     from fti_gateway.intake.manifest import read_manifest_file
-    from fti_gateway.pipeline.submit import submit
 
     ws = Workspace.open(home)
     manifest_name = Path(manifest_name or "manifest.yaml").name
@@ -137,7 +135,7 @@ def receive(
     final = inbox / sid
     if final.exists():
         shutil.rmtree(tmp, ignore_errors=True)
-        return _repeat(final, digest)
+        return _repeat(ws, final, digest)
     record = Submission(
         id=sid,
         agency=manifest.requester.agency,
@@ -157,9 +155,23 @@ def receive(
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
         if final.exists():  # a concurrent identical submission won the race
-            return _repeat(final, digest)
+            return _repeat(ws, final, digest)
         raise
-    result = submit(ws, final / manifest_name)
+    return _run(ws, final, record)
+
+
+def _run(ws: Workspace, folder: Path, record: Submission) -> Submission:
+    """Run the filed request through the pipeline and record how it ended — a failure
+    too, so no request stays "received" for ever; a later identical submission resumes it."""
+    from fti_gateway.pipeline.submit import submit
+
+    data = _load(folder)
+    try:
+        result = submit(ws, folder / str(data["manifest"]))
+    except Exception as e:
+        failed = replace(record, status="failed", message=getattr(e, "message", type(e).__name__))
+        _write_record(folder, failed, str(data["manifest"]), data.get("subjects_file"))
+        raise
     record = replace(
         record,
         status=f"decided:{result.outcome}",
@@ -167,7 +179,7 @@ def receive(
         disclosed=result.disclosed,
         message=result.receipt_message,
     )
-    _write_record(final, record, manifest_name, target_subjects)
+    _write_record(folder, record, str(data["manifest"]), data.get("subjects_file"))
     return record
 
 
@@ -218,7 +230,7 @@ def _to_submission(data: dict[str, Any], new: bool, message: str | None = None) 
     return Submission(**fields)
 
 
-def _repeat(folder: Path, digest: str) -> Submission:
+def _repeat(ws: Workspace, folder: Path, digest: str) -> Submission:
     data = _load(folder)
     if data["digest"] != digest:
         raise InputError(
@@ -227,6 +239,10 @@ def _repeat(folder: Path, digest: str) -> Submission:
             where=f"requests/{data['id']}",
             hint="a changed request needs a new id; resubmitting must send identical files",
         )
+    if not str(data["status"]).startswith("decided"):
+        # Filed but never finished (failed, or the service stopped mid-run): the same
+        # submission again resumes it; the pipeline redoes nothing already done.
+        return replace(_run(ws, folder, _to_submission(data, new=False)), new=False)
     return _to_submission(data, new=False, message="already received")
 
 

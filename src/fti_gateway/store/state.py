@@ -353,6 +353,20 @@ class StateStore:
             run.summary = summary
             run.finished_at = m.utcnow()
 
+    def abandon_runs(self, request_pk: int) -> int:
+        """Mark the request's runs still ``running`` as ``abandoned``; returns how many.
+        Called by a run that holds the request's run lock: any other run still marked
+        running died without a word (``kill -9``, a lost machine), so nothing stays
+        ``running`` when no one runs it."""
+        with self.session() as s:
+            rows = s.scalars(
+                sa.select(m.Run).where(m.Run.request_pk == request_pk, m.Run.status == "running")
+            ).all()
+            for run in rows:
+                run.status = "abandoned"
+                run.finished_at = m.utcnow()
+            return len(rows)
+
     def list_runs(self, request_pk: int) -> list[RunRecord]:
         with self.session() as s:
             rows = s.scalars(

@@ -1,0 +1,28 @@
+"""What the post-resolution bars need to know about the matched taxpayers.
+
+The (i)(6) bar and the ledger's commitments need each matched taxpayer's TIN and flags;
+they are read here once, for the matched taxpayers only (issue 19 moves every vault read
+behind one gate).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from fti_gateway.vault.store import Vault
+
+FLAG_COLUMNS = ("irs.open_tax_investigation", "irs.confidential_informant")
+
+
+def vault_facts(vault: Vault, taxpayer_ids: list[str]) -> pd.DataFrame:
+    """TIN and (i)(6) flags of the resolved taxpayers, across every tax year the vault holds."""
+    cols = ", ".join(f'bool_or(coalesce(m."{c}", false)) AS "{c}"' for c in FLAG_COLUMNS)
+    con = vault.connect()
+    try:
+        con.register("wanted", pd.DataFrame({"taxpayer_id": pd.Series(taxpayer_ids, dtype=str)}))
+        return con.execute(
+            f"SELECT m.taxpayer_id, any_value(m.tin) AS tin, {cols} "
+            "FROM master m JOIN wanted w USING (taxpayer_id) GROUP BY m.taxpayer_id"
+        ).df()
+    finally:
+        con.close()

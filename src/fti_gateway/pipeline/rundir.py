@@ -1,0 +1,98 @@
+"""A request's run folder: named so no two requests share one, written so none is torn.
+
+The folder name keeps the readable ``<agency>__<id>`` (characters a file name cannot hold
+become ``_``) and adds a digest of the exact (agency, id) pair, so "CASE 9" and "CASE_9"
+get different folders. Files are written under a temporary name and renamed into place,
+and ``decision.json`` is renamed last: a folder with a ``decision.json`` is a finished run.
+A lock file serializes runs of one request (two submits of one manifest, a retry beside
+a worker), while runs of other requests go on beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from fti_gateway.core.workspace import Workspace
+
+DECISION = "decision.json"
+FINDINGS = "subject_findings.csv"
+MATCHES = "matches.parquet"
+PACKAGE = "package"
+SUMMARY = "summary.md"
+CHECKPOINT = "checkpoint"
+LOCK = ".lock"
+
+
+def run_dir_for(ws: Workspace, agency: str, request_id: str) -> Path:
+    """The one folder of request (``agency``, ``request_id``)."""
+    key = hashlib.sha256(f"{agency}\x00{request_id}".encode()).hexdigest()[:12]
+    readable = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{agency}__{request_id}")
+    return ws.runs_dir / f"{readable[:100]}--{key}"
+
+
+@contextlib.contextmanager
+def request_lock(run_dir: Path, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the run lock of one request; waits for a run of the same request to end.
+    The lock is an ``flock``: the kernel releases it when its holder dies (``kill -9``),
+    so a crashed run never blocks a retry."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait("waiting for another run of this request to finish")
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all (temporary file, fsync, rename, folder fsync)."""
+    with staged(path) as tmp:
+        tmp.write_bytes(data)
+
+
+@contextlib.contextmanager
+def staged(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; on success it is flushed and renamed
+    to ``path`` (then the folder flushed), on failure removed: ``path`` is never torn."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with tmp.open("rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    sync_dir(path.parent)
+
+
+def sync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def finished(run_dir: Path) -> bool:
+    return (run_dir / DECISION).is_file()
