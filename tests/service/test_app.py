@@ -229,3 +229,40 @@ def test_parquet_subjects_named_by_the_manifest(client: TestClient, workspace: W
     bad = client.post("/v1/requests", files=files)
     assert bad.status_code == 422
     assert bad.json()["where"] == "subjects.parquet"
+
+
+def test_ids_that_share_a_folder_name_get_their_own_decisions(client: TestClient) -> None:
+    """ "CASE 9" and "CASE_9" once mapped to one run folder: the second overwrote the
+    first's decision, and each id was served the other's."""
+    unknown = MANIFEST.replace('"6103(i)(2)"', '"6103(z)(9)"')  # denied outright
+    sids = {}
+    for rid, manifest in (("CASE 9", MANIFEST), ("CASE_9", unknown)):
+        code, body = post(client, manifest.replace("DOJ-USAO-DC-2025-0042", f'"{rid}"'))
+        assert code == 202, body
+        sids[rid] = str(body["id"])
+    first = client.get(f"/v1/requests/{sids['CASE 9']}/decision").json()
+    second = client.get(f"/v1/requests/{sids['CASE_9']}/decision").json()
+    assert first["request"]["id"] == "CASE 9" and first["authority"] == "6103(i)(2)"
+    assert second["request"]["id"] == "CASE_9" and second["outcome"] == "deny"
+
+
+def test_a_request_whose_run_failed_is_marked_failed_and_resumed_when_sent_again(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fti_gateway.pipeline.submit as pipeline
+    from fti_gateway.service.adapters import submission_id
+
+    client = TestClient(create_app(workspace.home), raise_server_exceptions=False)
+    real = pipeline.render_summary
+
+    def broken(*_a: object, **_k: object) -> str:
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(pipeline, "render_summary", broken)
+    code, _ = post(client)
+    assert code == 500
+    sid = submission_id("DOJ", "DOJ-USAO-DC-2025-0042")
+    assert client.get(f"/v1/requests/{sid}").json()["status"] == "failed"  # not stuck
+    monkeypatch.setattr(pipeline, "render_summary", real)
+    code, body = post(client)
+    assert code == 200 and str(body["status"]).startswith("decided"), body

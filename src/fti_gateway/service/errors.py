@@ -67,6 +67,15 @@ def install(app: FastAPI) -> None:
         body = cls(str(exc.detail)).to_json()
         return JSONResponse(body, status_code=exc.status_code)
 
+    async def on_bug(_: Request, exc: Exception) -> JSONResponse:
+        # Never a traceback, nor the exception's text (it may quote input): the kind only.
+        body = FtiError(
+            f"internal error ({type(exc).__name__}); nothing was released",
+            hint="the request's run is recorded as failed; sending it again resumes it",
+        ).to_json()
+        return JSONResponse({**body, "error": "InternalError"}, status_code=500)
+
     app.add_exception_handler(FtiError, on_fti)
+    app.add_exception_handler(Exception, on_bug)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
