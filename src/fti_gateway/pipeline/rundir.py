@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -92,6 +93,17 @@ def sync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def clean_temporaries(run_dir: Path) -> None:
+    """Remove what an interrupted run left half-written: files and folders whose names
+    start with '.' (staged writes, a package being built), never the lock."""
+    for p in run_dir.iterdir():
+        if p.name.startswith(".") and p.name != LOCK:
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
 
 
 def finished(run_dir: Path) -> bool:

@@ -48,6 +48,7 @@ from fti_gateway.pipeline.rundir import (
     MATCHES,
     PACKAGE,
     SUMMARY,
+    clean_temporaries,
     finished,
     request_lock,
     run_dir_for,
@@ -95,12 +96,18 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
     run_dir = run_dir_for(ws, *parsed.key)
     with request_lock(run_dir, on_wait=say):
         if finished(run_dir):
-            return _finished_result(run_dir, receipt)
+            return _finished_result(store, run_dir, receipt)
         return _Run(ws, store, parsed, receipt, run_dir, say).execute()
 
 
-def _finished_result(run_dir: Path, receipt: Receipt) -> RunResult:
+def _finished_result(store: StateStore, run_dir: Path, receipt: Receipt) -> RunResult:
+    """A finished run's result. A run stopped after renaming ``decision.json`` in but
+    before its last bookkeeping (the request's status, the run's end) is settled here."""
     doc = json.loads((run_dir / DECISION).read_text())
+    disclosed = (run_dir / PACKAGE / "manifest.json").is_file()
+    status = _status(str(doc["outcome"]), int(disclosed))
+    if receipt.status != status and store.abandon_runs(receipt.request_pk):
+        store.set_status(receipt.request_pk, status, note="settled after an interrupted run")
     return RunResult(
         run_dir=run_dir,
         outcome=str(doc["outcome"]),
@@ -139,6 +146,7 @@ class _Run:
         self.store.abandon_runs(pk)
         run_pk = self.store.start_run(pk, str(self.run_dir))
         try:
+            clean_temporaries(self.run_dir)
             self.append([leaves.received(self.parsed, self.secret)])
             decision = self.decide()
             if decision.outcome != "deny":
@@ -146,15 +154,18 @@ class _Run:
             decision = self.disclose(decision)
             doc = decision.to_json(subject_findings_name=FINDINGS)
             self.append([leaves.decision(self.parsed, decision, doc)])
+            # Stored before decision.json marks the run finished, and once: a run that
+            # stopped between the two finds the same decision already there.
+            latest = self.store.latest_decision(pk)
+            if latest is None or latest[1] != doc:
+                self.store.save_decision(pk, doc, decision.subject_findings)
             summary = self.write_folder(decision, doc)
         except BaseException as e:
             reason = f"{type(e).__name__}: {e}"[:2000]
             self.store.finish_run(run_pk, "failed", {"error": reason})
             self.store.set_status(pk, "failed", note=reason)
             raise
-        status = _STATUS[decision.outcome] if not self.disclosed else "disclosed"
-        self.store.save_decision(pk, doc, decision.subject_findings)
-        self.store.set_status(pk, status)
+        self.store.set_status(pk, _status(decision.outcome, self.disclosed))
         self.store.finish_run(
             run_pk, "done", {"outcome": decision.outcome, "disclosed": self.disclosed}
         )
@@ -293,3 +304,8 @@ def _counts(values: pd.Series) -> dict[str, int]:
 
 
 _STATUS = {"approve": "decided", "partial": "decided", "deny": "denied", "review": "review"}
+
+
+def _status(outcome: str, disclosed: int) -> str:
+    """The request's status after a finished run."""
+    return "disclosed" if disclosed else _STATUS[outcome]
