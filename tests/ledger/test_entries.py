@@ -68,7 +68,11 @@ def test_a_raw_tin_or_name_can_never_become_a_leaf(taxpayer: str) -> None:
         )
     with pytest.raises(InputError):
         entries.inspection(
-            agency="DOJ", request_id="R-1", inspector="u1", reason="r", taxpayer=taxpayer
+            agency="DOJ",
+            request_id="R-1",
+            inspector="u1",
+            reason_digest=entries.digest_text(SECRET, "r"),
+            taxpayer=taxpayer,
         )
 
 
@@ -81,7 +85,7 @@ def test_the_four_kinds_parse_back() -> None:
             authority="6103(i)(2)",
             received=date(2025, 6, 4),
             digest="ab" * 32,
-            reason="wire fraud",
+            reason_digest=entries.digest_text(SECRET, "wire fraud"),
             elements=["identity.address"],
             periods=["2023"],
             subjects=3,
@@ -111,7 +115,7 @@ def test_the_four_kinds_parse_back() -> None:
             agency="DOJ",
             request_id="R-1",
             inspector="officer-7",
-            reason="review of an ambiguous match",
+            reason_digest=entries.digest_text(SECRET, "review of an ambiguous match"),
             taxpayer=c,
             time=T,
         ),
