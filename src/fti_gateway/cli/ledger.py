@@ -168,10 +168,9 @@ def verify(
     and opening the ledger skip it), or the damage (the ledger then takes no appends
     until a full verification passes)."""
     d, vk = _target(home, dir, key)
-    if since_last:
-        report = fsck.verify_since_last(d, vk)
-    else:
-        report = fsck.verify(d, vk, record=dir is None)
+    # recorded on the workspace's own ledger only: an auditor's copy has no local state
+    record = dir is None
+    report = fsck.verify_since_last(d, vk) if since_last else fsck.verify(d, vk, record=record)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     elif report.ok:

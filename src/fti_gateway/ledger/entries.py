@@ -64,6 +64,10 @@ PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
         "a citation of letters, digits, spaces and .()§- (at most 60), "
         "e.g. 6103(i)(2) or 18 U.S.C. 1343",
     ),
+    "rule": (
+        re.compile(r"[A-Za-z0-9§][A-Za-z0-9§.()/-]{0,59}"),
+        "a rule id without spaces, e.g. 6103(i)(2)(A)",
+    ),
     "element": (
         re.compile(r"[A-Za-z0-9_]{1,32}(?:\.[A-Za-z0-9_-]{1,32}){0,4}"),
         "a data element id, e.g. identity.address",
@@ -181,10 +185,10 @@ def _digest(value: str | None, field: str, *, optional: bool = False) -> str | N
 
 def _check(kind: str, value: object, field: str) -> str:
     """``value`` if it is a short identifier of ``kind``; an InputError otherwise (which
-    quotes no more than 40 characters of it: the value may be what must not be kept)."""
+    quotes no more than 20 characters of it: the value may be what must not be kept)."""
     pattern, what = PATTERNS[kind]
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        shown = repr(value)[:40] + ("…" if len(repr(value)) > 40 else "")
+        shown = repr(value)[:20] + ("…" if len(repr(value)) > 20 else "")
         raise InputError(
             f"{shown} is not {what}; a ledger leaf holds no free text",
             where=field,
@@ -303,7 +307,7 @@ def decision(
             "allowed": _list("element", elements_allowed, "elements.allowed", "elements"),
             "refused": {
                 _check("element", k, "elements.refused"): _check(
-                    "citation", v, f"elements.refused[{k}]"
+                    "rule", v, f"elements.refused[{k}]"
                 )
                 for k, v in refused.items()
             },
