@@ -114,6 +114,7 @@ def test_a_ledger_put_back_to_a_smaller_size_is_refused(
         ("tile/0/000", 32 * 7 + 3, "tile/0/000"),  # an old full level-0 hash tile
         ("tile/entries/000", 40, "tile/0/000 (bytes"),  # an old full entry bundle
         ("tile/entries/001", 5, "tile/0/001 (bytes 0..31)"),
+        ("tile/entries/002.p/98", 5, "tile/0/002.p/98 (bytes 0..31)"),  # the partial one
     ],
 )
 def test_no_append_over_a_damaged_full_tile(home: Path, victim: str, pos: int, named: str) -> None:

@@ -235,7 +235,8 @@ class Ledger:
             )
         report = Report(dir=str(self.storage.root))
         ref = state.clock()
-        check_tiles(self.storage, cp.size, report, state.files(), ref, report_missing=True)
+        files = state.files()
+        check_tiles(self.storage, cp.size, report, files, ref, report_missing=True)
         if report.problems:
             first = report.problems[0]
             state.set_damage(str(first))
@@ -246,8 +247,9 @@ class Ledger:
                 hint="the ledger takes no appends until it verifies: restore the damaged "
                 "file from a backup, then run `fti ledger verify`",
             )
-        if report.tiles:  # something was hashed: remember it, so it is not hashed again
-            kept = {p: r for p, r in state.files().items() if p.startswith("checkpoints/")}
+        tiles = {p: r for p, r in files.items() if not p.startswith("checkpoints/")}
+        if report.verified != tiles:  # new or changed tiles hashed: not again next time
+            kept = {p: r for p, r in files.items() if p.startswith("checkpoints/")}
             state.record_files({**kept, **report.verified})
 
     def _roll_forward(
