@@ -31,7 +31,7 @@ def _request(
             authority=authority,
             received=day,
             digest="00" * 32,
-            reason=f"reason for {rid}",
+            reason_digest=entries.digest_text(SECRET, f"reason for {rid}"),
             elements=["identity.address"],
             periods=["2024"],
             subjects=len(tins),
@@ -80,8 +80,8 @@ def test_accounting_by_taxpayer_agency_authority_and_period(log: Path, vkey: str
     rows = accounting.load(log, vkey).rows
     a = accounting.query(rows, taxpayer=entries.commit_taxpayer(SECRET, TIN_A))
     assert [(r.kind, r.recipient, r.reason) for r in a] == [
-        ("disclosure", "DOJ", "reason for DOJ-1"),
-        ("disclosure", "ICE", "reason for ICE-1"),
+        ("disclosure", "DOJ", entries.digest_text(SECRET, "reason for DOJ-1")),
+        ("disclosure", "ICE", entries.digest_text(SECRET, "reason for ICE-1")),
     ]
     assert {r.request_id for r in accounting.query(rows, agency="ICE")} == {"ICE-1"}
     assert {r.request_id for r in accounting.query(rows, authority="6103(l)(6)")} == {"CSE-1"}

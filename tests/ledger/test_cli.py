@@ -23,7 +23,8 @@ T = datetime(2025, 6, 4, 12, tzinfo=UTC)
 
 @pytest.fixture
 def ws(workspace: Workspace) -> Workspace:
-    c = entries.commit_taxpayer(commitment_secret(workspace), "900-55-0001")
+    secret = commitment_secret(workspace)
+    c = entries.commit_taxpayer(secret, "900-55-0001")
     with open_ledger(workspace) as led:
         led.append(
             [
@@ -33,7 +34,7 @@ def ws(workspace: Workspace) -> Workspace:
                     authority="6103(i)(2)",
                     received="2025-06-01",
                     digest="aa" * 32,
-                    reason="8 U.S.C. 1253(a)(1)",
+                    reason_digest=entries.digest_text(secret, "8 U.S.C. 1253(a)(1)"),
                     subjects=1,
                     time=T,
                 ),
@@ -109,7 +110,7 @@ def test_verify_accounting_attest(ws: Workspace, tmp_path: Path) -> None:
     assert "ok" in _run(ws, "verify")
     rows = json.loads(_run(ws, "accounting", "--tin", "900550001", "--json"))["rows"]
     assert [(r["kind"], r["recipient"], r["reason"]) for r in rows] == [
-        ("disclosure", "ICE", "8 U.S.C. 1253(a)(1)")
+        ("disclosure", "ICE", entries.digest_text(commitment_secret(ws), "8 U.S.C. 1253(a)(1)"))
     ]
     assert "3 event(s)" in _run(ws, "accounting", "--agency", "ICE")
     att = tmp_path / "att.json"

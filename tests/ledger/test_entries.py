@@ -8,9 +8,12 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fti_gateway.core.errors import InputError
 from fti_gateway.ledger import entries
+from fti_gateway.ledger.tiles import MAX_ENTRY
 
 SECRET = b"s" * 32
 T = datetime(2025, 6, 4, 15, 30, tzinfo=UTC)
@@ -68,7 +71,11 @@ def test_a_raw_tin_or_name_can_never_become_a_leaf(taxpayer: str) -> None:
         )
     with pytest.raises(InputError):
         entries.inspection(
-            agency="DOJ", request_id="R-1", inspector="u1", reason="r", taxpayer=taxpayer
+            agency="DOJ",
+            request_id="R-1",
+            inspector="u1",
+            reason_digest=entries.digest_text(SECRET, "r"),
+            taxpayer=taxpayer,
         )
 
 
@@ -81,7 +88,7 @@ def test_the_four_kinds_parse_back() -> None:
             authority="6103(i)(2)",
             received=date(2025, 6, 4),
             digest="ab" * 32,
-            reason="wire fraud",
+            reason_digest=entries.digest_text(SECRET, "wire fraud"),
             elements=["identity.address"],
             periods=["2023"],
             subjects=3,
@@ -111,7 +118,7 @@ def test_the_four_kinds_parse_back() -> None:
             agency="DOJ",
             request_id="R-1",
             inspector="officer-7",
-            reason="review of an ambiguous match",
+            reason_digest=entries.digest_text(SECRET, "review of an ambiguous match"),
             taxpayer=c,
             time=T,
         ),
@@ -135,3 +142,196 @@ def test_naive_times_and_unknown_outcomes_are_refused() -> None:
         entries.decision(
             agency="A", request_id="R", authority="x", outcome="deny", time=datetime(2025, 1, 1)
         )
+
+
+# -- identity (issue 14 item 6) --------------------------------------------------------
+
+
+def _received(**kw: object) -> bytes:
+    args: dict[str, object] = {
+        "agency": "DOJ",
+        "request_id": "R-1",
+        "authority": "6103(i)(2)",
+        "received": "2025-06-01",
+        "digest": "ab" * 32,
+    }
+    args.update(kw)
+    return entries.request_received(**args)  # type: ignore[arg-type]
+
+
+def test_every_leaf_has_an_id_from_its_identity_never_its_time() -> None:
+    c1, c2 = (entries.commit_taxpayer(SECRET, t) for t in ("900000001", "900000002"))
+    why = entries.digest_text(SECRET, "resolution")
+    later = datetime(2025, 6, 5, tzinfo=UTC)
+
+    def ids(time: datetime) -> list[str]:
+        leaves = [
+            _received(time=time, subjects=time.day),
+            entries.decision(
+                agency="DOJ", request_id="R-1", authority="6103(i)(2)", outcome="deny", time=time
+            ),
+            entries.disclosure(
+                agency="DOJ",
+                request_id="R-1",
+                authority="6103(i)(2)",
+                recipient="DOJ",
+                elements=[],
+                periods=[],
+                taxpayer=c1,
+                time=time,
+            ),
+            entries.inspection(
+                agency="DOJ",
+                request_id="R-1",
+                inspector="u1",
+                reason_digest=why,
+                taxpayer=c1,
+                time=time,
+            ),
+        ]
+        return [json.loads(leaf)["id"] for leaf in leaves]
+
+    first = ids(T)
+    assert first == ids(later) and len(set(first)) == 4
+    assert all(entries.LEAF_ID.fullmatch(i) for i in first)
+    want = hashlib.sha256(
+        entries.canonical(["fti/ledger-id/v1", "request_received", "DOJ", "R-1"])
+    ).hexdigest()
+    assert first[0] == want == entries.id_of(_received())
+    # what the identity holds tells leaves apart
+    assert entries.id_of(_received(request_id="R-2")) != first[0]
+    assert entries.id_of(_received(agency="ICE")) != first[0]
+    d = {"agency": "DOJ", "request_id": "R-1", "authority": "x", "outcome": "deny"}
+    assert entries.id_of(entries.decision(**d, revision=2)) != first[1]  # type: ignore[arg-type]
+    other = entries.inspection(
+        agency="DOJ", request_id="R-1", inspector="u2", reason_digest=why, taxpayer=c1
+    )
+    assert entries.id_of(other) != first[3]
+    assert entries.id_of(other.replace(c1.encode(), c2.encode())) is not None
+    assert entries.id_of(b"legacy bytes") is None
+    assert entries.id_of(b'{"format":"fti/ledger-entry/v1","kind":"decision"}') is None
+
+
+# -- no free text (issue 14 items 7 and 9) --------------------------------------------
+
+
+def test_a_reason_is_a_keyed_domain_separated_digest() -> None:
+    d = entries.digest_text(SECRET, "wire fraud")
+    mac = hmac.new(SECRET, b"fti/text/v1\x00wire fraud", hashlib.sha256).hexdigest()
+    assert d == f"hmac-sha256:{mac}"
+    assert entries.digest_text(b"t" * 32, "wire fraud") != d
+    # never equal to the commitment of the same characters
+    assert entries.digest_text(SECRET, "900123456") != entries.commit_taxpayer(SECRET, "900123456")
+    with pytest.raises(InputError):
+        entries.digest_text(b"short", "x")
+
+
+def test_free_text_reasons_never_enter_a_leaf() -> None:
+    """Issue 14 item 7: purpose.reason was copied verbatim into the leaf."""
+    reason = "Jane Roe, SSN 900-12-3456, born 1970-01-01, wire fraud"
+    with pytest.raises(InputError, match="only as a keyed digest"):
+        _received(reason_digest=reason)
+    leaf = _received(reason_digest=entries.digest_text(SECRET, reason))
+    assert b"Jane" not in leaf and b"900-12" not in leaf
+    c = entries.commit_taxpayer(SECRET, "900123456")
+    with pytest.raises(InputError, match="only as a keyed digest"):
+        entries.inspection(
+            agency="DOJ", request_id="R-1", inspector="u1", reason_digest=reason, taxpayer=c
+        )
+
+
+def test_a_70_kb_reason_still_makes_a_leaf_that_fits() -> None:
+    """Issue 14 item 9: "entry 0 of the batch is 70486 bytes"."""
+    leaf = _received(reason_digest=entries.digest_text(SECRET, "x" * 70_000))
+    assert len(leaf) < 1000
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("statutes", ["18 U.S.C. 1343, per John Smith (SSN 900-12-3456)"]),
+        ("statutes", ["18 U.S.C. 1343\nJohn Smith"]),
+        ("statutes", ["x" * 61]),
+        ("authority", "6103(i)(2); the subject Jane Roe lives at 1 Main St"),
+        ("elements", ["identity.address", "Jane Roe's W-2"]),
+        ("periods", ["tax year 2023 for Jane"]),
+        ("requester_position", "U.S. Attorney Jane Roe"),
+        ("purpose", "Jane Roe"),
+        ("request_id", "R-1\n" + "y" * 100),
+        ("agency", "Department of Justice, Jane Roe"),
+        ("digest", "not a digest"),
+        ("elements", ["identity.address"] * 201),
+    ],
+)
+def test_every_other_string_field_is_a_short_identifier(field: str, value: object) -> None:
+    with pytest.raises(InputError) as e:
+        _received(**{field: value})
+    assert "Jane Roe lives" not in str(e.value)  # the error quotes at most 20 characters
+
+
+def test_statute_citations_are_kept_as_written() -> None:
+    leaf = json.loads(_received(statutes=["18 U.S.C. 1343", "8 U.S.C. 1253(a)(1)", "§ 7201"]))
+    assert leaf["statutes"] == ["18 U.S.C. 1343", "8 U.S.C. 1253(a)(1)", "§ 7201"]
+
+
+def test_decision_and_disclosure_fields_are_checked_too() -> None:
+    c = entries.commit_taxpayer(SECRET, "900123456")
+    base = {"agency": "DOJ", "request_id": "R-1", "authority": "6103(i)(2)"}
+    with pytest.raises(InputError):
+        entries.decision(**base, outcome="deny", elements_refused={"x": "because Jane Roe"})
+    with pytest.raises(InputError):
+        entries.decision(**base, outcome="deny", revision=0)
+    with pytest.raises(InputError):
+        entries.disclosure(**base, recipient="Jane Roe", elements=[], periods=[], taxpayer=c)
+    with pytest.raises(InputError):
+        entries.inspection(
+            agency="DOJ",
+            request_id="R-1",
+            inspector="Jane Roe, examiner",
+            reason_digest=entries.digest_text(SECRET, "r"),
+            taxpayer=c,
+        )
+
+
+_text = st.text(max_size=300) | st.text(alphabet="ab1 .()§-\n,", max_size=80)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    agency=_text,
+    request_id=_text,
+    authority=_text,
+    statutes=st.lists(_text, max_size=60),
+    elements=st.lists(_text, max_size=250),
+    periods=st.lists(_text, max_size=120),
+    position=st.none() | _text,
+    purpose=st.none() | _text,
+)
+def test_any_input_gives_a_leaf_that_fits_or_an_input_error(
+    agency: str,
+    request_id: str,
+    authority: str,
+    statutes: list[str],
+    elements: list[str],
+    periods: list[str],
+    position: str | None,
+    purpose: str | None,
+) -> None:
+    try:
+        leaf = entries.request_received(
+            agency=agency,
+            request_id=request_id,
+            authority=authority,
+            received="2025-06-01",
+            digest="ab" * 32,
+            purpose=purpose,
+            reason_digest=entries.digest_text(SECRET, request_id),
+            statutes=statutes,
+            elements=elements,
+            periods=periods,
+            requester_position=position,
+        )
+    except InputError:
+        return
+    assert len(leaf) <= MAX_ENTRY
+    assert b"\n" not in leaf and b"," not in leaf.replace(b'","', b"").replace(b"],", b"")

@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from fti_gateway.ledger.fsck import verify
+from fti_gateway.ledger.state import STATE_FILES
 
 from .conftest import assert_sound, open_ledger
 
@@ -27,7 +28,8 @@ def log(ledger_dir: Path, key: Ed25519PrivateKey, vkey: str) -> Path:
 
 
 def _files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file())
+    """The log's files (the local state beside it is a cache, not part of the log)."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name not in STATE_FILES)
 
 
 def _flip(path: Path, pos: int) -> None:

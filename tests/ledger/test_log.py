@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -203,3 +205,32 @@ def test_a_waiting_writer_gets_the_ledger_when_the_first_closes(
     with Ledger.open(ledger_dir, ORIGIN, key, durable=False, wait=10) as second:
         second.append([b"after"])
     assert_sound(ledger_dir, vkey)
+
+
+def test_a_busy_ledger_has_its_own_exit_code(
+    ledger_dir: Path, key: Ed25519PrivateKey, vkey: str
+) -> None:
+    """Issue 14 item 9: a busy ledger exited 1, a code the README does not document."""
+    from fti_gateway.core.errors import BusyError
+
+    with open_ledger(ledger_dir, key):
+        probe = [sys.executable, "-c", BUSY, str(ledger_dir)]
+        child = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+    assert child.returncode == 6, child.stderr
+    assert "open for writing elsewhere" in child.stderr and "try again" in child.stderr
+    assert issubclass(LedgerBusy, BusyError) and LedgerBusy("x").exit_code == 6
+    assert_sound(ledger_dir, vkey)
+
+
+BUSY = """
+import sys
+from pathlib import Path
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fti_gateway.core.errors import FtiError
+from fti_gateway.ledger.log import Ledger
+try:
+    Ledger.open(Path(sys.argv[1]), "o", Ed25519PrivateKey.generate(), wait=0.2)
+except FtiError as e:
+    print(e, file=sys.stderr)
+    sys.exit(e.exit_code)
+"""

@@ -9,6 +9,7 @@ from fti_gateway.intake.models import Manifest
 from fti_gateway.ledger import entries, record
 
 T = datetime(2025, 6, 4, 9, tzinfo=UTC)
+SECRET = b"s" * 32
 MANIFEST = Manifest.model_validate(
     {
         "format": "fti/request/v1",
@@ -34,11 +35,12 @@ MANIFEST = Manifest.model_validate(
 
 
 def test_request_leaf_carries_date_reason_and_authority() -> None:
-    obj = entries.parse(record.request_leaf(MANIFEST, "ab" * 32, subjects=3, time=T))
+    leaf = record.request_leaf(MANIFEST, "ab" * 32, subjects=3, time=T, secret=SECRET)
+    obj = entries.parse(leaf)
     assert obj["request"] == {"agency": "DOJ", "id": "DOJ-USAO-DC-2025-0042"}
     assert (obj["received"], obj["reason"], obj["purpose"]) == (
         "2025-06-04",
-        "wire fraud",
+        entries.digest_text(SECRET, "wire fraud"),
         "criminal-investigation",
     )
     assert obj["periods"] == ["2022", "2023"] and obj["subjects"] == 3

@@ -148,20 +148,43 @@ def check_proof(
 
 
 @app.command()
-def verify(home: HomeOpt, dir: DirOpt = None, key: KeyOpt = None, as_json: JsonOpt = False) -> None:
-    """fsck: re-read every tile and checkpoint, recompute every hash; exit 4 on any fault."""
+def verify(
+    home: HomeOpt,
+    dir: DirOpt = None,
+    key: KeyOpt = None,
+    as_json: JsonOpt = False,
+    since_last: Annotated[
+        bool,
+        typer.Option(
+            "--since-last",
+            help="Re-verify only what is new or changed since the last recorded "
+            "verification (cheap; for a schedule). Records the result.",
+        ),
+    ] = False,
+) -> None:
+    """fsck: re-read every tile and checkpoint, recompute every hash; exit 4 on any fault.
+
+    On the workspace's own ledger the result is recorded: what verified (so --since-last
+    and opening the ledger skip it), or the damage (the ledger then takes no appends
+    until a full verification passes)."""
     d, vk = _target(home, dir, key)
-    report = fsck.verify(d, vk)
+    # recorded on the workspace's own ledger only: an auditor's copy has no local state
+    record = dir is None
+    report = fsck.verify_since_last(d, vk) if since_last else fsck.verify(d, vk, record=record)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     elif report.ok:
+        what = "verified since the last verification" if since_last else "verified"
         console.print(
             f"[green]ok[/]: {report.origin}, {report.size} entries, {report.tiles} tiles, "
-            f"{report.checkpoints} checkpoints verified; root {report.root}"
+            f"{report.checkpoints} checkpoints {what}; root {report.root}"
         )
     if not report.ok:
         raise IntegrityError(
-            "the ledger does not verify", where=str(d), details=[str(p) for p in report.problems]
+            "the ledger does not verify",
+            where=str(d),
+            details=[str(p) for p in report.problems],
+            hint="restore the damaged files from a backup, then run `fti ledger verify`",
         )
 
 
@@ -207,13 +230,19 @@ def accounting_(
             f"{r.agency}/{r.request_id}",
             r.authority or "",
             r.recipient or "",
-            r.reason or "",
+            _short(r.reason),
             ", ".join(r.elements),
         )
     console.print(table)
     console.print(
         f"{len(rows)} event(s), read from the ledger at signed size {view.checkpoint.size}"
     )
+    if any(r.reason and entries.DIGEST.match(r.reason) for r in rows):
+        console.print(
+            "reasons are keyed digests (the ledger holds no free text); the text is in the "
+            "state store — --json shows each digest in full",
+            style="dim",
+        )
 
 
 @app.command("attest")
@@ -247,6 +276,13 @@ def check_attestation(
     d, vk = _target(home, dir, key)
     statement = attest.check(_read_doc(file, "attestation"), d, vk)
     console.print(f"[green]ok[/]: {attest.describe(statement)}", highlight=False)
+
+
+def _short(reason: str | None) -> str:
+    """A reason digest shortened for the table (the text itself is in the state store)."""
+    if reason and entries.DIGEST.match(reason):
+        return reason[: len("hmac-sha256:") + 12] + "…"
+    return reason or ""
 
 
 def _day(text: str | None, flag: str) -> date | None:

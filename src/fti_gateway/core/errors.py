@@ -65,3 +65,11 @@ class ConfigError(FtiError):
     """A registry or setting is invalid."""
 
     exit_code: int = 5
+
+
+@dataclass
+class BusyError(FtiError):
+    """Another command holds the resource (the ledger, say); trying again later works
+    (exit 6), unlike the other errors, which repeat until something is changed."""
+
+    exit_code: int = 6

@@ -6,6 +6,11 @@ separate table that could drift: :func:`load` reads every leaf up to the latest
 checkpoint, recomputes the tree root from them and refuses to answer unless it equals the
 signed root. Each row carries its leaf index, so any row can be backed by an inclusion
 proof (``fti ledger prove --index N``).
+
+The (p)(3)(A) "reason" of a request or inspection is in the ledger only as a keyed digest
+(``hmac-sha256:…``, see ``entries.digest_text``): the reason's text is in the state store,
+and the digest shows that the text there is the one the office recorded. Rows from
+leaves written before digests carry the text itself.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from fti_gateway.ledger.tree import leaf_hash, root_of_hashes
 
 @dataclass(frozen=True)
 class Row:
-    """One accounting line: a request, decision, disclosure or inspection."""
+    """One accounting line: a request, decision, disclosure or inspection. ``reason`` is
+    the request's (or the inspection's) reason digest — the text is in the state store —
+    or, for a request that stated none, its purpose kind."""
 
     index: int
     kind: str

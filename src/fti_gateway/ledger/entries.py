@@ -11,6 +11,16 @@ recipient and elements — and nothing that identifies a taxpayer in the clear:
   else sees an opaque value that cannot be brute-forced over the 10⁹ possible TINs;
 - ``inspection``: someone examined return information ((b)(7)).
 
+The log can never be edited, so **no free text enters a leaf**: a reason is a keyed digest
+(:func:`digest_text`; the text itself stays in the state store), and every other string
+is a short identifier checked against a strict pattern and length (requester-supplied
+statute citations included), and every list has a bound — so any leaf these builders
+return fits the log's 64 KiB entry limit, whatever the request held.
+
+Every leaf also has an ``id``: SHA-256 over its *identity* — kind, request and subject,
+never the time — so a retried step builds the same id and ``Ledger.append_once`` writes
+it once.
+
 Canonical JSON — sorted keys, no spaces, UTF-8 — makes the bytes, and so the leaf hash,
 a function of the content alone.
 """
@@ -26,14 +36,57 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from fti_gateway.core.errors import InputError
+from fti_gateway.ledger.tiles import MAX_ENTRY
 
 FORMAT = "fti/ledger-entry/v1"
 KINDS = ("request_received", "decision", "disclosure", "inspection")
 COMMITMENT = re.compile(r"^hmac-sha256:[0-9a-f]{64}$")
+DIGEST = COMMITMENT
+"""A text digest from :func:`digest_text` has the commitment's shape (both are HMACs)."""
+LEAF_ID = re.compile(r"[0-9a-f]{64}")
 _TIN_DIGITS = re.compile(r"^[0-9]{9}$")
+_ID_DOMAIN = "fti/ledger-id/v1"
+_TEXT_DOMAIN = b"fti/text/v1\x00"
+
+# What each string field of a leaf may hold: (pattern, what it is, an example). The
+# patterns are ASCII (plus § in citations) and bounded, so a name, an address, a date of
+# birth in prose or a pasted paragraph cannot pass; what cannot pass is refused, loudly.
+_IDENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
+    "agency": (re.compile(_IDENT), "an agency id, e.g. DOJ or STATE-CA-TAX"),
+    "request_id": (
+        re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._:/#()-]{0,79}"),
+        "a request id of letters, digits, spaces and ._:/#()- (at most 80), "
+        "e.g. DOJ-USAO-DC-2025-0042",
+    ),
+    "citation": (
+        re.compile(r"[A-Za-z0-9§][A-Za-z0-9§ .()-]{0,59}"),
+        "a citation of letters, digits, spaces and .()§- (at most 60), "
+        "e.g. 6103(i)(2) or 18 U.S.C. 1343",
+    ),
+    "rule": (
+        re.compile(r"[A-Za-z0-9§][A-Za-z0-9§.()/-]{0,59}"),
+        "a rule id without spaces, e.g. 6103(i)(2)(A)",
+    ),
+    "element": (
+        re.compile(r"[A-Za-z0-9_]{1,32}(?:\.[A-Za-z0-9_-]{1,32}){0,4}"),
+        "a data element id, e.g. identity.address",
+    ),
+    "period": (re.compile(r"[0-9A-Za-z][0-9A-Za-z-]{0,15}"), "a tax period, e.g. 2023"),
+    "purpose": (re.compile(r"[a-z][a-z0-9-]{0,39}"), "a purpose kind, e.g. civil-enforcement"),
+    "position": (re.compile(_IDENT), "a position id, e.g. us-attorney"),
+    "inspector": (
+        re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@-]{0,63}"),
+        "an office user id, e.g. officer-7",
+    ),
+    "sha256": (re.compile(r"(?:sha256:)?[0-9a-f]{64}"), "a SHA-256 in hex"),
+    "count": (re.compile(r"[a-z][a-z_]{0,31}"), "a count's name, e.g. approved"),
+}
+MAX_LIST = {"elements": 200, "periods": 100, "statutes": 50, "counts": 16}
+"""Bounds on every list a leaf holds; with the patterns' lengths a leaf stays < 40 KB."""
 
 
-def canonical(obj: Mapping[str, Any]) -> bytes:
+def canonical(obj: Mapping[str, Any] | Sequence[Any]) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -44,9 +97,49 @@ def commit_taxpayer(secret: bytes, tin: str) -> str:
         raise InputError(
             f"a TIN has 9 digits; got {len(digits)} characters", hint="e.g. 900-12-3456"
         )
+    _check_secret(secret)
+    return "hmac-sha256:" + hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()
+
+
+def digest_text(secret: bytes, text: str) -> str:
+    """The keyed digest that stands for a piece of free text (a reason) in the ledger.
+
+    HMAC-SHA256 under the workspace's commitment secret, domain-separated from
+    :func:`commit_taxpayer` so a digest can never equal a taxpayer's commitment. Keyed,
+    because a short reason ("wire fraud") could otherwise be found by trying guesses.
+    Whoever holds the text (the state store keeps it) and the secret can show that a leaf
+    names it; the leaf alone discloses nothing."""
+    if not isinstance(text, str):
+        raise InputError("only text can be digested")
+    _check_secret(secret)
+    mac = hmac.new(secret, _TEXT_DOMAIN + text.encode("utf-8"), hashlib.sha256)
+    return "hmac-sha256:" + mac.hexdigest()
+
+
+def _check_secret(secret: bytes) -> None:
     if len(secret) < 16:
         raise InputError("the commitment secret is shorter than 16 bytes")
-    return "hmac-sha256:" + hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()
+
+
+def leaf_id(kind: str, agency: str, request_id: str, *parts: str | int) -> str:
+    """A leaf's identity as hex SHA-256 of canonical JSON ``[domain, kind, agency,
+    request id, *parts]``: what the leaf is *about*, never when it was written, so every
+    retry of a step builds the same id."""
+    return hashlib.sha256(canonical([_ID_DOMAIN, kind, agency, request_id, *parts])).hexdigest()
+
+
+def id_of(data: bytes) -> str | None:
+    """The ``id`` of a leaf in the log, or None for a legacy leaf (or foreign bytes)."""
+    if not data.startswith(b"{"):
+        return None
+    try:
+        obj = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        return None
+    value = obj.get("id")
+    return value if isinstance(value, str) and LEAF_ID.fullmatch(value) else None
 
 
 def _time(t: datetime | None) -> str:
@@ -63,11 +156,14 @@ def _date(d: date | str | None) -> str | None:
         return d.date().isoformat()
     if isinstance(d, date):
         return d.isoformat()
-    return date.fromisoformat(d).isoformat()
+    try:
+        return date.fromisoformat(d).isoformat()
+    except (TypeError, ValueError) as e:
+        raise InputError(f"{str(d)[:40]!r} is not a date", hint="use YYYY-MM-DD") from e
 
 
 def _commitment(value: str) -> str:
-    if not COMMITMENT.match(value):
+    if not isinstance(value, str) or not COMMITMENT.match(value):
         raise InputError(
             "a ledger leaf names a taxpayer only by commitment, never by TIN or name",
             hint="pass commit_taxpayer(secret, tin)",
@@ -75,12 +171,65 @@ def _commitment(value: str) -> str:
     return value
 
 
-def _base(kind: str, agency: str, request_id: str, time: datetime | None) -> dict[str, Any]:
+def _digest(value: str | None, field: str, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not DIGEST.match(value):
+        raise InputError(
+            f"a ledger leaf holds its {field} only as a keyed digest, never as text",
+            where=field,
+            hint="pass entries.digest_text(secret, text) and keep the text in the state store",
+        )
+    return value
+
+
+def _check(kind: str, value: object, field: str) -> str:
+    """``value`` if it is a short identifier of ``kind``; an InputError otherwise (which
+    quotes no more than 20 characters of it: the value may be what must not be kept)."""
+    pattern, what = PATTERNS[kind]
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        shown = repr(value)[:20] + ("…" if len(repr(value)) > 20 else "")
+        raise InputError(
+            f"{shown} is not {what}; a ledger leaf holds no free text",
+            where=field,
+        )
+    return value
+
+
+def _maybe(kind: str, value: str | None, field: str) -> str | None:
+    return None if value is None else _check(kind, value, field)
+
+
+def _list(kind: str, values: Sequence[str], field: str, limit: str) -> list[str]:
+    if isinstance(values, str):
+        raise InputError(f"{field} must be a list, not one string", where=field)
+    items = list(values)
+    if len(items) > MAX_LIST[limit]:
+        raise InputError(
+            f"{field} has {len(items)} items; a ledger leaf holds at most {MAX_LIST[limit]}",
+            where=field,
+        )
+    return [_check(kind, v, f"{field}[{i}]") for i, v in enumerate(items)]
+
+
+def _leaf(leaf: dict[str, Any]) -> bytes:
+    data = canonical(leaf)
+    if len(data) > MAX_ENTRY:  # unreachable with the bounds above; a last guard
+        raise InputError(f"a {leaf['kind']} leaf is {len(data)} bytes; the limit is {MAX_ENTRY}")
+    return data
+
+
+def _base(
+    kind: str, agency: str, request_id: str, time: datetime | None, *identity: str | int
+) -> dict[str, Any]:
     if not agency or not request_id:
         raise InputError("a ledger leaf needs the request's agency and id")
+    _check("agency", agency, "request.agency")
+    _check("request_id", request_id, "request.id")
     return {
         "format": FORMAT,
         "kind": kind,
+        "id": leaf_id(kind, agency, request_id, *identity),
         "time": _time(time),
         "request": {"agency": agency, "id": request_id},
     }
@@ -94,7 +243,7 @@ def request_received(
     received: date | str | None,
     digest: str,
     purpose: str | None = None,
-    reason: str | None = None,
+    reason_digest: str | None = None,
     statutes: Sequence[str] = (),
     elements: Sequence[str] = (),
     periods: Sequence[str] = (),
@@ -103,21 +252,22 @@ def request_received(
     time: datetime | None = None,
 ) -> bytes:
     """A written request reached the office. ``digest`` is intake's sha256 of its bytes;
-    ``reason`` is the request-level reason the requester stated ((p)(3)(A) "reason")."""
+    ``reason_digest`` is :func:`digest_text` of the request-level reason the requester
+    stated ((p)(3)(A) "reason"; the text is in the state store). Identity: the request."""
     leaf = _base("request_received", agency, request_id, time)
     leaf.update(
-        authority=authority,
+        authority=_check("citation", authority, "authority"),
         received=_date(received),
-        digest=digest,
-        purpose=purpose,
-        reason=reason,
-        statutes=list(statutes),
-        elements=list(elements),
-        periods=list(periods),
+        digest=_check("sha256", digest, "digest"),
+        purpose=_maybe("purpose", purpose, "purpose"),
+        reason=_digest(reason_digest, "reason", optional=True),
+        statutes=_list("citation", statutes, "statutes", "statutes"),
+        elements=_list("element", elements, "elements", "elements"),
+        periods=_list("period", periods, "periods", "periods"),
         subjects=int(subjects),
-        requester_position=requester_position,
+        requester_position=_maybe("position", requester_position, "requester_position"),
     )
-    return canonical(leaf)
+    return _leaf(leaf)
 
 
 def decision(
@@ -130,21 +280,42 @@ def decision(
     elements_refused: Mapping[str, str] | None = None,
     subjects: Mapping[str, int] | None = None,
     digest: str | None = None,
+    revision: int = 1,
     time: datetime | None = None,
 ) -> bytes:
     """The law stage's decision. ``subjects`` = counts (total/approved/denied/review);
-    ``digest`` = sha256 of the decision JSON (FORMATS §5) as stored in the run folder."""
+    ``digest`` = sha256 of the decision JSON (FORMATS §5) as stored in the run folder.
+    Identity: the request and ``revision`` (1 for the first decision; a later, different
+    decision on the same request — after a review, say — is revision 2, 3, ...)."""
     if outcome not in ("approve", "partial", "deny", "review"):
         raise InputError(f"unknown decision outcome {outcome!r}")
-    leaf = _base("decision", agency, request_id, time)
+    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 1:
+        raise InputError(f"a decision's revision is a whole number from 1, not {revision!r}")
+    refused = dict(elements_refused or {})
+    if len(refused) > MAX_LIST["elements"]:
+        raise InputError(
+            f"elements.refused has {len(refused)} items; at most {MAX_LIST['elements']}"
+        )
+    counts = dict(subjects or {})
+    if len(counts) > MAX_LIST["counts"]:
+        raise InputError(f"subjects has {len(counts)} counts; at most {MAX_LIST['counts']}")
+    leaf = _base("decision", agency, request_id, time, revision)
     leaf.update(
-        authority=authority,
+        authority=_check("citation", authority, "authority"),
         outcome=outcome,
-        elements={"allowed": list(elements_allowed), "refused": dict(elements_refused or {})},
-        subjects=dict(subjects or {}),
-        digest=digest,
+        elements={
+            "allowed": _list("element", elements_allowed, "elements.allowed", "elements"),
+            "refused": {
+                _check("element", k, "elements.refused"): _check(
+                    "rule", v, f"elements.refused[{k}]"
+                )
+                for k, v in refused.items()
+            },
+        },
+        subjects={_check("count", k, "subjects"): int(v) for k, v in counts.items()},
+        digest=_maybe("sha256", digest, "digest"),
     )
-    return canonical(leaf)
+    return _leaf(leaf)
 
 
 def disclosure(
@@ -161,18 +332,19 @@ def disclosure(
     time: datetime | None = None,
 ) -> bytes:
     """One subject's data went to ``recipient``. ``taxpayer`` is a commitment from
-    :func:`commit_taxpayer`; ``package`` the signed package's manifest digest."""
-    leaf = _base("disclosure", agency, request_id, time)
+    :func:`commit_taxpayer`; ``package`` the signed package's manifest digest.
+    Identity: the request and the taxpayer."""
+    leaf = _base("disclosure", agency, request_id, time, _commitment(taxpayer))
     leaf.update(
-        authority=authority,
-        recipient=recipient,
-        elements=list(elements),
-        periods=list(periods),
-        taxpayer=_commitment(taxpayer),
-        purpose=purpose,
-        package=package,
+        authority=_check("citation", authority, "authority"),
+        recipient=_check("agency", recipient, "recipient"),
+        elements=_list("element", elements, "elements", "elements"),
+        periods=_list("period", periods, "periods", "periods"),
+        taxpayer=taxpayer,
+        purpose=_maybe("purpose", purpose, "purpose"),
+        package=_maybe("sha256", package, "package"),
     )
-    return canonical(leaf)
+    return _leaf(leaf)
 
 
 def inspection(
@@ -180,22 +352,31 @@ def inspection(
     agency: str,
     request_id: str,
     inspector: str,
-    reason: str,
+    reason_digest: str,
     taxpayer: str,
     elements: Sequence[str] = (),
     authority: str | None = None,
     time: datetime | None = None,
 ) -> bytes:
-    """``inspector`` (an office user id, never a taxpayer) examined a taxpayer's data."""
-    leaf = _base("inspection", agency, request_id, time)
+    """``inspector`` (an office user id, never a taxpayer) examined a taxpayer's data;
+    ``reason_digest`` is :func:`digest_text` of why. Identity: the request, the taxpayer
+    and the inspector."""
+    leaf = _base(
+        "inspection",
+        agency,
+        request_id,
+        time,
+        _commitment(taxpayer),
+        _check("inspector", inspector, "inspector"),
+    )
     leaf.update(
         inspector=inspector,
-        reason=reason,
-        taxpayer=_commitment(taxpayer),
-        elements=list(elements),
-        authority=authority,
+        reason=_digest(reason_digest, "reason"),
+        taxpayer=taxpayer,
+        elements=_list("element", elements, "elements", "elements"),
+        authority=_maybe("citation", authority, "authority"),
     )
-    return canonical(leaf)
+    return _leaf(leaf)
 
 
 def parse(data: bytes, where: str | None = None) -> dict[str, Any]:

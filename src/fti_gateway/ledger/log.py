@@ -17,25 +17,36 @@ the right edge of the tree from the tiles the checkpoint names, checks that they
 checkpoint's root, and deletes every tile the checkpoint does not name — the leftovers of
 a batch that never committed, and superseded partial tiles. A batch is therefore all or
 nothing, and every acknowledged entry survives.
+
+Open never deletes committed data, and never extends a log it cannot vouch for. With the
+ledger's local state (:mod:`~fti_gateway.ledger.state`) it refuses, with an
+:class:`IntegrityError`, a log that lost its checkpoint but has tiles (or once had
+entries), one that is smaller than it has been or whose tree at that size changed, one a
+verification found damaged, and one whose new or changed tiles do not hash to their
+neighbours (:func:`~fti_gateway.ledger.fsck.check_tiles`: one ``stat`` per tile, hashing
+only what is new or changed since it was last verified).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
+import sqlite3
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from fti_gateway.core.errors import FtiError, InputError, IntegrityError
+from fti_gateway.core.errors import InputError, IntegrityError
 from fti_gateway.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
+from fti_gateway.ledger.entries import id_of
+from fti_gateway.ledger.fsck import Report, check_tiles
+from fti_gateway.ledger.lock import LedgerBusy, lock_dir
 from fti_gateway.ledger.reader import TileReader
+from fti_gateway.ledger.state import LocalState
 from fti_gateway.ledger.storage import FsStorage
 from fti_gateway.ledger.tiles import (
     ENTRIES,
@@ -56,9 +67,7 @@ from fti_gateway.ledger.tree import (
     perfect_root_bytes,
 )
 
-
-class LedgerBusy(FtiError):
-    """Another process has the ledger open for writing."""
+RESTORE = "restore ledger/checkpoint and ledger/checkpoints/ from a backup (the tiles are kept)"
 
 
 def edge_root(edge: Sequence[Sequence[bytes]]) -> bytes:
@@ -86,6 +95,7 @@ class Ledger:
         self._kept: set[str] = set()
         self._mutex = threading.Lock()  # one append at a time within the process, too
         self._broken = False
+        self._state: LocalState | None = None
 
     # -- opening and recovery -----------------------------------------------------------
     @classmethod
@@ -111,24 +121,12 @@ class Ledger:
         return ledger
 
     def _lock(self, wait: float) -> None:
-        fd = os.open(self.storage.root, os.O_RDONLY | os.O_DIRECTORY)
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError as e:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise LedgerBusy(
-                        "the ledger is open for writing elsewhere",
-                        where=str(self.storage.root),
-                        hint="wait for the other command to finish",
-                    ) from e
-                time.sleep(0.02)
-        self._lock_fd = fd
+        self._lock_fd = lock_dir(self.storage.root, wait)
 
     def close(self) -> None:
+        if self._state is not None:
+            self._state.close()
+            self._state = None
         if self._lock_fd is not None:
             os.close(self._lock_fd)  # releases the flock
             self._lock_fd = None
@@ -158,10 +156,13 @@ class Ledger:
             )
         kept = dict(st.kept_checkpoints())
         cp, note = self._roll_forward(cp, note, kept)
+        state = self._state = LocalState.open(st.root)
+        mark = state.high_water()
         if cp is None or note is None:
-            # Never committed anything: whatever tiles exist belong to no checkpoint.
-            self._delete_unnamed(0)
+            self._refuse_lost_checkpoint(mark)
+            # Never committed anything: a new, empty log.
             self._commit_state(0, [], [], self._sign(0, EMPTY_ROOT))
+            state.raise_high_water(0, EMPTY_ROOT)
             return
         bundle, edge = self._load_edge(cp.size)
         root = edge_root(edge)
@@ -172,9 +173,84 @@ class Ledger:
                 where=where,
                 hint="run `fti ledger verify` to find the damaged tile",
             )
+        self._refuse_shrunk(cp, mark)
         self._delete_unnamed(cp.size)
+        self._refuse_damage(cp)
         self._kept = set(kept)
         self._commit_state(cp.size, bundle, edge, note)
+        state.raise_high_water(cp.size, cp.root)
+
+    def _refuse_lost_checkpoint(self, mark: tuple[int, bytes] | None) -> None:
+        """No checkpoint at all: only a new ledger may start at size 0. Tiles, or a local
+        state that saw entries, mean the checkpoint was lost — deleting the tiles would
+        wipe the log, so refuse and keep everything as it is."""
+        found = sorted(path for path, _ in self.storage.list_tiles())
+        if not found and (mark is None or mark[0] == 0):
+            return
+        evidence = []
+        if found:
+            shown = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+            evidence.append(f"{len(found)} tile file(s) ({shown})")
+        if mark is not None and mark[0] > 0:
+            evidence.append(f"the ledger's local state says it had {mark[0]} entries")
+        raise IntegrityError(
+            "there is no checkpoint, but the ledger has had entries: " + "; ".join(evidence),
+            where=str(self.storage.root / "checkpoint"),
+            hint=RESTORE + "; the ledger will not start over at size 0",
+        )
+
+    def _refuse_shrunk(self, cp: Checkpoint, mark: tuple[int, bytes] | None) -> None:
+        """A log only grows, and its tree at any size it had stays the same."""
+        if mark is None:
+            return
+        size, root = mark
+        if size > cp.size:
+            raise IntegrityError(
+                f"the checkpoint is at size {cp.size}, but this ledger has been at size "
+                f"{size}: it was rolled back",
+                where=str(self.storage.root / "checkpoint"),
+                hint=f"restore the ledger folder from a backup that holds all {size} entries",
+            )
+        if size and TileReader(self.storage, cp.size).root(size) != root:
+            raise IntegrityError(
+                f"the log's tree at size {size} is not the one this ledger had "
+                f"(root {root.hex()}): the log was replaced or rewritten",
+                where=str(self.storage.root),
+                hint="restore the ledger folder from a backup",
+            )
+
+    def _refuse_damage(self, cp: Checkpoint) -> None:
+        """Damage a verification found, or new or changed tiles that do not hash to their
+        neighbours: no append may be signed over them."""
+        assert self._state is not None
+        state = self._state
+        damage = state.damage()
+        if damage is not None:
+            raise IntegrityError(
+                "the ledger takes no appends: its last verification found damage",
+                where=str(self.storage.root),
+                details=[damage],
+                hint="restore the damaged file from a backup, then run `fti ledger verify` "
+                "(a full verification clears this once the ledger verifies)",
+            )
+        report = Report(dir=str(self.storage.root))
+        ref = state.clock()
+        files = state.files()
+        check_tiles(self.storage, cp.size, report, files, ref, report_missing=True)
+        if report.problems:
+            first = report.problems[0]
+            state.set_damage(str(first))
+            raise IntegrityError(
+                first.message,
+                where=str(self.storage.root / first.where),
+                details=[str(p) for p in report.problems[1:]],
+                hint="the ledger takes no appends until it verifies: restore the damaged "
+                "file from a backup, then run `fti ledger verify`",
+            )
+        tiles = {p: r for p, r in files.items() if not p.startswith("checkpoints/")}
+        if report.verified != tiles:  # new or changed tiles hashed: not again next time
+            kept = {p: r for p, r in files.items() if p.startswith("checkpoints/")}
+            state.record_files({**kept, **report.verified})
 
     def _roll_forward(
         self, cp: Checkpoint | None, note: bytes | None, kept: dict[str, bytes]
@@ -283,6 +359,58 @@ class Ledger:
         with self._mutex:
             return self._append(entries)
 
+    def append_once(self, entries: Sequence[bytes]) -> list[int]:
+        """Append the entries whose leaf ``id`` is not in the log yet, in one all-or-nothing
+        batch; returns every given entry's index — the existing one for an entry already
+        written (or given twice in the batch). So a retried step, or two runs of one
+        request, write each leaf once. Entries without an id are always appended.
+
+        The id → index map is a cache in the local state, caught up from the log's
+        entries before it is consulted (after a crash between an append and the cache
+        update, or when the file was deleted), so it never decides on stale data."""
+        with self._mutex:
+            ids = [id_of(bytes(e)) if isinstance(e, bytes | bytearray) else None for e in entries]
+            found = self._index().lookup(i for i in ids if i is not None)
+            fresh: list[bytes] = []
+            slot: dict[str, int] = {}  # id -> position in ``fresh``
+            where: list[tuple[bool, int]] = []  # (already in the log?, index or position)
+            for e, i in zip(entries, ids, strict=True):
+                if i is not None and i in found:
+                    where.append((True, found[i]))
+                elif i is not None and i in slot:
+                    where.append((False, slot[i]))
+                else:
+                    if i is not None:
+                        slot[i] = len(fresh)
+                    where.append((False, len(fresh)))
+                    fresh.append(e)
+            start = self._size
+            indices = self._append(fresh)
+            with contextlib.suppress(sqlite3.Error):  # a cache: the next call catches up
+                self._index().add_ids(
+                    [(i, start + k) for i, k in slot.items()], self._size, self._root
+                )
+            return [n if done else indices[n] for done, n in where]
+
+    def _index(self) -> LocalState:
+        """The local state with its id index caught up to the log (rebuilt from the
+        entries if it reaches further than the log, or into a different tree)."""
+        state = self._state
+        if state is None or self._lock_fd is None:
+            raise InputError("the ledger is closed")
+        size, root = state.indexed()
+        reset = size > self._size or (size > 0 and self.reader().root(size) != root)
+        if reset or size < self._size:
+            start = 0 if reset else size
+            reader = self.reader()
+            pairs = []
+            for index in range(start, self._size):
+                i = id_of(reader.entry(index))
+                if i is not None:
+                    pairs.append((i, index))
+            state.add_ids(pairs, self._size, self._root, reset=reset)
+        return state
+
     def _append(self, entries: Sequence[bytes]) -> list[int]:
         if self._lock_fd is None:
             raise InputError("the ledger is closed")
@@ -362,6 +490,9 @@ class Ledger:
         self._root = root
         for tile in old - set(_edge_tiles(new_size)):
             self.storage.delete_tile(tile)
+        if self._state is not None:
+            with contextlib.suppress(sqlite3.Error):  # a lower bound; the log is the record
+                self._state.raise_high_water(new_size, root)
         return list(range(start, new_size))
 
     def checkpoint(self) -> bytes:

@@ -17,9 +17,16 @@ from fti_gateway.ledger import entries
 
 
 def request_leaf(
-    manifest: Manifest, digest: str, subjects: int, time: datetime | None = None
+    manifest: Manifest,
+    digest: str,
+    subjects: int,
+    time: datetime | None = None,
+    *,
+    secret: bytes,
 ) -> bytes:
-    """The ``request_received`` leaf for a parsed request (``digest`` from intake)."""
+    """The ``request_received`` leaf for a parsed request (``digest`` from intake); the
+    stated reason enters it only as a digest under the commitment ``secret``."""
+    reason = manifest.purpose.reason
     return entries.request_received(
         agency=manifest.requester.agency,
         request_id=manifest.id,
@@ -27,7 +34,7 @@ def request_leaf(
         received=manifest.received,
         digest=digest,
         purpose=str(manifest.purpose.kind.value),
-        reason=manifest.purpose.reason,
+        reason_digest=None if reason is None else entries.digest_text(secret, reason),
         statutes=manifest.purpose.statutes,
         elements=manifest.elements,
         periods=manifest.taxable_periods,
