@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from typing import Any
 
 import pandas as pd
 
@@ -82,7 +81,7 @@ def disclosures(
     ]
 
 
-def decision(parsed: ParsedRequest, decision: Decision, doc: dict[str, Any]) -> bytes:
+def decision(parsed: ParsedRequest, decision: Decision) -> bytes:
     m = parsed.manifest
     return entries.decision(
         agency=m.requester.agency,
@@ -91,7 +90,7 @@ def decision(parsed: ParsedRequest, decision: Decision, doc: dict[str, Any]) -> 
         outcome=decision.outcome,
         elements_allowed=decision.elements_allowed,
         elements_refused=decision.elements_refused,
-        subjects=doc.get("subjects"),
+        subjects=decision.counts,
         digest=hashlib.sha256(decision.json_bytes()).hexdigest(),
     )
 
