@@ -223,3 +223,19 @@ def test_write_puts_decision_and_findings_side_by_side(reg: Registry, tmp_path) 
     assert j["outcome"] == "partial" and j["subject_findings"] == "subject_findings.csv"
     back = pd.read_csv(tmp_path / "run" / "subject_findings.csv", dtype=str)
     assert list(back["result"]) == ["deny", "approve", "approve"]
+
+
+def test_subject_findings_csv_escapes_every_formula_start(reg: Registry, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    from fti_gateway.core.csvsafe import FORMULA_STARTS
+
+    frame = rows(len(FORMULA_STARTS))
+    frame["subject_id"] = [c + "cmd|' /C calc'!A0" for c in FORMULA_STARTS]
+    d = decide(Manifest.model_validate(MANIFEST), frame, reg)
+    d.write(tmp_path / "run")
+    text = (tmp_path / "run" / "subject_findings.csv").read_bytes().decode()
+    back = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [r["subject_id"] for r in back] == ["'" + sid for sid in frame["subject_id"]]
+    assert list(d.subject_findings["subject_id"]) == list(frame["subject_id"])  # raw in memory

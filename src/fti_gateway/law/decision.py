@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from fti_gateway.core.csvsafe import write_frame_csv
 from fti_gateway.law.findings import Finding, Outcome, Result, SubjectResult, failed
 
 DECISION_FORMAT = "fti/decision/v1"
@@ -178,10 +179,15 @@ class Decision:
         doc = self.to_json("subject_findings.csv")
         return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
 
+    def write_findings(self, path: Path) -> None:
+        """Write ``subject_findings.csv``: subject ids are the requester's own text, so the
+        file is written spreadsheet-safe (``core.csvsafe``)."""
+        write_frame_csv(self.subject_findings, path)
+
     def write(self, out_dir: Path) -> Path:
         """Write ``decision.json`` and ``subject_findings.csv`` into ``out_dir``; returns the JSON path."""
         out_dir.mkdir(parents=True, exist_ok=True)
-        self.subject_findings.to_csv(out_dir / "subject_findings.csv", index=False)
+        self.write_findings(out_dir / "subject_findings.csv")
         path = out_dir / "decision.json"
         path.write_bytes(self.json_bytes())
         return path
