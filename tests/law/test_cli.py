@@ -114,6 +114,18 @@ def test_check_exits_0_on_a_deny(request_dir: Path, tmp_path: Path, monkeypatch,
     assert json.loads(out)["outcome"] == "deny"
 
 
+def test_check_text_of_a_deny_lists_no_allowed_element(
+    request_dir: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    unwritten = {**MANIFEST, "requester": {**MANIFEST["requester"], "in_writing": False}}
+    (request_dir / "manifest.yaml").write_text(yaml.safe_dump(unwritten))
+    args = ["law", "check", str(request_dir / "manifest.yaml"), "--home", str(tmp_path / "h")]
+    code, out, _ = run(args, monkeypatch, capsys)
+    assert code == 0 and "DENY" in out
+    assert "elements allowed: none" in out
+    assert "identity.address [6103(i)(2)(B)]" in out and "return.agi [6103(i)(2)(A)]" in out
+
+
 def test_check_text_names_outcome_and_rules(
     request_dir: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:  # type: ignore[no-untyped-def]

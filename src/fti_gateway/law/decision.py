@@ -14,6 +14,11 @@ anyone deciding it twice.
 ``subject_findings`` records each subject's own checks (``approve`` = passed them); what may
 actually go out is :attr:`Decision.approved_subjects`, which is empty unless the outcome
 is ``approve`` or ``partial``.
+
+A ``deny`` discloses nothing, so a denied decision allows no element: every element the
+authority would have allowed (or held for review) is moved to ``elements_refused`` under the
+rule that denied the request (FORMATS §5: "deny — nothing may be disclosed"). Elements the
+authority refused on their own keep their own, narrower rule.
 """
 
 from __future__ import annotations
@@ -90,6 +95,21 @@ class Decision:
     periods: list[str] = field(default_factory=list)
     elements_review: dict[str, str] = field(default_factory=dict)
     bar_rule: str | None = None  # rule of the post-resolution bar ((i)(6), (d)(1), (c)), if any
+    # Elements the authority allowed or held that a deny refused, with the denying rule. Kept
+    # as a field so that ``dataclasses.replace`` (check_resolved) carries it over.
+    elements_voided: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.outcome is not Outcome.DENY or not (self.elements_allowed or self.elements_review):
+            return
+        rule = next(
+            f.rule for f in self.findings if f.result is Result.FAIL and f.level == "request"
+        )
+        voided = {e: rule for e in [*self.elements_allowed, *self.elements_review]}
+        self.elements_voided = {**self.elements_voided, **voided}
+        self.elements_refused = {**self.elements_refused, **voided}
+        self.elements_allowed = []
+        self.elements_review = {}
 
     # ------------------------------------------------------------------ derived
     @cached_property
@@ -105,7 +125,7 @@ class Decision:
     @property
     def _nothing_left(self) -> Finding | None:
         c = self.counts
-        if not self.elements_allowed and not self.elements_review:
+        if not self.elements_allowed and not self.elements_review and not self.elements_voided:
             return failed(
                 "6103(a)", "no data element asked for may be disclosed under this authority"
             )
