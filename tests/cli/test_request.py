@@ -156,3 +156,32 @@ def test_list_and_show_use_fti_database_url(
     assert code == 0 and "2 subjects accepted, 2 rows rejected" in out
     assert "rejected: inline.yaml line 23: this subject is not a block" in out
     assert not (workspace.home / "state.db").exists() or database_url.startswith("sqlite")
+
+
+def test_submit_refuses_a_request_received_in_the_future(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    monkeypatch.delenv("FTI_DATABASE_URL", raising=False)
+    home = tmp_path / "home"
+    assert run(capsys, monkeypatch, "init", "--home", str(home))[0] == 0
+    later = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    text = (
+        (DATA / "manifest.yaml").read_text().replace("received: 2025-06-04", f"received: {later}")
+    )
+    (tmp_path / "manifest.yaml").write_text(text)
+    shutil.copy(DATA / "subjects.csv", tmp_path / "subjects.csv")
+    code, _, err = run(
+        capsys,
+        monkeypatch,
+        "request",
+        "submit",
+        str(tmp_path / "manifest.yaml"),
+        "--home",
+        str(home),
+    )
+    assert code == 2
+    assert f"manifest.yaml line 4: received: {later} is in the future" in err
+    code, out, _ = run(capsys, monkeypatch, "request", "list", "--home", str(home))
+    assert "no requests received yet" in out  # refused before anything was stored

@@ -126,6 +126,19 @@ def test_check_text_of_a_deny_lists_no_allowed_element(
     assert "identity.address [6103(i)(2)(B)]" in out and "return.agi [6103(i)(2)(A)]" in out
 
 
+def test_check_refuses_a_request_received_in_the_future(
+    request_dir: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    later = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    (request_dir / "manifest.yaml").write_text(yaml.safe_dump({**MANIFEST, "received": later}))
+    args = ["law", "check", str(request_dir / "manifest.yaml"), "--home", str(tmp_path / "h")]
+    code, out, err = run(args, monkeypatch, capsys)
+    assert code == 2 and not out
+    assert f"received: {later} is in the future" in err and "manifest.yaml line" in err
+
+
 def test_check_text_names_outcome_and_rules(
     request_dir: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:  # type: ignore[no-untyped-def]
