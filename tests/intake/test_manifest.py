@@ -246,3 +246,12 @@ def test_the_future_is_judged_by_the_real_clock(make_request: MakeRequest) -> No
     later = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     with pytest.raises(InputError, match="is in the future"):
         load_request(make_request(set={"received": later}))
+
+
+def test_a_received_date_in_full_width_digits_says_so(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(set={"received": "２０２５-０６-０４"}))
+    assert e.value.where == "manifest.yaml line 3: received"
+    assert (
+        e.value.message == "'２０２５-０６-０４' must use the digits 0-9; found full-width digits"
+    )

@@ -24,12 +24,13 @@ import pyarrow.compute as pc
 
 from fti_gateway.intake.models import SUBJECT_COLUMNS
 from fti_gateway.intake.parsed import RowError
+from fti_gateway.intake.text import describe_char, foreign_digits
 
 # Nobody born before this is a living or recently deceased filer for the tax years a
 # request can name; an earlier dob is a typing error (e.g. 1087 for 1987).
 EARLIEST_DOB = date(1880, 1, 1)
 
-_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _CONTROL_BYTES = re.compile(_CONTROL.encode())
 
@@ -162,6 +163,9 @@ def _dob_bad(dob: pa.ChunkedArray, received: date) -> pa.ChunkedArray:
 def _dob_reason(received: date) -> Callable[[str | None], str]:
     def why(v: str | None) -> str:
         text = v or ""
+        foreign = foreign_digits(text)
+        if foreign:
+            return f"dob '{v}' must use the digits 0-9; found {foreign}"
         if not re.fullmatch(_ISO_DATE, text):
             return f"dob '{v}' is not a date written YYYY-MM-DD"
         try:
@@ -199,11 +203,24 @@ def _control_reason(name: str) -> Callable[[str | None], str]:
     return why
 
 
+# What _digits_only removes: dashes and the white space RE2's \s matches (ASCII only).
+_TIN_SEPARATORS = frozenset("-\t\n\f\r ")
+
+
 def _tin_reason(value: str | None) -> str:
-    digits = "".join(c for c in (value or "") if not c.isspace() and c != "-")
-    if digits.isdigit():
-        return f"tin '{value}' has {len(digits)} digits; a TIN has 9 (dashes allowed)"
-    return f"tin '{value}' contains characters other than digits and dashes"
+    """Why a TIN failed, by the same rule that failed it (0-9 only, ASCII separators)."""
+    text = value or ""
+    foreign = foreign_digits(text)
+    if foreign:
+        return f"tin '{value}' must use the digits 0-9; found {foreign}"
+    rest = [c for c in text if c not in _TIN_SEPARATORS]
+    other = next((c for c in rest if not "0" <= c <= "9"), None)
+    if other is None:
+        return f"tin '{value}' has {len(rest)} digits; a TIN has 9 (dashes allowed)"
+    return (
+        f"tin '{value}' contains characters other than digits and dashes "
+        f"(first: {describe_char(other)})"
+    )
 
 
 def _duplicates(sid: pa.ChunkedArray, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
