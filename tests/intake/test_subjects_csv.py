@@ -317,6 +317,7 @@ def test_every_reject_has_a_known_kind(make_request: MakeRequest, data_dir: Path
     csv = (
         HEADER + ",Ann,Lee,,\nB,Bob,,,\nC,Cy,Tan,1980-02-30,\nD,Di,Do,,12\nE,E\x01,Ek,,\n"
         'C,Again,Tan,,\nF,"Fa"x,Fo,,\nG,Gu,Go,,,\n'
+        f"H,{'h' * (128 * 1024 + 1)},Ho,,\n"
     )
     parsed = load_request(make_request(subjects_csv=csv))
     inline = load_request(data_dir / "inline.yaml")

@@ -2,7 +2,8 @@
 
 Intake checks only what can be read: a row needs a subject_id and a last_name, a dob
 must be a real calendar date in YYYY-MM-DD form, a tin must be 9 digits (dashes and
-spaces allowed), and a subject_id may be used once per request. Whether an address is
+spaces allowed), no value may be over MAX_FIELD_BYTES, and a subject_id may be used once
+per request. Whether an address is
 usable, or whether the authority allows the request, is the law stage's business.
 
 Every failed check becomes a :class:`RowError` naming the line, the field and the value;
@@ -29,6 +30,11 @@ from fti_gateway.intake.text import describe_char, foreign_digits
 # Nobody born before this is a living or recently deceased filer for the tax years a
 # request can name; an earlier dob is a typing error (e.g. 1087 for 1987).
 EARLIEST_DOB = date(1880, 1, 1)
+
+# The most one value may hold, in UTF-8 bytes (the same for CSV, Parquet and inline rows).
+# A name, an address or a reason fits many times over; a larger value is a broken file
+# (or an attempt to make every later copy of the row expensive), so its row is rejected.
+MAX_FIELD_BYTES = 128 * 1024
 
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -106,6 +112,12 @@ def check_rows(
     tin_bad = pc.invert(pc.match_substring_regex(tin_digits, r"^\d{9}$"))
     add(tin_bad, "tin", _tin_reason, "tin-invalid")
     for name in table.column_names:
+        add(
+            pc.greater(pc.binary_length(table.column(name)), MAX_FIELD_BYTES),
+            name,
+            _too_long_reason(name),
+            "field-too-long",
+        )
         if _may_hold_control_characters(table.column(name)):
             control = pc.match_substring_regex(table.column(name), _CONTROL)
             add(control, name, _control_reason(name), "control-character")
@@ -196,6 +208,14 @@ def _digits_only(tin: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.replace_substring_regex(tin, r"[-\s]", "")
 
 
+def _too_long_reason(name: str) -> Callable[[str | None], str]:
+    def why(value: str | None) -> str:
+        size = len((value or "").encode("utf-8"))
+        return f"{name} is {size:,} bytes; a value may hold at most {MAX_FIELD_BYTES:,} bytes"
+
+    return why
+
+
 def _control_reason(name: str) -> Callable[[str | None], str]:
     def why(value: str | None) -> str:
         return f"{name} contains a control character (such as NUL), which is not text"
@@ -244,15 +264,19 @@ def _rejects(
 ) -> list[RowError]:
     out: list[RowError] = []
     sid = table.column("subject_id")
+    # A value over the limit is reported once, as too long, and never quoted in a message.
+    too_long = {(int(i), f.field) for f in found if f.code == "field-too-long" for i in f.rows}
     for f in found:
         take = pa.array(f.rows)
         values = table.column(f.field).take(take).to_pylist()
         ids = sid.take(take).to_pylist()
         for i, value, subject in zip(f.rows, values, ids, strict=True):
+            if f.code != "field-too-long" and (int(i), f.field) in too_long:
+                continue
             out.append(
                 RowError(
                     line=int(lines[i]),
-                    subject_id=subject,
+                    subject_id=None if (int(i), "subject_id") in too_long else subject,
                     field=f.field,
                     reason=f.why(value),
                     source=source,
