@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import subprocess
@@ -156,3 +158,81 @@ def test_list_and_show_use_fti_database_url(
     assert code == 0 and "2 subjects accepted, 2 rows rejected" in out
     assert "rejected: inline.yaml line 23: this subject is not a block" in out
     assert not (workspace.home / "state.db").exists() or database_url.startswith("sqlite")
+
+
+def test_submit_refuses_a_request_received_in_the_future(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    monkeypatch.delenv("FTI_DATABASE_URL", raising=False)
+    home = tmp_path / "home"
+    assert run(capsys, monkeypatch, "init", "--home", str(home))[0] == 0
+    later = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    text = (
+        (DATA / "manifest.yaml").read_text().replace("received: 2025-06-04", f"received: {later}")
+    )
+    (tmp_path / "manifest.yaml").write_text(text)
+    shutil.copy(DATA / "subjects.csv", tmp_path / "subjects.csv")
+    code, _, err = run(
+        capsys,
+        monkeypatch,
+        "request",
+        "submit",
+        str(tmp_path / "manifest.yaml"),
+        "--home",
+        str(home),
+    )
+    assert code == 2
+    assert f"manifest.yaml line 4: received: {later} is in the future" in err
+    code, out, _ = run(capsys, monkeypatch, "request", "list", "--home", str(home))
+    assert "no requests received yet" in out  # refused before anything was stored
+
+
+HOSTILE_IDS = ["=1+1", "+1", "-2+3", "@SUM(A1)", "＝1", "＋1", "－1", "＠A1"]
+
+
+@pytest.fixture
+def hostile_request(tmp_path: Path) -> Path:
+    """Subject ids a spreadsheet would run, and two rows intake rejects (lines 10 and 11)."""
+    shutil.copy(DATA / "manifest.yaml", tmp_path / "manifest.yaml")
+    rows = [
+        f"{sid},Ana,Lee{i},{i + 1} Oak St,Springfield,IL,62704" for i, sid in enumerate(HOSTILE_IDS)
+    ]
+    rows += ["R1,Ben,,1 Elm St,Dover,DE,19901", "R2,Cy,Tan,2 Elm St,Dover,DE,1990,extra"]
+    (tmp_path / "subjects.csv").write_text(
+        "subject_id,first_name,last_name,street,city,state,zip\n" + "\n".join(rows) + "\n"
+    )
+    return tmp_path / "manifest.yaml"
+
+
+def test_submit_names_the_rejected_rows_as_validate_does(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    hostile_request: Path,
+) -> None:
+    monkeypatch.delenv("FTI_DATABASE_URL", raising=False)
+    home = tmp_path / "home"
+    assert run(capsys, monkeypatch, "init", "--home", str(home))[0] == 0
+    _, validated, _ = run(capsys, monkeypatch, "request", "validate", str(hostile_request))
+    listed = [line for line in validated.splitlines() if "rejected: " in line]
+    assert [line.split(":")[1].strip() for line in listed] == [
+        "subjects.csv line 10 (subject R1)",
+        "subjects.csv line 11",  # too many values: no subject id is trusted
+    ]
+    code, out, err = run(
+        capsys, monkeypatch, "request", "submit", str(hostile_request), "--home", str(home)
+    )
+    assert code == 0, err
+    assert "2 rows rejected" in out
+    submitted = [line for line in out.splitlines() if "rejected: " in line]
+    assert submitted == listed  # the same rows, worded the same way
+
+    # End to end: the run folder's subject_findings.csv is safe to open in a spreadsheet.
+    (run_dir,) = (home / "runs").iterdir()
+    text = (run_dir / "subject_findings.csv").read_bytes().decode()
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    ids = [r["subject_id"] for r in rows]
+    assert ["'" + sid for sid in HOSTILE_IDS] == [i for i in ids if i.startswith("'")]
+    assert not any(i[:1] in "=+-@＝＋－＠" for i in ids)

@@ -222,3 +222,36 @@ def test_a_file_that_cannot_be_read_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as e:
         read_file(tmp_path, "subjects.csv")  # a folder: even root cannot read it as a file
     assert "cannot be read" in e.value.message and e.value.where == "subjects.csv"
+
+
+def test_a_received_date_after_today_is_refused_with_its_line(
+    make_request: MakeRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fti_gateway.intake import manifest as manifest_module
+
+    monkeypatch.setattr(manifest_module, "today_utc", lambda: date(2025, 6, 4))
+    assert load_request(make_request(set={"received": "2025-06-04"})).manifest.received == date(
+        2025, 6, 4
+    )  # the whole of today is allowed
+    with pytest.raises(InputError) as e:
+        load_request(make_request(set={"received": "2025-06-05"}))
+    assert e.value.where == "manifest.yaml line 3: received"
+    assert e.value.message == "2025-06-05 is in the future (today is 2025-06-04, UTC)"
+    assert e.value.exit_code == 2
+
+
+def test_the_future_is_judged_by_the_real_clock(make_request: MakeRequest) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    later = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    with pytest.raises(InputError, match="is in the future"):
+        load_request(make_request(set={"received": later}))
+
+
+def test_a_received_date_in_full_width_digits_says_so(make_request: MakeRequest) -> None:
+    with pytest.raises(InputError) as e:
+        load_request(make_request(set={"received": "２０２５-０６-０４"}))
+    assert e.value.where == "manifest.yaml line 3: received"
+    assert (
+        e.value.message == "'２０２５-０６-０４' must use the digits 0-9; found full-width digits"
+    )

@@ -53,7 +53,11 @@ def test_tin_with_dashes_or_spaces_is_accepted_as_digits(data_dir: Path) -> None
     [
         ("90012345", "tin '90012345' has 8 digits; a TIN has 9"),
         ("900-12-34567", "tin '900-12-34567' has 10 digits"),
-        ("9OO-12-3456", "contains characters other than digits and dashes"),
+        ("9OO-12-3456", "contains characters other than digits and dashes (first: 'O')"),
+        # Digits outside 0-9 are named, not counted as if they were digits.
+        ("９００-１２-３４５６", "must use the digits 0-9; found full-width digits"),
+        ("٩٠٠١٢٣٤٥٦", "must use the digits 0-9; found Arabic-Indic digits ('٩', U+0669)"),
+        ("900\u3000123456", "other than digits and dashes (first: U+3000 IDEOGRAPHIC SPACE)"),
     ],
 )
 def test_bad_tin_rejects_the_row(make_request: MakeRequest, tin: str, reason: str) -> None:
@@ -75,6 +79,10 @@ def test_bad_tin_rejects_the_row(make_request: MakeRequest, tin: str, reason: st
         ("1980-13-01", "is not a real calendar date"),
         ("2030-01-01", "is after the date the request was received (2025-06-04)"),
         ("1066-10-14", "is before 1880"),
+        (
+            "１９８０-０４-１７",
+            "dob '１９８０-０４-１７' must use the digits 0-9; found full-width digits",
+        ),
     ],
 )
 def test_bad_dob_rejects_the_row(make_request: MakeRequest, dob: str, reason: str) -> None:
@@ -309,6 +317,7 @@ def test_every_reject_has_a_known_kind(make_request: MakeRequest, data_dir: Path
     csv = (
         HEADER + ",Ann,Lee,,\nB,Bob,,,\nC,Cy,Tan,1980-02-30,\nD,Di,Do,,12\nE,E\x01,Ek,,\n"
         'C,Again,Tan,,\nF,"Fa"x,Fo,,\nG,Gu,Go,,,\n'
+        f"H,{'h' * (128 * 1024 + 1)},Ho,,\n"
     )
     parsed = load_request(make_request(subjects_csv=csv))
     inline = load_request(data_dir / "inline.yaml")

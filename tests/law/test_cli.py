@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -110,6 +112,31 @@ def test_check_exits_0_on_a_deny(request_dir: Path, tmp_path: Path, monkeypatch,
     )
     assert code == 0
     assert json.loads(out)["outcome"] == "deny"
+
+
+def test_check_text_of_a_deny_lists_no_allowed_element(
+    request_dir: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    unwritten = {**MANIFEST, "requester": {**MANIFEST["requester"], "in_writing": False}}
+    (request_dir / "manifest.yaml").write_text(yaml.safe_dump(unwritten))
+    args = ["law", "check", str(request_dir / "manifest.yaml"), "--home", str(tmp_path / "h")]
+    code, out, _ = run(args, monkeypatch, capsys)
+    assert code == 0 and "DENY" in out
+    assert "elements allowed: none" in out
+    assert "identity.address [6103(i)(2)(B)]" in out and "return.agi [6103(i)(2)(A)]" in out
+
+
+def test_check_refuses_a_request_received_in_the_future(
+    request_dir: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    later = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    (request_dir / "manifest.yaml").write_text(yaml.safe_dump({**MANIFEST, "received": later}))
+    args = ["law", "check", str(request_dir / "manifest.yaml"), "--home", str(tmp_path / "h")]
+    code, out, err = run(args, monkeypatch, capsys)
+    assert code == 2 and not out
+    assert f"received: {later} is in the future" in err and "manifest.yaml line" in err
 
 
 def test_check_text_names_outcome_and_rules(
@@ -282,10 +309,26 @@ def test_check_writes_the_subject_findings_csv(
     code, out, _ = run(args, monkeypatch, capsys)
     assert code == 0 and json.loads(out)["subject_findings"] == "findings.csv"
     rows = out_csv.read_text().splitlines()
-    assert rows[0] == "subject_id,result,rule,message"
-    assert rows[1].startswith("S1,approve,6103(i)(2),")
-    assert rows[2].startswith("S2,deny,6103(i)(2)(B)(i),")
+    assert rows[0] == '"subject_id","result","rule","message"'
+    assert rows[1].startswith('"S1","approve","6103(i)(2)",')
+    assert rows[2].startswith('"S2","deny","6103(i)(2)(B)(i)",')
     assert len(rows) == 4
+
+
+def test_check_findings_csv_escapes_formula_subject_ids(
+    request_dir: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    hostile = ["=1+1", "+1", "-2+3", "@SUM(A1)", "＝1", "＋1", "－1", "＠A1"]
+    lines = [
+        f"{sid},Ana,Lopez{i},{i} Oak St,Springfield,IL,62704,r" for i, sid in enumerate(hostile)
+    ]
+    (request_dir / "subjects.csv").write_text(CSV.splitlines()[0] + "\n" + "\n".join(lines) + "\n")
+    out_csv = tmp_path / "findings.csv"
+    args = ["law", "check", str(request_dir / "manifest.yaml"), "--findings", str(out_csv)]
+    code, _, _ = run([*args, "--home", str(tmp_path / "h")], monkeypatch, capsys)
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out_csv.read_bytes().decode(), newline="")))
+    assert [r["subject_id"] for r in rows] == ["'" + sid for sid in hostile]
 
 
 @pytest.mark.parametrize("authority", sorted(AUTHORITIES))

@@ -223,3 +223,56 @@ def test_write_puts_decision_and_findings_side_by_side(reg: Registry, tmp_path) 
     assert j["outcome"] == "partial" and j["subject_findings"] == "subject_findings.csv"
     back = pd.read_csv(tmp_path / "run" / "subject_findings.csv", dtype=str)
     assert list(back["result"]) == ["deny", "approve", "approve"]
+
+
+def test_subject_findings_csv_escapes_every_formula_start(reg: Registry, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    from fti_gateway.core.csvsafe import FORMULA_STARTS
+
+    frame = rows(len(FORMULA_STARTS))
+    frame["subject_id"] = [c + "cmd|' /C calc'!A0" for c in FORMULA_STARTS]
+    d = decide(Manifest.model_validate(MANIFEST), frame, reg)
+    d.write(tmp_path / "run")
+    text = (tmp_path / "run" / "subject_findings.csv").read_bytes().decode()
+    back = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [r["subject_id"] for r in back] == ["'" + sid for sid in frame["subject_id"]]
+    assert list(d.subject_findings["subject_id"]) == list(frame["subject_id"])  # raw in memory
+
+
+def test_a_deny_allows_no_element_and_names_the_rule_that_denied(reg: Registry) -> None:
+    from fti_gateway.law.explain import decision_text
+
+    unsigned = {**MANIFEST, "elements": ["identity.address", "return.agi"]}
+    unsigned["requester"] = {**MANIFEST["requester"], "in_writing": False}
+    d = decide(Manifest.model_validate(unsigned), rows(2), reg)
+    assert d.outcome.value == "deny"
+    request_fail = next(f for f in d.findings if f.result.value == "fail" and f.level == "request")
+    j = d.to_json()
+    assert j["elements"]["allowed"] == [] and j["elements"]["review"] == {}
+    # every requested element is refused: the one the authority refused keeps its own rule
+    assert j["elements"]["refused"] == {
+        "identity.address": request_fail.rule,
+        "return.agi": "6103(i)(2)(A)",
+    }
+    assert "elements allowed: none" in decision_text(d)
+    # no made-up "no data element may be disclosed" finding is added by the refusal
+    assert not any("no data element" in f.message for f in d.findings)
+
+
+def test_a_deny_after_resolution_refuses_the_elements_too(reg: Registry) -> None:
+    d = decide(Manifest.model_validate(MANIFEST), rows(2), reg)
+    assert d.elements_allowed == ["identity.address"]
+    resolved = pd.DataFrame(
+        {"subject_id": ["S0", "S1"], "taxpayer_id": [None, None], "status": ["no_match"] * 2}
+    )
+    after = check_resolved(d, resolved)
+    assert after.outcome.value == "deny"
+    assert after.elements_allowed == [] and after.elements_refused == {
+        "identity.address": "6103(a)"
+    }
+    denied = [f.message for f in after.findings if f.result.value == "fail"]
+    assert denied == [
+        "none of the 2 subjects may be disclosed; returns and return information stay confidential"
+    ]

@@ -94,3 +94,45 @@ def test_approved_subjects_without_records_are_explained() -> None:
     }
     text = render_summary(decision, _findings(), pd.DataFrame(), disclosed=1, no_data=2)
     assert "1 disclosed (2 approved subjects had no records for the periods asked" in text
+
+
+def test_summary_of_a_denied_decision_allows_no_element() -> None:
+    """From the law stage's own decision: a deny lists no element as allowed."""
+    from fti_gateway.intake.models import SUBJECT_COLUMNS, Manifest
+    from fti_gateway.law import decide, load_registry
+
+    manifest = Manifest.model_validate(
+        {
+            "format": "fti/request/v1",
+            "id": "R-2",
+            "received": "2025-06-04",
+            "authority": "6103(i)(2)",
+            "requester": {"agency": "DOJ", "position": "us-attorney", "in_writing": False},
+            "purpose": {"kind": "criminal-investigation", "statutes": ["18 U.S.C. 1343"]},
+            "taxable_periods": ["2023"],
+            "elements": ["identity.address", "return.agi"],
+            "subjects": [],
+        }
+    )
+    rows = pd.DataFrame([{"subject_id": "s1", "last_name": "Lee", "street": "1 Elm St"}])
+    rows = rows.reindex(columns=list(SUBJECT_COLUMNS)).astype(object)
+    rows = rows.where(rows.notna(), None)
+    rows["line"] = [2]
+    d = decide(manifest, rows, load_registry())
+    assert d.outcome.value == "deny"
+    text = render_summary(d.to_json(), d.subject_findings, pd.DataFrame())
+    assert "- allowed: none" in text
+    assert "- refused: identity.address (6103(i)(2)(B))" in text
+    assert "- refused: return.agi (6103(i)(2)(A))" in text
+
+
+def test_summary_lists_elements_held_for_review() -> None:
+    decision = {
+        "request": {"agency": "DHS", "id": "R-3"},
+        "authority": "6103(c)",
+        "outcome": "review",
+        "elements": {"allowed": [], "refused": {}, "review": {"return.agi": "6103(c)"}},
+        "subjects": {"total": 0},
+    }
+    text = render_summary(decision, _findings().iloc[0:0], pd.DataFrame())
+    assert "- for review: return.agi (6103(c))" in text

@@ -98,3 +98,29 @@ def test_resolve_with_every_row_rejected_says_so(tmp_path: Path) -> None:
     assert isinstance(r.exception, InputError)
     assert "no subject row is left to resolve" in str(r.exception)
     assert not (tmp_path / "m.parquet").exists()
+
+
+def test_the_rejects_file_is_safe_to_open_in_a_spreadsheet(tmp_path: Path) -> None:
+    """Rejected subject ids are the requester's text: written escaped (OWASP CSV injection)."""
+    import csv
+    import io
+
+    ws = Workspace.init(tmp_path / "home")
+    hostile = ["=1+1", "+1", "-2+3", "@SUM(A1)", "＝1", "＋1", "－1", "＠A1"]
+    subjects = tmp_path / "subjects.csv"
+    subjects.write_text(
+        "subject_id,first_name,last_name,dob\n"
+        + "".join(f"{sid},Linda,,1952-01-15\n" for sid in hostile)
+    )
+    rejects = tmp_path / "rejects.csv"
+    r = CliRunner().invoke(
+        app,
+        [
+            *("resolve", "--home", str(ws.home), "--subjects", str(subjects)),
+            *("--out", str(tmp_path / "m.parquet"), "--rejects", str(rejects)),
+        ],
+    )
+    assert isinstance(r.exception, InputError)  # nothing left to resolve; rejects written
+    rows = list(csv.DictReader(io.StringIO(rejects.read_bytes().decode(), newline="")))
+    assert [row["subject_id"] for row in rows] == ["'" + sid for sid in hostile]
+    assert [row["line"] for row in rows] == [str(n) for n in range(2, 2 + len(hostile))]

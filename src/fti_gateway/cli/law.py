@@ -48,7 +48,7 @@ def check(
     parsed = load_request(manifest)
     decision = decide(parsed.manifest, parsed.subjects, _registry(home), rejects=parsed.rejects)
     if findings is not None:
-        decision.subject_findings.to_csv(findings, index=False)
+        decision.write_findings(findings)
     if as_json:
         _print_json(
             decision.to_json(

@@ -1,7 +1,6 @@
 """`fti request` commands: check a request before sending it, and look at received ones.
 
-Thin by design: each command calls intake or the state store once and prints. The lead
-adds `submit` here (it runs the pipeline).
+Thin by design: each command calls intake, the state store or the pipeline and prints.
 """
 
 from __future__ import annotations
@@ -115,12 +114,7 @@ def _print_record(store: StateStore, r: RequestRecord) -> None:
     )
     for warning in r.warnings:
         console.print(f"  warning: {warning}", highlight=False, markup=False)
-    rejects = store.load_rejects(r.pk)
-    shown = []
-    for _, subject_id, _, reason, where, _ in rejects.head(SHOW_REJECTS).itertuples(index=False):
-        who = f" (subject {subject_id})" if subject_id else ""
-        shown.append(f"{where}{who}: {reason}")
-    print_rejects(shown, len(rejects), more=" rejected rows", indent="  ")
+    _print_stored_rejects(store, r.pk, more=" rejected rows")
     for at, status, note in store.events(r.pk):
         console.print(f"  {at:%Y-%m-%d %H:%M:%S} {status}{f' — {note}' if note else ''}")
     decision = store.latest_decision(r.pk)
@@ -128,6 +122,16 @@ def _print_record(store: StateStore, r: RequestRecord) -> None:
         console.print(f"decision: [bold]{decision[1].get('outcome')}[/]")
     for run in store.list_runs(r.pk):
         console.print(f"  run {run.pk}: {run.status} — {run.run_dir or ''}", highlight=False)
+
+
+def _print_stored_rejects(store: StateStore, request_pk: int, *, more: str) -> None:
+    """A received request's rejected rows, worded as `fti request validate` words them."""
+    rejects = store.load_rejects(request_pk)
+    shown = []
+    for _, subject_id, _, reason, where, _ in rejects.head(SHOW_REJECTS).itertuples(index=False):
+        who = f" (subject {subject_id})" if subject_id else ""
+        shown.append(f"{where}{who}: {reason}")
+    print_rejects(shown, len(rejects), more=more, indent="  ")
 
 
 @app.command()
@@ -145,5 +149,12 @@ def submit(manifest: ManifestArg, home: HomeOpt, as_json: JsonOpt = False) -> No
         console.print_json(json.dumps({"run_dir": str(result.run_dir), **result.decision}))
         return
     console.print(result.receipt_message)
+    request = result.decision.get("request")
+    if result.rejected_rows and isinstance(request, dict):
+        store = StateStore.for_workspace(ws)
+        record = store.get_request(str(request["agency"]), str(request["id"]))
+        if record is not None:
+            more = f" rejected rows (`fti request show {record.agency} {record.id}`)"
+            _print_stored_rejects(store, record.pk, more=more)
     console.print(Markdown(result.summary))
     console.print(f"run folder: {result.run_dir}")

@@ -88,11 +88,14 @@ def _report_rejects(rejects: list[RowError], warnings: list[str], out: Path | No
     if out is not None:
         import pandas as pd
 
+        from fti_gateway.core.csvsafe import write_frame_csv
+
         out.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(
+        frame = pd.DataFrame(
             [(r.line, r.subject_id, r.field, r.code, r.reason) for r in rejects],
             columns=["line", "subject_id", "field", "code", "reason"],
-        ).to_csv(out, index=False)
+        )
+        write_frame_csv(frame, out)  # subject ids and reasons quote the requester's text
 
 
 @app.command()

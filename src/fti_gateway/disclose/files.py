@@ -2,19 +2,20 @@
 
 Keeping the writer and the checker on the same functions means a package that verifies
 was written by exactly these rules: canonical JSON for the manifest, and a CSV that is
-derived from the Parquet table (so "same rows" can be re-checked byte for byte).
+derived from the Parquet table (so "same rows" can be re-checked byte for byte), with
+formula-like text cells escaped for spreadsheets while the Parquet keeps the raw values.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
+
+from fti_gateway.core.csvsafe import table_csv_bytes
 
 DATA_PARQUET = "data.parquet"
 DATA_CSV = "data.csv"
@@ -39,7 +40,8 @@ def sha256_file(path: Path) -> str:
 
 
 def csv_bytes(table: pa.Table) -> bytes:
-    """The CSV rendering of a table: header row, RFC 4180 quoting, empty for null."""
-    buf = io.BytesIO()
-    pacsv.write_csv(table, buf)
-    return buf.getvalue()
+    """The CSV rendering of a table: header row, RFC 4180 quoting, empty for null, and text
+    cells that a spreadsheet would run as a formula escaped (``core.csvsafe``; numbers stay
+    numbers). The verifier renders the Parquet table through this same function, so an
+    escaped CSV still matches its Parquet byte for byte."""
+    return table_csv_bytes(table)

@@ -14,6 +14,13 @@ the file. A few broken lines in a million therefore cost a few small careful rea
 
 Every range starts on a record boundary: the header's end, the end of a clean range, or
 where the careful reader stopped (it always stops between records).
+
+Long values: the csv module refuses a field over ``csv.field_size_limit()`` characters
+(128 Ki by default) with the same error as a quote that never closes. So that a long value
+is judged by the one documented rule (``validate.MAX_FIELD_BYTES``, for CSV, Parquet and
+inline rows alike, with the column's name), the csv limit is raised to ``CSV_READ_LIMIT``,
+well above it; a value beyond even that is rejected as "over the limit" when it sits on
+one line, and as a run-on quote when it spans lines.
 """
 
 from __future__ import annotations
@@ -31,12 +38,18 @@ import pyarrow.csv as pacsv
 from fti_gateway.core.errors import InputError
 from fti_gateway.intake.parsed import RowError
 from fti_gateway.intake.text import decode_utf8
+from fti_gateway.intake.validate import MAX_FIELD_BYTES
 
 _BOM = b"\xef\xbb\xbf"
 # Ranges at most this long go straight to the careful reader.
 CAREFUL_LINES = 2048
 # Enough of the file to hold the header (a header longer than this is not a header).
 _HEADER_PREFIX = 1 << 20
+# What the csv module may read into one field (characters); values over MAX_FIELD_BYTES
+# are then rejected by validate, which names the column. Only ever raised, never lowered.
+CSV_READ_LIMIT = 8 * MAX_FIELD_BYTES
+if csv.field_size_limit() < CSV_READ_LIMIT:
+    csv.field_size_limit(CSV_READ_LIMIT)
 
 
 @dataclass
@@ -331,7 +344,17 @@ def _count_problem(record: list[str], ncols: int) -> str:
 
 
 def _quote_problem(message: str, start: int, end: int) -> str:
-    if "unexpected end of data" in message or "field larger" in message:
+    if "field larger" in message and end - start <= 1:
+        return (
+            f"a value on this line is over {CSV_READ_LIMIT:,} characters; a value may hold "
+            f"at most {MAX_FIELD_BYTES:,} bytes"
+        )
+    if "field larger" in message:
+        return (
+            "a double quote opened on this line is not closed within "
+            f"{CSV_READ_LIMIT:,} characters (it runs on to line {end}); the row cannot be read"
+        )
+    if "unexpected end of data" in message:
         return (
             "a double quote opened on this line is never closed "
             f"(it runs to line {end}); the row cannot be read"

@@ -19,6 +19,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +143,7 @@ def validate_manifest(raw: RawManifest, content: dict[str, Any]) -> Manifest:
             hint=f"this gateway reads `format: {REQUEST_FORMAT}` (FORMATS §1)",
         )
     try:
-        return Manifest.model_validate(content)
+        manifest = Manifest.model_validate(content)
     except ValidationError as e:
         problems = [_describe(raw, err) for err in e.errors()]
         if len(problems) == 1:
@@ -159,6 +160,25 @@ def validate_manifest(raw: RawManifest, content: dict[str, Any]) -> Manifest:
             details=details,
             hint="fix the fields listed above; FORMATS §1 shows a complete example",
         ) from None
+    _check_received(raw, manifest)
+    return manifest
+
+
+def today_utc() -> date:
+    """Today's date in UTC: the latest day a request can have been received."""
+    return datetime.now(UTC).date()
+
+
+def _check_received(raw: RawManifest, manifest: Manifest) -> None:
+    """A request cannot have reached the office after today; a later ``received`` is a typo
+    (2052 for 2025), and believing it would date every registry lookup in the future."""
+    today = today_utc()
+    if manifest.received > today:
+        raise InputError(
+            f"{manifest.received.isoformat()} is in the future (today is {today}, UTC)",
+            where=f"{_where(raw, ('received',))}: received",
+            hint="the date the written request reached the disclosure office, no later than today",
+        )
 
 
 def unknown_field_warnings(raw: RawManifest, content: dict[str, Any]) -> list[str]:

@@ -17,13 +17,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from pydantic_core import PydanticCustomError
 
 from fti_gateway.core.formats import REQUIRED_SUBJECT_COLUMNS, SUBJECT_COLUMNS
+from fti_gateway.intake.text import foreign_digits
 
 REQUEST_FORMAT = "fti/request/v1"
 
 __all__ = ["REQUEST_FORMAT", "REQUIRED_SUBJECT_COLUMNS", "SUBJECT_COLUMNS"]
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # not \d: that accepts ９ and ٩
 
 
 def _iso_date_text(value: object) -> object:
@@ -36,6 +37,13 @@ def _iso_date_text(value: object) -> object:
         return value
     if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
         return value.strip()
+    foreign = foreign_digits(value) if isinstance(value, str) else None
+    if foreign:
+        raise PydanticCustomError(
+            "digits_form",
+            "'{value}' must use the digits 0-9; found {foreign}",
+            {"value": str(value)[:60], "foreign": foreign},
+        )
     raise PydanticCustomError(
         "date_form", "'{value}' is not a date written YYYY-MM-DD", {"value": str(value)[:60]}
     )
@@ -136,7 +144,7 @@ class SubjectRow(_Model):
         if v is None or not v.strip():
             return None
         digits = v.replace("-", "").replace(" ", "")
-        if len(digits) != 9 or not digits.isdigit():
+        if len(digits) != 9 or not (digits.isascii() and digits.isdigit()):
             raise ValueError("tin must be 9 digits (dashes allowed)")
         return digits
 

@@ -65,6 +65,7 @@ REJECT_KINDS: dict[str, str] = {
     "dob-invalid": "dob not a real date written YYYY-MM-DD",
     "tin-invalid": "tin not 9 digits",
     "control-character": "control characters in a value",
+    "field-too-long": "a value over 128 KiB",
 }
 
 

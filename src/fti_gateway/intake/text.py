@@ -8,6 +8,7 @@ wrong match. A leading byte-order mark (Excel writes one) is accepted and droppe
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from pathlib import Path
 
 from fti_gateway.core.errors import InputError
@@ -74,3 +75,29 @@ def decode_utf8(data: bytes, where: str) -> str:
             hint="save the file as UTF-8 (in Excel: 'CSV UTF-8'); names with accents "
             "such as 'Peña' are often the cause",
         ) from None
+
+
+def foreign_digits(text: str) -> str | None:
+    """What kind of non-ASCII digit ``text`` holds ("full-width digits"), or None.
+
+    Python's ``str.isdigit`` and ``\\d`` accept ``９`` or ``٩``, while the checks on a TIN or a
+    date accept only 0-9: without this the message would say "has 9 digits; a TIN has 9".
+    Intake rejects such a value rather than normalizing it (NFKC): no other field is
+    normalized at intake, and an identifier is kept exactly as the requester wrote it.
+    """
+    for c in text:
+        if c.isdigit() and not ("0" <= c <= "9"):
+            name = unicodedata.name(c, "")
+            if name.startswith("FULLWIDTH DIGIT"):
+                return "full-width digits"
+            if " DIGIT " in name:
+                return f"{name.split(' DIGIT ')[0].title()} digits ('{c}', U+{ord(c):04X})"
+            return f"'{c}' (U+{ord(c):04X} {name or 'a digit outside 0-9'})"
+    return None
+
+
+def describe_char(c: str) -> str:
+    """A character as a message can show it: itself if printable ASCII, else its code point."""
+    if c.isascii() and c.isprintable():
+        return f"'{c}'"
+    return f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}"

@@ -2,7 +2,8 @@
 
 Intake checks only what can be read: a row needs a subject_id and a last_name, a dob
 must be a real calendar date in YYYY-MM-DD form, a tin must be 9 digits (dashes and
-spaces allowed), and a subject_id may be used once per request. Whether an address is
+spaces allowed), no value may be over MAX_FIELD_BYTES, and a subject_id may be used once
+per request. Whether an address is
 usable, or whether the authority allows the request, is the law stage's business.
 
 Every failed check becomes a :class:`RowError` naming the line, the field and the value;
@@ -24,12 +25,18 @@ import pyarrow.compute as pc
 
 from fti_gateway.intake.models import SUBJECT_COLUMNS
 from fti_gateway.intake.parsed import RowError
+from fti_gateway.intake.text import describe_char, foreign_digits
 
 # Nobody born before this is a living or recently deceased filer for the tax years a
 # request can name; an earlier dob is a typing error (e.g. 1087 for 1987).
 EARLIEST_DOB = date(1880, 1, 1)
 
-_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+# The most one value may hold, in UTF-8 bytes (the same for CSV, Parquet and inline rows).
+# A name, an address or a reason fits many times over; a larger value is a broken file
+# (or an attempt to make every later copy of the row expensive), so its row is rejected.
+MAX_FIELD_BYTES = 128 * 1024
+
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _CONTROL_BYTES = re.compile(_CONTROL.encode())
 
@@ -105,6 +112,12 @@ def check_rows(
     tin_bad = pc.invert(pc.match_substring_regex(tin_digits, r"^\d{9}$"))
     add(tin_bad, "tin", _tin_reason, "tin-invalid")
     for name in table.column_names:
+        add(
+            pc.greater(pc.binary_length(table.column(name)), MAX_FIELD_BYTES),
+            name,
+            _too_long_reason(name),
+            "field-too-long",
+        )
         if _may_hold_control_characters(table.column(name)):
             control = pc.match_substring_regex(table.column(name), _CONTROL)
             add(control, name, _control_reason(name), "control-character")
@@ -162,6 +175,9 @@ def _dob_bad(dob: pa.ChunkedArray, received: date) -> pa.ChunkedArray:
 def _dob_reason(received: date) -> Callable[[str | None], str]:
     def why(v: str | None) -> str:
         text = v or ""
+        foreign = foreign_digits(text)
+        if foreign:
+            return f"dob '{v}' must use the digits 0-9; found {foreign}"
         if not re.fullmatch(_ISO_DATE, text):
             return f"dob '{v}' is not a date written YYYY-MM-DD"
         try:
@@ -192,6 +208,14 @@ def _digits_only(tin: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.replace_substring_regex(tin, r"[-\s]", "")
 
 
+def _too_long_reason(name: str) -> Callable[[str | None], str]:
+    def why(value: str | None) -> str:
+        size = len((value or "").encode("utf-8"))
+        return f"{name} is {size:,} bytes; a value may hold at most {MAX_FIELD_BYTES:,} bytes"
+
+    return why
+
+
 def _control_reason(name: str) -> Callable[[str | None], str]:
     def why(value: str | None) -> str:
         return f"{name} contains a control character (such as NUL), which is not text"
@@ -199,11 +223,24 @@ def _control_reason(name: str) -> Callable[[str | None], str]:
     return why
 
 
+# What _digits_only removes: dashes and the white space RE2's \s matches (ASCII only).
+_TIN_SEPARATORS = frozenset("-\t\n\f\r ")
+
+
 def _tin_reason(value: str | None) -> str:
-    digits = "".join(c for c in (value or "") if not c.isspace() and c != "-")
-    if digits.isdigit():
-        return f"tin '{value}' has {len(digits)} digits; a TIN has 9 (dashes allowed)"
-    return f"tin '{value}' contains characters other than digits and dashes"
+    """Why a TIN failed, by the same rule that failed it (0-9 only, ASCII separators)."""
+    text = value or ""
+    foreign = foreign_digits(text)
+    if foreign:
+        return f"tin '{value}' must use the digits 0-9; found {foreign}"
+    rest = [c for c in text if c not in _TIN_SEPARATORS]
+    other = next((c for c in rest if not "0" <= c <= "9"), None)
+    if other is None:
+        return f"tin '{value}' has {len(rest)} digits; a TIN has 9 (dashes allowed)"
+    return (
+        f"tin '{value}' contains characters other than digits and dashes "
+        f"(first: {describe_char(other)})"
+    )
 
 
 def _duplicates(sid: pa.ChunkedArray, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -227,15 +264,19 @@ def _rejects(
 ) -> list[RowError]:
     out: list[RowError] = []
     sid = table.column("subject_id")
+    # A value over the limit is reported once, as too long, and never quoted in a message.
+    too_long = {(int(i), f.field) for f in found if f.code == "field-too-long" for i in f.rows}
     for f in found:
         take = pa.array(f.rows)
         values = table.column(f.field).take(take).to_pylist()
         ids = sid.take(take).to_pylist()
         for i, value, subject in zip(f.rows, values, ids, strict=True):
+            if f.code != "field-too-long" and (int(i), f.field) in too_long:
+                continue
             out.append(
                 RowError(
                     line=int(lines[i]),
-                    subject_id=subject,
+                    subject_id=None if (int(i), "subject_id") in too_long else subject,
                     field=f.field,
                     reason=f.why(value),
                     source=source,

@@ -14,6 +14,11 @@ anyone deciding it twice.
 ``subject_findings`` records each subject's own checks (``approve`` = passed them); what may
 actually go out is :attr:`Decision.approved_subjects`, which is empty unless the outcome
 is ``approve`` or ``partial``.
+
+A ``deny`` discloses nothing, so a denied decision allows no element: every element the
+authority would have allowed (or held for review) is moved to ``elements_refused`` under the
+rule that denied the request (FORMATS §5: "deny — nothing may be disclosed"). Elements the
+authority refused on their own keep their own, narrower rule.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from fti_gateway.core.csvsafe import write_frame_csv
 from fti_gateway.law.findings import Finding, Outcome, Result, SubjectResult, failed
 
 DECISION_FORMAT = "fti/decision/v1"
@@ -89,6 +95,21 @@ class Decision:
     periods: list[str] = field(default_factory=list)
     elements_review: dict[str, str] = field(default_factory=dict)
     bar_rule: str | None = None  # rule of the post-resolution bar ((i)(6), (d)(1), (c)), if any
+    # Elements the authority allowed or held that a deny refused, with the denying rule. Kept
+    # as a field so that ``dataclasses.replace`` (check_resolved) carries it over.
+    elements_voided: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.outcome is not Outcome.DENY or not (self.elements_allowed or self.elements_review):
+            return
+        rule = next(
+            f.rule for f in self.findings if f.result is Result.FAIL and f.level == "request"
+        )
+        voided = {e: rule for e in [*self.elements_allowed, *self.elements_review]}
+        self.elements_voided = {**self.elements_voided, **voided}
+        self.elements_refused = {**self.elements_refused, **voided}
+        self.elements_allowed = []
+        self.elements_review = {}
 
     # ------------------------------------------------------------------ derived
     @cached_property
@@ -104,7 +125,7 @@ class Decision:
     @property
     def _nothing_left(self) -> Finding | None:
         c = self.counts
-        if not self.elements_allowed and not self.elements_review:
+        if not self.elements_allowed and not self.elements_review and not self.elements_voided:
             return failed(
                 "6103(a)", "no data element asked for may be disclosed under this authority"
             )
@@ -178,10 +199,15 @@ class Decision:
         doc = self.to_json("subject_findings.csv")
         return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
 
+    def write_findings(self, path: Path) -> None:
+        """Write ``subject_findings.csv``: subject ids are the requester's own text, so the
+        file is written spreadsheet-safe (``core.csvsafe``)."""
+        write_frame_csv(self.subject_findings, path)
+
     def write(self, out_dir: Path) -> Path:
         """Write ``decision.json`` and ``subject_findings.csv`` into ``out_dir``; returns the JSON path."""
         out_dir.mkdir(parents=True, exist_ok=True)
-        self.subject_findings.to_csv(out_dir / "subject_findings.csv", index=False)
+        self.write_findings(out_dir / "subject_findings.csv")
         path = out_dir / "decision.json"
         path.write_bytes(self.json_bytes())
         return path

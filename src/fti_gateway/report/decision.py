@@ -137,6 +137,8 @@ def render_summary(
     lines.append("- allowed: " + (", ".join(el.get("allowed", [])) or "none"))
     for e, rule in (el.get("refused") or {}).items():
         lines.append(f"- refused: {e} ({rule})")
+    for e, rule in (el.get("review") or {}).items():
+        lines.append(f"- for review: {e} ({rule})")
     subj = decision.get("subjects", {})
     lines += [
         "",
