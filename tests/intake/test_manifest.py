@@ -255,3 +255,25 @@ def test_a_received_date_in_full_width_digits_says_so(make_request: MakeRequest)
     assert (
         e.value.message == "'２０２５-０６-０４' must use the digits 0-9; found full-width digits"
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("id", "DOJ&CASE<1>"),
+        ("id", "x" * 81),
+        ("requester.agency", "Department of Justice"),
+        ("requester.position", "U.S. Attorney"),
+        ("authority", "6103(i)(2), as read by counsel"),
+    ],
+)
+def test_identifiers_bound_for_the_ledger_are_checked_at_intake(
+    make_request: MakeRequest, field: str, value: object
+) -> None:
+    """They are copied into permanent ledger leaves, which hold no free text: a value the
+    ledger would refuse is refused here, with its line, before the request is stored."""
+    with pytest.raises(InputError) as e:
+        load_request(make_request(set={field: value}))
+    text = problems(e.value)
+    assert field.split(".")[-1] in text and " is not " in text
+    assert "900-12-3456" not in text  # an error quotes at most 20 characters of the value

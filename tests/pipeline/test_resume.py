@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from pathlib import Path
@@ -123,3 +124,43 @@ def test_a_slow_request_does_not_hold_up_another(
         t.join(180)
     assert "slow" in outcome
     assert verify(ws.ledger_dir, verifier_key(ws)).ok
+
+
+def test_free_text_a_requester_writes_never_enters_a_leaf(ws: Workspace) -> None:
+    """The reason, and statutes or periods spelled as prose, enter the log as keyed
+    digests; the text stays in the state store (issue 14, item 7)."""
+    manifest = _manifest(ws, "prose", 8, request_id="PROSE-1")
+    doc = yaml.safe_load(manifest.read_text())
+    secret_text = "John Q. Roe, SSN 900-12-3456, DOB 1980-01-02, lives at 1 Elm St"
+    doc["purpose"]["reason"] = secret_text + " " + "x" * 70_000  # once over MAX_ENTRY
+    doc["purpose"]["statutes"] = ["Title 18, United States Code, Section 1343"]
+    doc["taxable_periods"] = ["2022", "tax year 2023"]
+    doc["elements"] = ["identity.address", "the W-2 employer"]
+    manifest.write_text(yaml.safe_dump(doc))
+    run = submit(ws, manifest)
+    assert run.outcome != "deny" or run.decision["findings"]
+    raw = b"".join(_leaf_bytes(ws))
+    for text in ("900-12-3456", "John Q. Roe", "Title 18", "tax year", "W-2 employer"):
+        assert text.encode() not in raw
+    received = [
+        leaf
+        for leaf in map(json.loads, _leaf_bytes(ws))
+        if leaf["kind"] == "request_received" and leaf["request"]["id"] == "PROSE-1"
+    ]
+    assert len(received) == 1
+    assert received[0]["reason"].startswith("hmac-sha256:")
+    assert received[0]["statutes"][0].startswith("hmac-sha256:")
+    assert received[0]["periods"][0] == "2022"
+    assert received[0]["periods"][1].startswith("hmac-sha256:")
+    store = StateStore.for_workspace(ws)
+    record = store.get_request("DOJ", "PROSE-1")
+    assert record is not None and record.manifest["purpose"]["reason"].startswith(secret_text)
+
+
+def _leaf_bytes(ws: Workspace) -> list[bytes]:
+    from fti_gateway.ledger.reader import TileReader
+    from fti_gateway.ledger.storage import FsStorage
+
+    size = verify(ws.ledger_dir, verifier_key(ws)).size
+    reader = TileReader(FsStorage(ws.ledger_dir), size)
+    return [e for n in range((size + 255) // 256) for e in reader.bundle(n)]

@@ -13,9 +13,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from fti_gateway.core import identifiers
 from fti_gateway.core.formats import REQUIRED_SUBJECT_COLUMNS, SUBJECT_COLUMNS
 from fti_gateway.intake.text import foreign_digits
 
@@ -53,6 +54,25 @@ def _iso_date_text(value: object) -> object:
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
+def _identifier(kind: str) -> AfterValidator:
+    """These fields go into the permanent log: refuse here, with the line, what the ledger
+    would refuse later (core.identifiers), before anything is stored."""
+
+    def check(value: str) -> str:
+        why = identifiers.problem(kind, value)
+        if why is not None:
+            raise PydanticCustomError("identifier_form", "{why}", {"why": why})
+        return value
+
+    return AfterValidator(check)
+
+
+Agency = Annotated[str, Field(min_length=1), _identifier("agency")]
+RequestId = Annotated[str, Field(min_length=1), _identifier("request_id")]
+Citation = Annotated[str, Field(min_length=1), _identifier("citation")]
+Position = Annotated[str, Field(min_length=1), _identifier("position")]
+
+
 class PurposeKind(StrEnum):
     CRIMINAL_INVESTIGATION = "criminal-investigation"
     CRIMINAL_PROCEEDING = "criminal-proceeding"
@@ -74,8 +94,8 @@ class _Model(BaseModel):
 
 
 class Requester(_Model):
-    agency: str = Field(min_length=1)
-    position: str = Field(min_length=1)
+    agency: Agency
+    position: Position
     official: str | None = None
     title: str | None = None
     in_writing: bool = False
@@ -84,7 +104,9 @@ class Requester(_Model):
 
 class Purpose(_Model):
     kind: PurposeKind
-    statutes: list[str] = Field(default_factory=list)
+    # Spelled as the requester writes them; the law reads the spellings, the ledger
+    # keeps an odd one as a keyed digest (entries.given).
+    statutes: list[str] = Field(default_factory=list, max_length=50)
     reason: str | None = None
 
 
@@ -153,13 +175,13 @@ class Manifest(_Model):
     """One written request from one agency under one claimed authority (FORMATS §1)."""
 
     format: Literal["fti/request/v1"]
-    id: str = Field(min_length=1)
+    id: RequestId
     received: IsoDate
-    authority: str = Field(min_length=1)
+    authority: Citation
     requester: Requester
     purpose: Purpose
-    taxable_periods: list[str] = Field(default_factory=list)
-    elements: list[str] = Field(default_factory=list)
+    taxable_periods: list[str] = Field(default_factory=list, max_length=100)
+    elements: list[str] = Field(default_factory=list, max_length=200)
     court_order: CourtOrder | None = None
     consent: Consent | None = None
     emergency: Emergency | None = None

@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from fti_gateway.core.errors import InputError
+from fti_gateway.core.identifiers import IDENTIFIERS
 from fti_gateway.ledger.tiles import MAX_ENTRY
 
 FORMAT = "fti/ledger-entry/v1"
@@ -51,30 +52,13 @@ _TEXT_DOMAIN = b"fti/text/v1\x00"
 # What each string field of a leaf may hold: (pattern, what it is, an example). The
 # patterns are ASCII (plus § in citations) and bounded, so a name, an address, a date of
 # birth in prose or a pasted paragraph cannot pass; what cannot pass is refused, loudly.
-_IDENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+# The request's own identifiers come from core.identifiers (intake checks them too).
 PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
-    "agency": (re.compile(_IDENT), "an agency id, e.g. DOJ or STATE-CA-TAX"),
-    "request_id": (
-        re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._:/#()-]{0,79}"),
-        "a request id of letters, digits, spaces and ._:/#()- (at most 80), "
-        "e.g. DOJ-USAO-DC-2025-0042",
-    ),
-    "citation": (
-        re.compile(r"[A-Za-z0-9§][A-Za-z0-9§ .()-]{0,59}"),
-        "a citation of letters, digits, spaces and .()§- (at most 60), "
-        "e.g. 6103(i)(2) or 18 U.S.C. 1343",
-    ),
+    **IDENTIFIERS,
     "rule": (
         re.compile(r"[A-Za-z0-9§][A-Za-z0-9§.()/-]{0,59}"),
         "a rule id without spaces, e.g. 6103(i)(2)(A)",
     ),
-    "element": (
-        re.compile(r"[A-Za-z0-9_]{1,32}(?:\.[A-Za-z0-9_-]{1,32}){0,4}"),
-        "a data element id, e.g. identity.address",
-    ),
-    "period": (re.compile(r"[0-9A-Za-z][0-9A-Za-z-]{0,15}"), "a tax period, e.g. 2023"),
-    "purpose": (re.compile(r"[a-z][a-z0-9-]{0,39}"), "a purpose kind, e.g. civil-enforcement"),
-    "position": (re.compile(_IDENT), "a position id, e.g. us-attorney"),
     "inspector": (
         re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@-]{0,63}"),
         "an office user id, e.g. officer-7",
@@ -200,7 +184,26 @@ def _maybe(kind: str, value: str | None, field: str) -> str | None:
     return None if value is None else _check(kind, value, field)
 
 
-def _list(kind: str, values: Sequence[str], field: str, limit: str) -> list[str]:
+def _as_given(kind: str, value: object, field: str) -> str:
+    """An identifier the requester wrote (a statute, a period, an element asked for): kept
+    when it has the identifier's shape, or as the keyed digest the caller made of it
+    (:func:`given`) — the law stage, not the log, judges odd spellings."""
+    if isinstance(value, str) and DIGEST.fullmatch(value):
+        return value
+    return _check(kind, value, field)
+
+
+def given(secret: bytes, kind: str, value: str) -> str:
+    """``value`` itself when it is a ``kind`` identifier, else its keyed digest: what a
+    leaf records of an identifier as a requester wrote it ("Title 18, United States Code,
+    Section 1028A" is a citation the law reads, but not one a leaf may hold as text)."""
+    pattern, _what = PATTERNS[kind]
+    return value if pattern.fullmatch(value) else digest_text(secret, value)
+
+
+def _list(
+    kind: str, values: Sequence[str], field: str, limit: str, *, as_given: bool = False
+) -> list[str]:
     if isinstance(values, str):
         raise InputError(f"{field} must be a list, not one string", where=field)
     items = list(values)
@@ -209,7 +212,8 @@ def _list(kind: str, values: Sequence[str], field: str, limit: str) -> list[str]
             f"{field} has {len(items)} items; a ledger leaf holds at most {MAX_LIST[limit]}",
             where=field,
         )
-    return [_check(kind, v, f"{field}[{i}]") for i, v in enumerate(items)]
+    check = _as_given if as_given else _check
+    return [check(kind, v, f"{field}[{i}]") for i, v in enumerate(items)]
 
 
 def _leaf(leaf: dict[str, Any]) -> bytes:
@@ -261,9 +265,9 @@ def request_received(
         digest=_check("sha256", digest, "digest"),
         purpose=_maybe("purpose", purpose, "purpose"),
         reason=_digest(reason_digest, "reason", optional=True),
-        statutes=_list("citation", statutes, "statutes", "statutes"),
-        elements=_list("element", elements, "elements", "elements"),
-        periods=_list("period", periods, "periods", "periods"),
+        statutes=_list("citation", statutes, "statutes", "statutes", as_given=True),
+        elements=_list("element", elements, "elements", "elements", as_given=True),
+        periods=_list("period", periods, "periods", "periods", as_given=True),
         subjects=int(subjects),
         requester_position=_maybe("position", requester_position, "requester_position"),
     )
@@ -306,7 +310,7 @@ def decision(
         elements={
             "allowed": _list("element", elements_allowed, "elements.allowed", "elements"),
             "refused": {
-                _check("element", k, "elements.refused"): _check(
+                _as_given("element", k, "elements.refused"): _check(
                     "rule", v, f"elements.refused[{k}]"
                 )
                 for k, v in refused.items()

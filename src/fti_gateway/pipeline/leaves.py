@@ -35,9 +35,9 @@ def received(parsed: ParsedRequest, secret: bytes) -> bytes:
         digest=parsed.digest,
         purpose=m.purpose.kind.value,
         reason_digest=entries.digest_text(secret, reason) if reason else None,
-        statutes=m.purpose.statutes,
-        elements=m.elements,
-        periods=m.taxable_periods,
+        statutes=[entries.given(secret, "citation", s) for s in m.purpose.statutes],
+        elements=[entries.given(secret, "element", e) for e in m.elements],
+        periods=[entries.given(secret, "period", p) for p in m.taxable_periods],
         subjects=len(parsed.subjects) + len(parsed.rejects),
         requester_position=m.requester.position,
     )
@@ -81,7 +81,7 @@ def disclosures(
     ]
 
 
-def decision(parsed: ParsedRequest, decision: Decision) -> bytes:
+def decision(parsed: ParsedRequest, decision: Decision, secret: bytes) -> bytes:
     m = parsed.manifest
     return entries.decision(
         agency=m.requester.agency,
@@ -89,7 +89,10 @@ def decision(parsed: ParsedRequest, decision: Decision) -> bytes:
         authority=m.authority,
         outcome=decision.outcome,
         elements_allowed=decision.elements_allowed,
-        elements_refused=decision.elements_refused,
+        elements_refused={
+            entries.given(secret, "element", e): rule
+            for e, rule in decision.elements_refused.items()
+        },
         subjects=decision.counts,
         digest=hashlib.sha256(decision.json_bytes()).hexdigest(),
     )

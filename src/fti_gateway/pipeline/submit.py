@@ -153,7 +153,7 @@ class _Run:
                 decision = self.resolve(decision)
             decision = self.disclose(decision)
             doc = decision.to_json(subject_findings_name=FINDINGS)
-            self.append([leaves.decision(self.parsed, decision)])
+            self.append([leaves.decision(self.parsed, decision, self.secret)])
             # Stored before decision.json marks the run finished, and once: a run that
             # stopped between the two finds the same decision already there.
             latest = self.store.latest_decision(pk)
