@@ -39,7 +39,7 @@ def test_add_list_revoke_and_readd(register: AgencyRegister) -> None:
     with pytest.raises(NotFoundError):
         register.revoke("DOJ")
     second = register.add("DOJ", dict(ECKey.generate_key("P-256").as_dict()))  # type: ignore[arg-type]
-    assert [(k.pk, k.revoked_at is None) for k in register.keys()] == [
+    assert [(k.pk, k.revoked_at is None) for k in register.list_keys()] == [
         (first.pk, False),
         (second.pk, True),
     ]
@@ -49,7 +49,7 @@ def test_a_private_key_is_never_stored(register: AgencyRegister) -> None:
     private = dict(OKPKey.generate_key("Ed25519").as_dict(private=True))  # type: ignore[arg-type]
     with pytest.raises(InputError, match="private key"):
         register.add("DOJ", private)
-    assert register.keys() == []
+    assert register.list_keys() == []
 
 
 def test_tokens_are_stored_as_hashes_and_end_with_the_key(register: AgencyRegister) -> None:

@@ -29,7 +29,7 @@ def public_jwk(data: Any, where: str) -> dict[str, str]:
     """The public members of an allowed key, or :class:`InputError` saying what is wrong."""
     if not isinstance(data, Mapping):
         raise InputError("a JWK must be a JSON object", where=where)
-    kty, crv = data.get("kty"), data.get("crv")
+    kty, crv = str(data.get("kty")), str(data.get("crv"))
     if kty == "RSA" or kty == "oct":
         raise InputError(
             f"{kty} keys are not accepted",

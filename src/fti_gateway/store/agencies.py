@@ -98,7 +98,7 @@ class AgencyRegister:
             ).one_or_none()
             return None if row is None else AgencyKeyRecord.of(row)
 
-    def keys(self) -> list[AgencyKeyRecord]:
+    def list_keys(self) -> list[AgencyKeyRecord]:
         """Every key ever registered, active and revoked, by agency then age."""
         with self.store.session() as s:
             rows = s.scalars(sa.select(m.AgencyKey).order_by(m.AgencyKey.agency, m.AgencyKey.pk))
