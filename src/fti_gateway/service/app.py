@@ -51,6 +51,7 @@ def create_app(
         version=__version__,
         description="Submit § 6103 requests, read decisions, fetch checkpoints and keys to verify packages and the ledger.",
     )
+    app.state.auth = config  # tests and later middleware reach the register through it
     errors.install(app)
     auth.install(app)
     token.install(app, config)

@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from joserfc import jws
 from starlette.concurrency import run_in_threadpool
 
 from fti_gateway.service import jwts
@@ -166,8 +167,6 @@ def issue(
 def _claimed_issuer(assertion: str) -> str:
     """The assertion's ``iss`` before verification, only to find which key verifies it."""
     try:
-        from joserfc import jws
-
         claims = json.loads(jws.extract_compact(assertion.encode("ascii")).payload)
         iss = claims.get("iss") if isinstance(claims, dict) else None
     except Exception:
