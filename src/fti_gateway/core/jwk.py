@@ -29,6 +29,8 @@ def public_jwk(data: Any, where: str) -> dict[str, str]:
     """The public members of an allowed key, or :class:`InputError` saying what is wrong."""
     if not isinstance(data, Mapping):
         raise InputError("a JWK must be a JSON object", where=where)
+    if "keys" in data:
+        raise InputError("this is a JWK Set; give the one public key itself", where=where)
     kty, crv = str(data.get("kty")), str(data.get("crv"))
     if kty == "RSA" or kty == "oct":
         raise InputError(

@@ -13,6 +13,7 @@ Three small jobs over the state store (same tables on SQLite and PostgreSQL):
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from fti_gateway.store import models as m
 from fti_gateway.store.state import StateStore
 
 JtiKind = Literal["assertion", "proof"]
+AGENCY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")  # the OAuth client_id
 PURGE_EVERY_S = 60.0  # expired replay-cache rows and tokens are swept at most this often
 
 
@@ -71,6 +73,12 @@ class AgencyRegister:
         """Register ``agency``'s public key; refuses a private key, a disallowed key type,
         and an agency that already has an active key (revoke it first: a key change is
         two recorded acts, not a silent overwrite)."""
+        if not AGENCY_ID.match(agency):
+            raise InputError(
+                f"{agency!r} is not a usable agency id",
+                where="agency",
+                hint="letters, digits, '.', '_' and '-', starting with a letter or digit",
+            )
         public = public_jwk(jwk, where)
         if self.active(agency) is not None:
             raise InputError(
