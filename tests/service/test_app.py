@@ -18,6 +18,7 @@ from fti_gateway.core.errors import (
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.service import create_app
 from fti_gateway.service.errors import status_for
+from tests.service.authclient import Agency
 
 MANIFEST = """\
 format: fti/request/v1
@@ -38,12 +39,13 @@ SUBJECTS = (
 
 
 @pytest.fixture
-def client(workspace: Workspace) -> TestClient:
-    return TestClient(create_app(workspace.home))
+def client(workspace: Workspace) -> Agency:
+    """DOJ, registered and calling with DPoP-bound tokens (tests/service/authclient.py)."""
+    return Agency(TestClient(create_app(workspace.home))).register(workspace.home)
 
 
 def post(
-    client: TestClient,
+    client: Agency,
     manifest: str = MANIFEST,
     subjects: str | None = SUBJECTS,
     name: str = "request.yaml",
@@ -55,14 +57,14 @@ def post(
     return r.status_code, r.json()
 
 
-def test_health(client: TestClient, workspace: Workspace) -> None:
+def test_health(client: Agency, workspace: Workspace) -> None:
     r = client.get("/v1/health")
     assert r.status_code == 200
     assert r.json()["status"] == "ok"
     assert r.json()["workspace"] == workspace.name
 
 
-def test_submit_returns_202_and_files_the_request(client: TestClient, workspace: Workspace) -> None:
+def test_submit_returns_202_and_files_the_request(client: Agency, workspace: Workspace) -> None:
     status, body = post(client)
     assert status == 202
     assert body["new"] is True and body["subjects"] == 2
@@ -79,13 +81,13 @@ def test_submit_returns_202_and_files_the_request(client: TestClient, workspace:
     assert decision["subjects"]["total"] == 2 and decision["subjects"]["denied"] == 2
 
 
-def test_a_broken_subject_row_is_rejected_and_the_rest_kept(client: TestClient) -> None:
+def test_a_broken_subject_row_is_rejected_and_the_rest_kept(client: Agency) -> None:
     status, body = post(client, subjects=SUBJECTS + "S3,Cleo\n")
     assert status == 202, body
     assert body["subjects"] == 2 and body["rejected_rows"] == 1
 
 
-def test_the_ledger_checkpoint_is_served_with_its_verifier_key(client: TestClient) -> None:
+def test_the_ledger_checkpoint_is_served_with_its_verifier_key(client: Agency) -> None:
     assert client.get("/v1/ledger/checkpoint").status_code == 404  # nothing logged yet
     post(client)
     got = client.get("/v1/ledger/checkpoint").json()
@@ -93,7 +95,7 @@ def test_the_ledger_checkpoint_is_served_with_its_verifier_key(client: TestClien
     assert got["verifier_key"].startswith(origin + "+")
 
 
-def test_resubmission_is_idempotent_and_a_changed_one_is_refused(client: TestClient) -> None:
+def test_resubmission_is_idempotent_and_a_changed_one_is_refused(client: Agency) -> None:
     first = post(client)[1]
     status, again = post(client)
     assert status == 200
@@ -103,7 +105,7 @@ def test_resubmission_is_idempotent_and_a_changed_one_is_refused(client: TestCli
     assert changed["error"] == "InputError" and "different content" in str(changed["message"])
 
 
-def test_json_manifest_is_accepted(client: TestClient) -> None:
+def test_json_manifest_is_accepted(client: Agency) -> None:
     import yaml
 
     as_json = json.dumps(yaml.safe_load(MANIFEST), default=str)
@@ -123,7 +125,7 @@ def test_json_manifest_is_accepted(client: TestClient) -> None:
     ],
 )
 def test_bad_input_is_422_naming_the_place(
-    client: TestClient, workspace: Workspace, manifest: str, subjects: str | None, where: str
+    client: Agency, workspace: Workspace, manifest: str, subjects: str | None, where: str
 ) -> None:
     status, body = post(client, manifest=manifest, subjects=subjects)
     assert status == 422
@@ -133,21 +135,21 @@ def test_bad_input_is_422_naming_the_place(
     assert not inbox.exists() or list(inbox.iterdir()) == []  # nothing filed
 
 
-def test_a_missing_field_is_named_in_the_details(client: TestClient) -> None:
+def test_a_missing_field_is_named_in_the_details(client: Agency) -> None:
     status, body = post(client, manifest=MANIFEST.replace("authority", "authorithy"))
     assert status == 422
     named = [str(body["where"]), *(str(d) for d in body["details"])]  # type: ignore[union-attr]
     assert any("authority" in n for n in named), body
 
 
-def test_missing_multipart_field_is_422_json(client: TestClient) -> None:
+def test_missing_multipart_field_is_422_json(client: Agency) -> None:
     r = client.post("/v1/requests", files={"subjects": ("s.csv", b"subject_id,last_name\n")})
     assert r.status_code == 422
     assert r.json()["error"] == "InputError"
     assert "manifest" in str(r.json()["where"])
 
 
-def test_unknown_request_and_route_are_404_json(client: TestClient) -> None:
+def test_unknown_request_and_route_are_404_json(client: Agency) -> None:
     r = client.get("/v1/requests/" + "0" * 24)
     assert r.status_code == 404 and r.json()["error"] == "NotFoundError"
     r = client.get("/v1/requests/..%2F..%2Fkeys")
@@ -156,7 +158,7 @@ def test_unknown_request_and_route_are_404_json(client: TestClient) -> None:
     assert r.status_code == 404 and r.json()["error"] == "NotFoundError"
 
 
-def test_package_key_matches_the_workspace_key(client: TestClient, workspace: Workspace) -> None:
+def test_package_key_matches_the_workspace_key(client: Agency, workspace: Workspace) -> None:
     from fti_gateway.core.keys import load_signing_key
     from fti_gateway.disclose import encode_public_key
 
@@ -206,7 +208,7 @@ def test_app_refuses_a_missing_workspace(tmp_path: Path) -> None:
         create_app(tmp_path / "nope")
 
 
-def test_parquet_subjects_named_by_the_manifest(client: TestClient, workspace: Workspace) -> None:
+def test_parquet_subjects_named_by_the_manifest(client: Agency, workspace: Workspace) -> None:
     import io
 
     import pandas as pd
@@ -231,7 +233,7 @@ def test_parquet_subjects_named_by_the_manifest(client: TestClient, workspace: W
     assert bad.json()["where"] == "subjects.parquet"
 
 
-def test_ids_that_share_a_folder_name_get_their_own_decisions(client: TestClient) -> None:
+def test_ids_that_share_a_folder_name_get_their_own_decisions(client: Agency) -> None:
     """ "CASE 9" and "CASE_9" once mapped to one run folder: the second overwrote the
     first's decision, and each id was served the other's."""
     unknown = MANIFEST.replace('"6103(i)(2)"', '"6103(z)(9)"')  # denied outright
@@ -252,7 +254,8 @@ def test_a_request_whose_run_failed_is_marked_failed_and_resumed_when_sent_again
     import fti_gateway.pipeline.submit as pipeline
     from fti_gateway.service.adapters import submission_id
 
-    client = TestClient(create_app(workspace.home), raise_server_exceptions=False)
+    client = Agency(TestClient(create_app(workspace.home), raise_server_exceptions=False))
+    client.register(workspace.home)
     real = pipeline.render_summary
 
     def broken(*_a: object, **_k: object) -> str:

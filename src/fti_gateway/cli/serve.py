@@ -20,11 +20,20 @@ def serve(
     home: HomeOpt,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The service's URL as agencies reach it (behind a proxy); DPoP proofs and "
+            "client assertions name it. Default: $FTI_PUBLIC_URL, else each request's own URL.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API (submit requests, fetch keys) until interrupted."""
     import uvicorn
 
     ws = open_workspace(home)  # fail here, with the usual diagnostic, if there is none
     os.environ["FTI_HOME"] = str(ws.home.resolve())
+    if public_url:
+        os.environ["FTI_PUBLIC_URL"] = public_url
     console.print(f"serving {ws.home} on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")

@@ -5,6 +5,11 @@ stage modules lazily, inside the function, so the service imports cleanly even b
 later stages land. :func:`receive` checks that the manifest and subjects can be read,
 files them in the workspace inbox (``<home>/inbox/<submission id>/``) under the names the
 manifest uses, and runs the pipeline on them.
+
+Every function about a request takes the caller's ``agency`` (the authenticated
+principal): a request of another agency does not exist for it (NotFoundError, the same
+answer as for an id never used), and a manifest naming another agency as its requester
+is refused (:class:`~fti_gateway.service.errors.ForbiddenError`, 403).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 from fti_gateway import __version__
 from fti_gateway.core.errors import InputError, NotFoundError
 from fti_gateway.core.workspace import Workspace
+from fti_gateway.service.errors import ForbiddenError
 
 INBOX = "inbox"
 RECORD = "submission.json"
@@ -95,6 +101,7 @@ def _subjects_name(ref: Any, filename: str, given: bool) -> str | None:
 
 def receive(
     home: Path,
+    agency: str,
     manifest_bytes: bytes,
     manifest_name: str,
     subjects_bytes: bytes | None,
@@ -126,6 +133,7 @@ def receive(
         if target_subjects is not None and subjects_bytes is not None:
             (tmp / target_subjects).write_bytes(subjects_bytes)
         parsed = load_request(tmp / manifest_name)
+        _check_requester(parsed.manifest.requester.agency, agency, manifest_name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -158,6 +166,17 @@ def receive(
             return _repeat(ws, final, digest)
         raise
     return _run(ws, final, record)
+
+
+def _check_requester(named: str, agency: str, manifest_name: str) -> None:
+    """An agency files requests as itself only (API.md: requester.agency must be the
+    caller's agency) — the manifest's own claim is never believed over the credential."""
+    if named != agency:
+        raise ForbiddenError(
+            f"the manifest's requester.agency is {named!r} but the caller is {agency!r}",
+            where=f"{manifest_name}: requester.agency",
+            hint="an agency may submit only its own requests",
+        )
 
 
 def _run(ws: Workspace, folder: Path, record: Submission) -> Submission:
@@ -193,11 +212,11 @@ def _write_record(
     os.replace(tmp, folder / RECORD)
 
 
-def decision(home: Path, sid: str) -> dict[str, Any]:
-    """The FORMATS §5 decision of a submitted request."""
+def decision(home: Path, agency: str, sid: str) -> dict[str, Any]:
+    """The FORMATS §5 decision of one of ``agency``'s requests."""
     from fti_gateway.pipeline.submit import run_dir_for
 
-    sub = get_submission(home, sid)
+    sub = get_submission(home, agency, sid)
     path = run_dir_for(Workspace.open(home), sub.agency, sub.request_id) / "decision.json"
     if not path.is_file():
         raise NotFoundError(f"request {sid!r} has no decision yet", where=f"requests/{sid}")
@@ -246,12 +265,17 @@ def _repeat(ws: Workspace, folder: Path, digest: str) -> Submission:
     return _to_submission(data, new=False, message="already received")
 
 
-def get_submission(home: Path, sid: str) -> Submission:
+def get_submission(home: Path, agency: str, sid: str) -> Submission:
+    """One of ``agency``'s submissions; another agency's answers exactly as a missing one."""
     ws = Workspace.open(home)
     folder = ws.home / INBOX / sid
+    missing = NotFoundError(f"no request with id {sid!r}", where=f"requests/{sid}")
     if not _SID.match(sid) or not (folder / RECORD).is_file():
-        raise NotFoundError(f"no request with id {sid!r}", where=f"requests/{sid}")
-    return _to_submission(_load(folder), new=False)
+        raise missing
+    data = _load(folder)
+    if data.get("agency") != agency:
+        raise missing
+    return _to_submission(data, new=False)
 
 
 def package_signing_key(home: Path) -> dict[str, str]:

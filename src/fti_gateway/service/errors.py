@@ -6,6 +6,8 @@ unreadable input is 422, a missing thing 404, a failed integrity check 409.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -18,8 +20,16 @@ from fti_gateway.core.errors import (
     IntegrityError,
     NotFoundError,
 )
+from fti_gateway.service.problems import problem
+
+
+@dataclass
+class ForbiddenError(FtiError):
+    """The caller is known but may not do this (a manifest naming another agency)."""
+
 
 STATUS: dict[type[FtiError], int] = {
+    ForbiddenError: 403,
     InputError: 422,
     NotFoundError: 404,
     IntegrityError: 409,
@@ -75,7 +85,13 @@ def install(app: FastAPI) -> None:
         ).to_json()
         return JSONResponse({**body, "error": "InternalError"}, status_code=500)
 
+    async def on_forbidden(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ForbiddenError)
+        detail = f"{exc.where}: {exc.message}" if exc.where else exc.message
+        return problem(request, 403, "forbidden", detail)
+
     app.add_exception_handler(FtiError, on_fti)
+    app.add_exception_handler(ForbiddenError, on_forbidden)
     app.add_exception_handler(Exception, on_bug)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -175,3 +175,58 @@ class Run(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+
+
+# -- agencies and their credentials (API.md "Authentication") -------------------------
+
+
+class AgencyKey(Base):
+    """A registered agency key: ``agency`` is the OAuth ``client_id``. Revoking keeps the
+    row (who could call, and until when, is part of the record); at most one key per
+    agency is active (``revoked_at`` NULL) at a time."""
+
+    __tablename__ = "agency_keys"
+    __table_args__ = (
+        sa.Index(
+            "uq_agency_keys_active",
+            "agency",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+    )
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    agency: Mapped[str] = mapped_column(sa.String(200), index=True)
+    jwk: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    thumbprint: Mapped[str] = mapped_column(sa.String(100))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AccessToken(Base):
+    """An issued access token. Only its SHA-256 is stored: a copy of this table does not
+    let anyone call. ``jkt`` is the DPoP key it is bound to (RFC 9449 ``cnf.jkt``)."""
+
+    __tablename__ = "access_tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    key_pk: Mapped[int] = mapped_column(
+        sa.ForeignKey("agency_keys.pk", ondelete="CASCADE"), index=True
+    )
+    agency: Mapped[str] = mapped_column(sa.String(200))
+    jkt: Mapped[str] = mapped_column(sa.String(100))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SeenJti(Base):
+    """Replay cache: a client-assertion or DPoP-proof ``jti`` already accepted. The
+    primary key is what makes "never accepted twice" hold across processes and hosts;
+    a row may go once the JWT it came from could no longer be accepted anyway."""
+
+    __tablename__ = "seen_jtis"
+
+    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # assertion | proof
+    jti: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # SHA-256 of issuer+jti
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
