@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -264,3 +267,100 @@ def test_a_database_ahead_of_this_code_is_refused(database_url: str, engine: sa.
     assert store.schema_state().kind == "ahead"
     assert revision_of(engine) == "f00d"
     store.dispose()
+
+
+# -- processes starting together ----------------------------------------------------------
+
+UPGRADER = """
+import pathlib, sys, time
+from fti_gateway.store import StateStore, migrate
+url, folder, migrations, me = sys.argv[1:]
+migrate.MIGRATIONS = pathlib.Path(migrations)
+(pathlib.Path(folder) / f"ready-{me}").touch()
+deadline = time.monotonic() + 60
+while not (pathlib.Path(folder) / "go").exists():
+    assert time.monotonic() < deadline, "never told to go"
+    time.sleep(0.002)
+done = StateStore(url).upgrade()
+print(done.before, done.after, done.stamped)
+"""
+
+
+def test_processes_upgrading_together_migrate_once(
+    database_url: str, engine: sa.Engine, next_revision: str, tmp_path: Path
+) -> None:
+    """Workers (or operators) starting at once on a database made before migrations: one
+    stamps and upgrades, the others find it done; no error, no step applied twice."""
+    baseline = migrate.baseline_schema()
+    baseline.create_all(engine)
+    with engine.begin() as conn:
+        before = seed(conn, baseline)
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                UPGRADER,
+                database_url,
+                str(gate),
+                str(migrate.MIGRATIONS),
+                str(i),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(3)
+    ]
+    try:
+        deadline = time.monotonic() + 90
+        while len(list(gate.glob("ready-*"))) < len(procs):
+            assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+            time.sleep(0.01)
+        (gate / "go").touch()
+        outs = [p.communicate(timeout=90) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in outs]
+    said = sorted(out.strip() for out, _ in outs)
+    assert said == sorted(
+        [f"{migrate.BASELINE} {next_revision} True"]
+        + [f"{next_revision} {next_revision} False"] * 2
+    )
+    assert revision_of(engine) == next_revision
+    with engine.connect() as conn:
+        assert rows(conn, baseline) == before
+
+
+# -- writing the next revision --------------------------------------------------------------
+
+
+def test_the_next_revision_is_written_from_models_and_applies(
+    next_revision: str, tmp_path: Path
+) -> None:
+    from fti_gateway.store.migrations.__main__ import new_revision
+
+    notes = sa.Table(
+        "scratch_notes",
+        m.Base.metadata,
+        sa.Column("pk", sa.Integer, primary_key=True),
+        sa.Column("request_pk", sa.ForeignKey("requests.pk", ondelete="CASCADE"), index=True),
+        sa.Column("at", m.UTCDateTime, nullable=False),
+        sa.Column("body", m.JSONType),
+    )
+    try:
+        path = new_revision("add scratch notes")
+    finally:
+        m.Base.metadata.remove(notes)
+    assert path.parent == migrate.MIGRATIONS / "versions"
+    assert path.name == "10000_add_scratch_notes.py"  # numbered after the head (9999)
+    text = path.read_text()
+    assert "op.create_table('scratch_notes'" in text or 'op.create_table("scratch_notes"' in text
+    assert "sa.DateTime(timezone=True)" in text and "UTCDateTime" not in text
+    assert "down_revision: str | Sequence[str] | None = '9999'" in text
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    StateStore(url).create_all()
+    assert "scratch_notes" in sa.inspect(sa.create_engine(url)).get_table_names()

@@ -40,6 +40,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
+from sqlalchemy.dialects.postgresql import JSONB
 
 from fti_gateway.core.errors import ConfigError
 from fti_gateway.store import models
@@ -160,7 +161,7 @@ def ensure(url: sa.URL, *, upgrade_if_behind: bool) -> Upgrade | None:
 
 def upgrade(url: sa.URL) -> Upgrade:
     """Bring the database to head (``fti db upgrade``), stamping one made before migrations."""
-    with _locked(url) as conn:
+    with locked(url) as conn:
         st = _classify(conn)  # again, under the lock: another process may have done it
         if st.kind == "ahead":
             raise _ahead(st)
@@ -272,7 +273,8 @@ def _connect(url: sa.URL) -> Iterator[sa.Connection]:
 
 
 @contextmanager
-def _locked(url: sa.URL) -> Iterator[sa.Connection]:
+def locked(url: sa.URL) -> Iterator[sa.Connection]:
+    """A connection in a transaction that holds the migration lock (the only way in)."""
     with _connect(url) as conn, conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK)))
@@ -295,11 +297,15 @@ def _tables_of(metadata: sa.MetaData) -> Callable[..., bool]:
     return include_name
 
 
-def _render_item(type_: str, obj: Any, _ctx: Any) -> str | Literal[False]:
+def _render_item(type_: str, obj: Any, ctx: Any) -> str | Literal[False]:
     """Revisions spell column types in SQLAlchemy's terms, never models' helper classes,
-    so a revision keeps meaning the same when models.py changes."""
+    so a revision keeps meaning the same when models.py changes. JSONB is spelt out here
+    because against a SQLite scratch database Alembic would write ``Text()`` unimported."""
     if type_ == "type" and isinstance(obj, models.UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, JSONB):
+        ctx.imports.add("from sqlalchemy.dialects import postgresql")
+        return "postgresql.JSONB()"
     return False
 
 
