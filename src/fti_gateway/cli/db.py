@@ -23,7 +23,7 @@ def status(home: HomeOpt) -> None:
     """Show the database's schema revision against the newest this version knows."""
     store = StateStore(open_workspace(home).database_url)
     try:
-        console.print(str(store.schema_state()), highlight=False, markup=False)
+        console.print(str(store.schema_state()), highlight=False, markup=False, soft_wrap=True)
     finally:
         store.dispose()
 
@@ -33,6 +33,6 @@ def upgrade(home: HomeOpt) -> None:
     """Upgrade the database to this version's schema; say from which revision to which."""
     store = StateStore(open_workspace(home).database_url)
     try:
-        console.print(str(store.upgrade()), highlight=False, markup=False)
+        console.print(str(store.upgrade()), highlight=False, markup=False, soft_wrap=True)
     finally:
         store.dispose()

@@ -21,6 +21,10 @@ Every change runs in one transaction under a lock (a PostgreSQL advisory lock, S
 together migrate once. On SQLite the migration connection leaves foreign keys off, as
 Alembic's batch mode needs: with them on, recreating ``requests`` to alter it would
 cascade-delete every row that refers to it.
+
+A new revision: change models.py, run ``python -m fti_gateway.store.migrations "what"``
+(autogenerate against a scratch database at head), review, commit (README, "Schema
+migrations"). Revisions run beside old workers, so they add before they remove.
 """
 
 from __future__ import annotations
