@@ -194,15 +194,3 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
         store.create_all()
     assert "cannot open the state database" in e.value.message
     assert "FTI_DATABASE_URL" in (e.value.hint or "")
-
-
-def test_a_database_from_an_older_schema_is_refused_with_a_clear_error(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = sa.create_engine(url)
-    with engine.begin() as c:  # the requests table as an earlier version made it
-        c.execute(sa.text("CREATE TABLE requests (pk INTEGER PRIMARY KEY, agency TEXT)"))
-    engine.dispose()
-    with pytest.raises(ConfigError) as e:
-        StateStore(url).create_all()
-    assert "requests" in e.value.message and "external_id" in e.value.message
-    assert "older version" in e.value.message

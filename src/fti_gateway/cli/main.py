@@ -16,6 +16,7 @@ import typer
 from fti_gateway import __version__
 from fti_gateway.cli import (
     agency,
+    db,
     demo,
     disclose,
     law,
@@ -48,6 +49,7 @@ app.add_typer(disclose.app, name="disclose")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(report.app, name="report")
 app.add_typer(agency.app, name="agency")
+app.add_typer(db.app, name="db")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
 

@@ -3,6 +3,12 @@
 SQLite file by default (inside the workspace), PostgreSQL when ``FTI_DATABASE_URL`` is
 set; the same tables and the same calls on both. The store takes plain data (dicts,
 DataFrames) so it sits below every stage and imports none of them.
+
+The schema is Alembic's (:mod:`fti_gateway.store.migrate` has the policy and its reasons):
+an empty database is created at the newest revision; an older one is upgraded, never
+refused for being old nor altered silently — the workspace's SQLite file on opening (the
+upgrade is returned, logged and kept in :attr:`StateStore.upgraded`), a server database
+only by ``fti db upgrade``; a database newer than this code is refused.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from fti_gateway.core.errors import ConfigError, NotFoundError
+from fti_gateway.core.errors import NotFoundError
 from fti_gateway.core.formats import SUBJECT_COLUMNS
+from fti_gateway.store import migrate
 from fti_gateway.store import models as m
 from fti_gateway.store.bulk import loader_for
+from fti_gateway.store.migrate import SchemaState, Upgrade
 
 if TYPE_CHECKING:
     from fti_gateway.core.workspace import Workspace
@@ -126,47 +134,37 @@ class StateStore:
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # What the last create_all/upgrade changed, for the caller to tell (None: nothing).
+        self.upgraded: Upgrade | None = None
 
     @classmethod
     def for_workspace(cls, ws: Workspace) -> StateStore:
-        """The workspace's store (``FTI_DATABASE_URL`` or ``<home>/state.db``), tables ready."""
+        """The workspace's store (``FTI_DATABASE_URL`` or ``<home>/state.db``), schema ready.
+
+        An older SQLite file is upgraded on the spot (see :attr:`upgraded`); an older
+        server database is refused until ``fti db upgrade`` (the policy: module docstring).
+        """
         store = cls(ws.database_url)
         store.create_all()
         return store
 
-    def create_all(self) -> None:
-        """Create missing tables (idempotent). The first contact: say clearly if it fails."""
-        try:
-            m.Base.metadata.create_all(self.engine)
-        except sa.exc.OperationalError as e:
-            where = self.engine.url.render_as_string(hide_password=True)
-            raise ConfigError(
-                f"cannot open the state database: {str(e.orig).strip().splitlines()[0]}",
-                where=where,
-                hint="check FTI_DATABASE_URL (unset it to use the workspace's SQLite file) "
-                "and that the database server is running",
-            ) from None
-        self._check_schema()
+    def create_all(self) -> Upgrade | None:
+        """Make the schema ready for this code: create an empty database at head, upgrade
+        an older SQLite file (returned, logged and kept in :attr:`upgraded` so the caller
+        can say so), refuse an older server database or one newer than this code."""
+        self.upgraded = migrate.ensure(
+            self.engine.url, upgrade_if_behind=self.engine.dialect.name == "sqlite"
+        )
+        return self.upgraded
 
-    def _check_schema(self) -> None:
-        """Refuse a database whose tables lack columns this version writes.
+    def schema_state(self) -> SchemaState:
+        """Where the database stands against this code's migrations (``fti db status``)."""
+        return migrate.state(self.engine.url)
 
-        ``create_all`` adds missing tables but never alters existing ones, so a database
-        made by an older version would fail later, mid-request, with a bare SQL error.
-        """
-        inspector = sa.inspect(self.engine)
-        for table in m.Base.metadata.sorted_tables:
-            have = {c["name"] for c in inspector.get_columns(table.name)}
-            missing = [c.name for c in table.columns if c.name not in have]
-            if missing:
-                where = self.engine.url.render_as_string(hide_password=True)
-                raise ConfigError(
-                    f"the state database's table {table.name!r} lacks column(s) "
-                    f"{', '.join(missing)}: it was made by an older version of FTI Gateway",
-                    where=where,
-                    hint="move the old database aside (for a workspace: its state.db) and "
-                    "resubmit; requests and decisions stay in the ledger and run folders",
-                )
+    def upgrade(self) -> Upgrade:
+        """Upgrade to head, whatever the backend (``fti db upgrade``)."""
+        self.upgraded = migrate.upgrade(self.engine.url)
+        return self.upgraded
 
     def dispose(self) -> None:
         """Close pooled connections (tests, and before a process forks)."""
