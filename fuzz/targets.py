@@ -98,9 +98,20 @@ def checkpoint_body(data: bytes) -> None:
         raise AssertionError(f"checkpoint body parsed leniently: {data!r} → {cp!r}")
 
 
-def signed_note(data: bytes, verifier: Verifier) -> None:
-    """A signed checkpoint note as ``fti ledger verify`` opens it with the office's key."""
-    verifier.open_checkpoint(data, where="fuzz")
+def signed_note(data: bytes, verifier: Verifier | None = None) -> None:
+    """A signed checkpoint note as ``fti ledger verify`` opens it with the office's key
+    (by default the fixed fuzz key, whose notes make up the seed corpus)."""
+    (verifier or _fuzz_verifier()).open_checkpoint(data, where="fuzz")
+
+
+_verifier: Verifier | None = None
+
+
+def _fuzz_verifier() -> Verifier:
+    global _verifier
+    if _verifier is None:
+        _verifier = fuzz_signer().verifier()
+    return _verifier
 
 
 def fuzz_signer(origin: str = FUZZ_ORIGIN) -> Signer:
