@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fuzz.harness import fuzz  # noqa: E402
+from fuzz.harness import fuzz
 
 if __name__ == "__main__":
     fuzz("checkpoint_body", "signed_note")

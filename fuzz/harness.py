@@ -7,6 +7,7 @@ to ``<artifact_prefix>crash-<sha1>`` and exits non-zero.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 
@@ -16,17 +17,15 @@ def fuzz(*names: str) -> None:
     import atheris
 
     with atheris.instrument_imports(include=["fti_gateway", "fuzz.targets"]):
-        from fuzz import targets
         from fti_gateway.core.errors import FtiError
+        from fuzz import targets
 
     calls: list[Callable[[bytes], None]] = [getattr(targets, n) for n in names]
 
     def one_input(data: bytes) -> None:
         for call in calls:
-            try:
+            with contextlib.suppress(FtiError):
                 call(data)
-            except FtiError:
-                pass
 
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()

@@ -109,11 +109,20 @@ def _leaves() -> list[bytes]:
 def seeds() -> dict[str, dict[str, bytes]]:
     leaves = _leaves()
     signer = targets.fuzz_signer()
-    cps = [Checkpoint(targets.FUZZ_ORIGIN, n, bytes((n + i) % 256 for i in range(32))) for n in (0, 7, 70000)]
+    cps = [
+        Checkpoint(targets.FUZZ_ORIGIN, n, bytes((n + i) % 256 for i in range(32)))
+        for n in (0, 7, 70000)
+    ]
     as_json = json.dumps(
-        {"format": "fti/request/v1", "id": "FUZZ-2", "received": "2025-06-04",
-         "authority": "6103(i)(2)", "requester": {"agency": "DOJ", "position": "us-attorney"},
-         "purpose": {"kind": "criminal-investigation"}, "subjects": "subjects.csv"}
+        {
+            "format": "fti/request/v1",
+            "id": "FUZZ-2",
+            "received": "2025-06-04",
+            "authority": "6103(i)(2)",
+            "requester": {"agency": "DOJ", "position": "us-attorney"},
+            "purpose": {"kind": "criminal-investigation"},
+            "subjects": "subjects.csv",
+        }
     ).encode()
     return {
         "manifest": {
