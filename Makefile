@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 BASE   := $(VENV)/.installed-base
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck layers pytest venv bench clean
+.PHONY: demo test lint typecheck layers pytest venv bench fuzz clean
 
 venv: $(STAMP)
 
@@ -26,8 +26,8 @@ demo: $(BASE)
 	$(BIN)/fti demo --home $(or $(FTI_HOME),demo-home)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
+	$(BIN)/ruff format --check src tests bench fuzz
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -39,6 +39,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck layers pytest
+
+# Each atheris harness for FTI_FUZZ_SECONDS (default 20) from its seed corpus (fuzz/README.md).
+fuzz: $(STAMP)
+	PYTHON=$(BIN)/python ./fuzz/run.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
