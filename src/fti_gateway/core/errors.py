@@ -65,3 +65,10 @@ class ConfigError(FtiError):
     """A registry or setting is invalid."""
 
     exit_code: int = 5
+
+
+@dataclass
+class BusyError(FtiError):
+    """Another command holds the resource (a ledger, the vault, an index build); try again."""
+
+    exit_code: int = 6
