@@ -185,6 +185,11 @@ def _commit(vault: Vault, stage: _Stage, source: Path) -> Path:
     tag = hashlib.sha256(f"{source.resolve()}:{time.time_ns()}".encode()).hexdigest()[:8]
     final = vault.master_dir / f"part-import-{stamp}-{tag}.parquet"
     os.replace(stage.out, final)
+    dir_fd = os.open(vault.master_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)  # the rename itself survives a power cut, not only the bytes
+    finally:
+        os.close(dir_fd)
     stage.path.unlink(missing_ok=True)
     return final
 
