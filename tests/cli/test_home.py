@@ -95,3 +95,16 @@ def test_init_never_mints_a_new_key_beside_a_ledger_signed_with_the_old_one(
     assert _run(monkeypatch, ["init", "--home", str(home)]) == 4
     assert "restore keys/" in capsys.readouterr().err
     assert not (home / "keys" / SIGNING_KEY).exists()
+
+
+def test_home_in_the_wrong_place_is_a_usage_error_not_an_internal_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--home` goes after the command (`fti ledger verify --home ws`); before it, and a
+    missing argument, are usage errors (exit 2), never "internal error" (exit 70)."""
+    home = str(tmp_path / "ws")
+    for args in (["ledger", "--home", home, "verify"], ["vault", "import", "--home", home]):
+        assert _run(monkeypatch, args) == 2, args
+        err = capsys.readouterr().err
+        assert "internal error" not in err and ("No such option" in err or "Missing" in err)
+    assert not Path(home).exists()
