@@ -69,6 +69,7 @@ class ConfigError(FtiError):
 
 @dataclass
 class BusyError(FtiError):
-    """Another command holds the resource (a ledger, the vault, an index build); try again."""
+    """Another command holds the resource (the ledger, say); trying again later works
+    (exit 6), unlike the other errors, which repeat until something is changed."""
 
     exit_code: int = 6
