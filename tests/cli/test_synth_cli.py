@@ -9,13 +9,14 @@ from typer.testing import CliRunner
 
 from fti_gateway.cli.main import app
 from fti_gateway.core.errors import InputError
+from fti_gateway.core.workspace import Workspace
 from fti_gateway.vault.store import Vault
 
 runner = CliRunner()
 
 
 def test_synth_master_then_request(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+    home = Workspace.init(tmp_path / "home").home
     r = runner.invoke(
         app, ["synth", "master", "--people", "3000", "--seed", "3", "--home", str(home)]
     )
@@ -34,7 +35,7 @@ def test_synth_master_then_request(tmp_path: Path) -> None:
 
 
 def test_synth_master_twice_needs_replace(tmp_path: Path) -> None:
-    home = str(tmp_path / "home")
+    home = str(Workspace.init(tmp_path / "home").home)
     assert runner.invoke(app, ["synth", "master", "--people", "100", "--home", home]).exit_code == 0
     r = runner.invoke(app, ["synth", "master", "--people", "100", "--home", home])
     assert isinstance(r.exception, InputError)

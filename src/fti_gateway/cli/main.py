@@ -90,9 +90,12 @@ def main() -> None:
     except Exception as e:  # click usage errors arrive here in non-standalone mode
         import click
 
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
+        # Typer (0.2x) raises its own copy of click's exceptions, under typer.TyperException:
+        # without it, `fti ledger --home ws` (an option on a group) was an "internal error".
+        show = getattr(e, "show", None)
+        if isinstance(e, click.exceptions.ClickException | typer.TyperException) and show:
+            show()
+            sys.exit(int(getattr(e, "exit_code", 2)))
         if isinstance(e, click.exceptions.Exit):
             sys.exit(e.exit_code)
         if debug:

@@ -7,8 +7,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fti_gateway.cli.common import HomeOpt, console
-from fti_gateway.core.workspace import Workspace
+from fti_gateway.cli.common import HomeOpt, console, open_workspace
 from fti_gateway.vault.store import Vault
 from fti_gateway.vault.synth import master as synth_master
 from fti_gateway.vault.synth import request as synth_request
@@ -25,15 +24,15 @@ def master(
     replace: bool = typer.Option(False, "--replace", help="Discard the vault's master parts."),
 ) -> None:
     """Write a synthetic taxpayer master file (tax years 2021–2024) into the vault."""
-    ws = Workspace.init(Path(home))
-    vault = Vault.for_workspace(ws)
+    vault = Vault.for_workspace(open_workspace(home))
     columns = (
         TextColumn("[bold]taxpayers"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as bar:
+    # The vault's write lock: an import or another generator must not add parts meanwhile.
+    with vault.locked(), Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("generate", total=people)
         stats = synth_master.generate(
             vault.master_dir,
@@ -60,7 +59,7 @@ def request(
     out: Path = typer.Option(..., "--out", help="Folder for manifest, subjects and truth."),
 ) -> None:
     """Write a synthetic request (manifest + subjects) and its ground truth, kept apart."""
-    ws = Workspace.open(Path(home))
+    ws = open_workspace(home)
     with console.status(f"sampling {size:,} subjects from the vault"):
         files = synth_request.generate(Vault.for_workspace(ws), kind, size, seed, out)
     console.print(

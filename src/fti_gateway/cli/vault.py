@@ -1,4 +1,4 @@
-"""`fti vault` commands: import a master file, show what the vault holds."""
+"""`fti vault` commands: import a master file, show what the vault holds, check it."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fti_gateway.cli.common import HomeOpt, console, err_console
-from fti_gateway.core.workspace import Workspace
+from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
+from fti_gateway.vault.check import ensure_no_duplicates
 from fti_gateway.vault.importer import import_master
 from fti_gateway.vault.info import vault_info
 from fti_gateway.vault.store import Vault
 
-app = typer.Typer(help="The taxpayer master file: import, inspect.", no_args_is_help=True)
+app = typer.Typer(help="The taxpayer master file: import, inspect, check.", no_args_is_help=True)
 
 SHOW_ERRORS = 50
 
@@ -25,7 +25,7 @@ def import_(
     home: HomeOpt,
 ) -> None:
     """Import a master file: bad rows are reported by line, good rows are imported."""
-    ws = Workspace.init(Path(home))
+    ws = open_workspace(home)
     report = import_master(Vault.for_workspace(ws), file)
     for err in report.rejected[:SHOW_ERRORS]:
         err_console.print(
@@ -46,9 +46,10 @@ def import_(
 
 @app.command("info")
 def info(home: HomeOpt) -> None:
-    """Counts by tax year, TIN kind and the (i)(6) flags."""
-    ws = Workspace.open(Path(home))
-    i = vault_info(Vault.for_workspace(ws))
+    """Counts by tax year, TIN kind and the (i)(6) flags; exit 4 if a taxpayer-year is
+    held twice (see `fti vault check`)."""
+    vault = Vault.for_workspace(open_workspace(home))
+    i = vault_info(vault)
     console.print(
         f"{i.taxpayers:,} taxpayers, {i.households:,} households, {i.rows:,} taxpayer-years "
         f"in {i.parts} part(s), {i.bytes / 1e6:,.1f} MB"
@@ -63,3 +64,12 @@ def info(home: HomeOpt) -> None:
         f"(i)(6) flags: open tax investigation {i.open_tax_investigation:,}, "
         f"confidential informant {i.confidential_informant:,}"
     )
+    ensure_no_duplicates(vault)
+
+
+@app.command("check")
+def check(home: HomeOpt) -> None:
+    """Check that no taxpayer-year is held twice (exit 4 naming the parts if one is)."""
+    vault = Vault.for_workspace(open_workspace(home))
+    ensure_no_duplicates(vault)
+    console.print(f"vault ok: {len(vault.parts())} part(s), no taxpayer-year held twice")

@@ -18,10 +18,24 @@ SIGNING_KEY = "signing.ed25519.pem"
 COMMITMENT_SECRET = "commitment.secret"
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+def write_once(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Create ``path`` holding ``data``, whole, unless it exists; never overwrite it.
+
+    Written to a temporary file and hard-linked into place: the link fails if the file
+    exists, so of two ``fti init`` at once one key wins, and nobody ever reads half a key.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def ensure_keys(keys_dir: Path) -> None:
@@ -33,10 +47,10 @@ def ensure_keys(keys_dir: Path) -> None:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        _write_private(key_path, pem)
+        write_once(key_path, pem)
     secret_path = keys_dir / COMMITMENT_SECRET
     if not secret_path.exists():
-        _write_private(secret_path, secrets.token_bytes(32))
+        write_once(secret_path, secrets.token_bytes(32))
 
 
 def load_signing_key(keys_dir: Path) -> Ed25519PrivateKey:

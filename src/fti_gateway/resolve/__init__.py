@@ -22,14 +22,23 @@ def train(
     vault: _index.VaultLike, models_dir: Path, settings: ResolveSettings | None = None
 ) -> Path:
     """Build the vault's normalized index and train its model (once per vault; a changed vault
-    gets a new one). Returns the folder holding ``index.duckdb``, ``model.json``, ``meta.json``."""
+    gets a new one). Returns the folder holding ``index.duckdb``, ``model.json``, ``meta.json``.
+
+    Checked twice: without the lock (the usual case, already trained, costs nothing), then
+    under it, so a request that waited for another's build uses that build instead of
+    making its own. A build that died part-way (no ``meta.json``) is finished here."""
     from fti_gateway.resolve.training import train as _train
 
     s = settings or ResolveSettings()
-    idx = _index.ensure(vault, Path(models_dir), s)
-    if not idx.model_path.exists():
-        _train(vault, idx, s)
-        _give_back_memory()
+    idx = _index.locate(vault, Path(models_dir))
+    if idx.trained():
+        return idx.dir
+    with idx.building():
+        if not idx.exists():
+            _index.build(vault, idx, s)
+        if not idx.trained():
+            _train(vault, idx, s)
+            _give_back_memory()
     return idx.dir
 
 

@@ -4,6 +4,11 @@ One on-disk DuckDB file per vault *fingerprint* (paths, sizes and modification t
 master Parquet parts), under ``models_dir/resolve/<fingerprint>/``. A changed vault gets a new
 index and a new model; nothing is silently reused across different data.
 
+Building and training write that folder, so they run under its lock (:meth:`VaultIndex.building`,
+``<fingerprint>.lock`` beside it): of two first requests at once, one builds and the other
+waits, then uses what the first made. ``meta.json``, written last and atomically, says the
+folder is complete; readers need no lock.
+
 ``records`` has one row per taxpayer per distinct normalized identity+address (a mover has
 one row per address they filed from), so a request quoting a prior address still meets its
 taxpayer. ``is_latest`` marks the row of the latest tax year (one per taxpayer).
@@ -16,6 +21,8 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -24,10 +31,13 @@ import duckdb
 
 from fti_gateway.core.errors import NotFoundError
 from fti_gateway.core.formats import IDENTITY_COLUMNS
+from fti_gateway.core.locks import hold
 from fti_gateway.resolve.normalize.frame import normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
 
 INDEX_VERSION = "8"
+#: How long a request waits for another one's build and training (a 10M vault: minutes).
+BUILD_WAIT = 3600.0
 
 
 class VaultLike(Protocol):
@@ -37,7 +47,7 @@ class VaultLike(Protocol):
     def master_glob(self) -> str: ...
 
 
-def fingerprint(vault: VaultLike) -> str:
+def _parts(vault: VaultLike) -> list[str]:
     files = sorted(glob.glob(vault.master_glob))
     if not files:
         raise NotFoundError(
@@ -45,8 +55,12 @@ def fingerprint(vault: VaultLike) -> str:
             where=vault.master_glob,
             hint="create one with `fti synth master` or `fti vault import`",
         )
+    return files
+
+
+def fingerprint(vault: VaultLike, files: list[str] | None = None) -> str:
     h = hashlib.sha256(INDEX_VERSION.encode())
-    for f in files:
+    for f in files if files is not None else _parts(vault):
         st = os.stat(f)
         h.update(f"{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:16]
@@ -56,6 +70,16 @@ def fingerprint(vault: VaultLike) -> str:
 class VaultIndex:
     dir: Path
     fingerprint: str
+    #: The master parts fingerprinted: a build reads exactly these, so a part imported
+    #: meanwhile never ends up in an index labelled with the fingerprint before it.
+    parts: tuple[str, ...] = ()
+
+    def master_sql(self, vault: VaultLike) -> str:
+        """``read_parquet(...)`` of the fingerprinted parts (the vault's glob if unknown)."""
+        quoted = ", ".join(
+            "'" + f.replace("'", "''") + "'" for f in self.parts or [vault.master_glob]
+        )
+        return f"read_parquet([{quoted}], union_by_name = true)"
 
     @property
     def db_path(self) -> Path:
@@ -83,6 +107,17 @@ class VaultIndex:
     def exists(self) -> bool:
         return (self.dir / "READY").is_file()
 
+    def trained(self) -> bool:
+        """Index built and model trained and calibrated: ``meta.json`` is written last."""
+        return self.exists() and self.meta_path.is_file()
+
+    @contextmanager
+    def building(self, wait: float = BUILD_WAIT) -> Iterator[None]:
+        """Hold this index's build lock: one process builds, trains or exports it at a time."""
+        lock = self.dir.with_name(f"{self.fingerprint}.lock")
+        with hold(lock, what="the resolution index of this vault", wait=wait):
+            yield
+
 
 def configure(
     con: duckdb.DuckDBPyConnection,
@@ -99,13 +134,14 @@ def configure(
 
 
 def locate(vault: VaultLike, models_dir: Path) -> VaultIndex:
-    fp = fingerprint(vault)
-    return VaultIndex(Path(models_dir) / "resolve" / fp, fp)
+    files = _parts(vault)
+    fp = fingerprint(vault, files)
+    return VaultIndex(Path(models_dir) / "resolve" / fp, fp, tuple(files))
 
 
-def build(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> VaultIndex:
-    """Build (or rebuild) the normalized index of ``vault``."""
-    idx = locate(vault, models_dir)
+def build(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> VaultIndex:
+    """Build (or rebuild) the normalized index ``idx`` of ``vault``; the caller holds
+    :meth:`VaultIndex.building`."""
     idx.dir.mkdir(parents=True, exist_ok=True)
     if idx.db_path.exists():
         idx.db_path.unlink()
@@ -116,7 +152,7 @@ def build(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> Vaul
             CREATE OR REPLACE TEMP VIEW raw AS
             SELECT taxpayer_id, arg_max(household_id, tax_year) AS household_id,
                    {", ".join(IDENTITY_COLUMNS)}, max(tax_year) AS last_year
-            FROM read_parquet('{vault.master_glob}', union_by_name = true)
+            FROM {idx.master_sql(vault)}
             GROUP BY ALL
             """
         )
@@ -161,22 +197,31 @@ def build(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> Vaul
         )
     finally:
         con.close()
-    (idx.dir / "READY").write_text(idx.fingerprint + "\n")
+    write_atomic(idx.dir / "READY", idx.fingerprint + "\n")
     return idx
 
 
-def ensure(vault: VaultLike, models_dir: Path, settings: ResolveSettings) -> VaultIndex:
-    idx = locate(vault, models_dir)
-    return idx if idx.exists() else build(vault, models_dir, settings)
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed into place, so a reader
+    (another request) sees the old file or the whole new one, never part of it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def export_parquet(idx: VaultIndex, settings: ResolveSettings) -> Path:
-    """Write the index tables as Parquet (what the Spark backend reads); cached."""
-    if not idx.records_parquet.exists():
-        con = idx.connect(settings, read_only=True)
-        try:
-            for t in ("namesakes", "tf_fn", "tf_ln", "records"):
-                con.execute(f"COPY {t} TO '{idx.dir / (t + '.parquet')}' (FORMAT parquet)")
-        finally:
-            con.close()
+    """Write the index tables as Parquet (what the Spark backend reads); cached. ``records``
+    is written last, under the build lock, so its presence means all four are whole."""
+    if idx.records_parquet.exists():
+        return idx.records_parquet
+    with idx.building():
+        if not idx.records_parquet.exists():
+            con = idx.connect(settings, read_only=True)
+            try:
+                for t in ("namesakes", "tf_fn", "tf_ln", "records"):
+                    tmp = idx.dir / f".{t}.parquet.tmp"
+                    con.execute(f"COPY {t} TO '{tmp}' (FORMAT parquet)")
+                    os.replace(tmp, idx.dir / f"{t}.parquet")
+            finally:
+                con.close()
     return idx.records_parquet

@@ -29,7 +29,7 @@ from nicknames import NickNamer
 from splink import DuckDBAPI, Linker
 
 from fti_gateway.core.formats import IDENTITY_COLUMNS
-from fti_gateway.resolve.index import VaultIndex, VaultLike
+from fti_gateway.resolve.index import VaultIndex, VaultLike, write_atomic
 from fti_gateway.resolve.model import FIRST_INITIAL, settings_creator
 from fti_gateway.resolve.normalize.frame import COMPARED, normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
@@ -174,8 +174,7 @@ def sample(
     con = duckdb.connect()
     con.register("ids", ids)
     rows = con.execute(
-        f"""SELECT m.* FROM read_parquet('{vault.master_glob}', union_by_name = true) m
-            JOIN ids USING (taxpayer_id)"""
+        f"""SELECT m.* FROM {idx.master_sql(vault)} m JOIN ids USING (taxpayer_id)"""
     ).df()
     con.close()
     rows = rows.sort_values(["taxpayer_id", "tax_year"])
@@ -187,7 +186,8 @@ def sample(
 
 
 def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[str, object]:
-    """Estimate u and m, save ``model.json`` and ``meta.json`` in the index folder."""
+    """Estimate u and m, save ``model.json`` and ``meta.json`` in the index folder; the
+    caller holds :meth:`VaultIndex.building`."""
     con = idx.connect(settings, read_only=True)
     n_taxpayers = int(con.execute("SELECT count(*) FROM records WHERE is_latest").fetchone()[0])  # type: ignore[index]
     con.close()
@@ -228,7 +228,7 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
             linker.misc.save_model_to_json(), m_floor=0.5 / max(n, 1), u_floor=1.0 / max_pairs
         )
         model = initial_u(model, initial_collision(con))
-        idx.model_path.write_text(json.dumps(model, indent=2) + "\n")
+        write_atomic(idx.model_path, json.dumps(model, indent=2) + "\n")
         con.execute("DROP TABLE training")
     finally:
         con.close()
@@ -243,7 +243,7 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
         "seed": settings.seed,
         **cal,
     }
-    idx.meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    write_atomic(idx.meta_path, json.dumps(meta, indent=2) + "\n")  # last: "trained"
     return model
 
 

@@ -14,7 +14,10 @@ row and atomic at the level of the file:
   DuckDB over it, so memory stays bounded however large the file is;
 - the accepted rows are written to another temporary file in the vault folder that is
   renamed into place (``os.replace``) only when complete, so a crash never leaves half
-  a part behind, and a reader sees either none or all of the imported rows.
+  a part behind, and a reader sees either none or all of the imported rows;
+- the vault's lock is held from the whole-file checks (which read what the vault holds)
+  to the commit, so of two imports of one file at once the second waits, then finds
+  every row already in the vault, as if it had been run after the first.
 
 A row whose (taxpayer_id, tax_year) is already in the vault or earlier in the file is
 rejected, so importing the same file twice imports nothing the second time.
@@ -35,7 +38,7 @@ from fti_gateway.core.errors import NotFoundError
 from fti_gateway.vault.fields import parse_row
 from fti_gateway.vault.readers import BATCH_ROWS, csv_rows, is_parquet, parquet_rows, refuse
 from fti_gateway.vault.schema import MASTER_COLUMNS, master_schema
-from fti_gateway.vault.store import Vault
+from fti_gateway.vault.store import WRITE_WAIT, Vault
 
 IMPORT_MEMORY = "1GB"  # DuckDB's share during the whole-file checks; the rest spills to disk
 
@@ -182,12 +185,18 @@ def _commit(vault: Vault, stage: _Stage, source: Path) -> Path:
     tag = hashlib.sha256(f"{source.resolve()}:{time.time_ns()}".encode()).hexdigest()[:8]
     final = vault.master_dir / f"part-import-{stamp}-{tag}.parquet"
     os.replace(stage.out, final)
+    dir_fd = os.open(vault.master_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)  # the rename itself survives a power cut, not only the bytes
+    finally:
+        os.close(dir_fd)
     stage.path.unlink(missing_ok=True)
     return final
 
 
-def import_master(vault: Vault, file: Path) -> ImportReport:
-    """Import ``file`` (CSV or Parquet, FORMATS §3) into ``vault``; see the module doc."""
+def import_master(vault: Vault, file: Path, *, wait: float = WRITE_WAIT) -> ImportReport:
+    """Import ``file`` (CSV or Parquet, FORMATS §3) into ``vault``; see the module doc.
+    Waits up to ``wait`` seconds for another writer of the vault (then :class:`BusyError`)."""
     file = Path(file)
     started = time.perf_counter()
     if not file.is_file():
@@ -213,11 +222,12 @@ def import_master(vault: Vault, file: Path) -> ImportReport:
             stage.add(line, row)
         stage.close()
         if stage.count:
-            clashes = _whole_file_checks(vault, stage, label)
-            report.rejected += clashes
-            report.accepted = stage.count - len(clashes)
-            if report.accepted:
-                report.part = _commit(vault, stage, file)
+            with vault.locked(wait):  # parsing needs no lock; checking and committing do
+                clashes = _whole_file_checks(vault, stage, label)
+                report.rejected += clashes
+                report.accepted = stage.count - len(clashes)
+                if report.accepted:
+                    report.part = _commit(vault, stage, file)
     finally:
         stage.discard()
     report.rejected.sort(key=lambda e: e.line)

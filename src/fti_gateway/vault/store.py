@@ -8,20 +8,30 @@ two views, so callers never depend on how many parts there are:
 - ``master``: every row of every part (one row per taxpayer per tax year);
 - ``taxpayers``: one row per ``taxpayer_id``, from its latest tax year (the "last known
   address" an (i)(2) disclosure would release).
+
+Writers (an import, the generator) hold the vault's lock (:meth:`Vault.locked`) from
+reading what the vault holds to committing their part, so two imports of one file never
+both commit; readers need no lock, since a part appears whole or not at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from fti_gateway.core.locks import hold
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.vault.schema import master_schema
 
 MASTER_DIR = "master"
 PART_GLOB = "part-*.parquet"
+LOCK = ".lock"
+#: How long a writer waits for another one (a 1M-row import takes about two minutes).
+WRITE_WAIT = 600.0
 
 
 class Vault:
@@ -44,6 +54,17 @@ class Vault:
     @property
     def master_glob(self) -> str:
         return str(self.master_dir / PART_GLOB)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path / LOCK
+
+    @contextmanager
+    def locked(self, wait: float = WRITE_WAIT) -> Iterator[None]:
+        """Hold the vault's write lock (one writer at a time); :class:`BusyError` after
+        ``wait`` seconds."""
+        with hold(self.lock_path, what="the vault", wait=wait):
+            yield
 
     def parts(self) -> list[Path]:
         """The committed parts, in name order (temporary files are never matched)."""
