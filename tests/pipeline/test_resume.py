@@ -164,3 +164,23 @@ def _leaf_bytes(ws: Workspace) -> list[bytes]:
     size = verify(ws.ledger_dir, verifier_key(ws)).size
     reader = TileReader(FsStorage(ws.ledger_dir), size)
     return [e for n in range((size + 255) // 256) for e in reader.bundle(n)]
+
+
+def test_a_doubled_vault_stops_a_request_before_anyone_is_looked_up(tmp_path: Path) -> None:
+    """Two imports that both committed (before the vault had a lock) made every later
+    request fail part-way, after its inspections were in the ledger; now the damage is
+    named when the resolver first meets the changed vault, and nothing is looked up."""
+    import shutil
+
+    from fti_gateway.core.errors import IntegrityError
+
+    ws = Workspace.init(tmp_path / "doubled")
+    master.generate(ws.vault_dir / "master", 400, seed=9)
+    manifest = _manifest(ws, "doubled-req", 9, request_id="DOUBLED-1")
+    part = sorted((ws.vault_dir / "master").glob("*.parquet"))[0]
+    shutil.copy(part, part.with_name("part-zz-copy.parquet"))
+    with pytest.raises(IntegrityError, match="more than once"):
+        submit(ws, manifest)
+    assert _kinds(ws, "DOUBLED-1") == Counter({"request_received": 1})
+    record = StateStore.for_workspace(ws).get_request("DOJ", "DOUBLED-1")
+    assert record is not None and record.status == "failed"

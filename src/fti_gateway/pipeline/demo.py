@@ -46,14 +46,15 @@ def run_demo(
 ) -> DemoResult:
     ws = Workspace.init(home)
     vault = Vault.for_workspace(ws)
-    if vault.is_empty():
-        total = settings.people
-        synth_master.generate(
-            ws.vault_dir / "master",
-            settings.people,
-            settings.seed,
-            progress=(lambda done: on_people(done, total)) if on_people else None,
-        )
+    with vault.locked():  # one writer of the vault at a time (two demos at once)
+        if vault.is_empty():
+            total = settings.people
+            synth_master.generate(
+                ws.vault_dir / "master",
+                settings.people,
+                settings.seed,
+                progress=(lambda done: on_people(done, total)) if on_people else None,
+            )
     result = DemoResult()
     requests_dir = ws.home / "requests"
     for kind, size in (("ice-2025", settings.subjects), ("criminal-i2", settings.lawful_subjects)):

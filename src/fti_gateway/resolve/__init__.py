@@ -14,6 +14,8 @@ import pandas as pd
 from fti_gateway.resolve import index as _index
 from fti_gateway.resolve.evaluate import Evaluation, evaluate
 from fti_gateway.resolve.settings import ResolveSettings
+from fti_gateway.vault.check import ensure_no_duplicates
+from fti_gateway.vault.store import Vault
 
 MATCHES_FORMAT = "fti/matches/v1"
 
@@ -35,6 +37,10 @@ def train(
         return idx.dir
     with idx.building():
         if not idx.exists():
+            # A new index means a changed vault: refuse a doubled one here, once per vault,
+            # before any request looks anyone up in it (vault.check).
+            if isinstance(vault, Vault):
+                ensure_no_duplicates(vault)
             _index.build(vault, idx, s)
         if not idx.trained():
             _train(vault, idx, s)
