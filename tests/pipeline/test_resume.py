@@ -184,3 +184,15 @@ def test_a_doubled_vault_stops_a_request_before_anyone_is_looked_up(tmp_path: Pa
     assert _kinds(ws, "DOUBLED-1") == Counter({"request_received": 1})
     record = StateStore.for_workspace(ws).get_request("DOJ", "DOUBLED-1")
     assert record is not None and record.status == "failed"
+
+
+def test_each_stage_of_a_run_is_recorded(ws: Workspace) -> None:
+    """What API.md's `stages` list shows: every stage with its state and times."""
+    run = submit(ws, _manifest(ws, "staged", 10, request_id="STAGED-1"))
+    assert run.request_pk is not None
+    stages = StateStore.for_workspace(ws).stages(run.request_pk)
+    assert [s.name for s in stages] == ["intake", "law", "resolve", "disclose", "ledger"]
+    assert run.disclosed and all(s.state == "done" for s in stages)
+    assert all(s.started is not None and s.finished is not None for s in stages)
+    accepted = run.decision["subjects"]["total"]
+    assert (stages[0].done, stages[0].total) == (accepted, accepted + run.rejected_rows)

@@ -20,10 +20,11 @@ A run can stop anywhere (``kill -9``, a failed step) and be started again:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ from fti_gateway.pipeline.rundir import (
     staged,
     write_atomic,
 )
+from fti_gateway.pipeline.stored import load_stored
 from fti_gateway.report.decision import render_summary
 from fti_gateway.resolve import resolve
 from fti_gateway.store import StateStore
@@ -62,7 +64,7 @@ from fti_gateway.vault.store import Vault
 
 Progress = Callable[[str], None]
 
-__all__ = ["Progress", "RunResult", "run_dir_for", "submit"]
+__all__ = ["Progress", "RunResult", "run_dir_for", "run_request", "submit"]
 
 
 @dataclass
@@ -87,16 +89,32 @@ class RunResult:
 
 
 def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = None) -> RunResult:
-    """Run one request through every stage; idempotent on (agency, id), resumable."""
+    """Receive the request in ``manifest_path`` and run it; idempotent on (agency, id)."""
     say = progress or (lambda _msg: None)
     say("intake: reading the request")
     parsed = load_request(manifest_path)
     store = StateStore.for_workspace(ws)
-    receipt = receive(parsed, store)
-    run_dir = run_dir_for(ws, *parsed.key)
+    return run_request(ws, receive(parsed, store), store=store, progress=progress)
+
+
+def run_request(
+    ws: Workspace,
+    receipt: Receipt,
+    *,
+    store: StateStore | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run a received request through the stages, reading it back from the state store
+    (so any worker that sees the store can run or resume it); a finished run is returned
+    as it is."""
+    say = progress or (lambda _msg: None)
+    store = store or StateStore.for_workspace(ws)
+    record = store.request(receipt.request_pk)
+    run_dir = run_dir_for(ws, record.agency, record.id)
     with request_lock(run_dir, on_wait=say):
         if finished(run_dir):
             return _finished_result(store, run_dir, receipt)
+        parsed = load_stored(store, receipt.request_pk)
         return _Run(ws, store, parsed, receipt, run_dir, say).execute()
 
 
@@ -144,22 +162,31 @@ class _Run:
         pk = self.receipt.request_pk
         # The request lock is held: a run of this request still marked running is dead.
         self.store.abandon_runs(pk)
-        run_pk = self.store.start_run(pk, str(self.run_dir))
+        run_pk = self.run_pk = self.store.start_run(pk, str(self.run_dir))
+        self.store.set_status(pk, "running")
+        p = self.parsed
+        self.store.stage(
+            run_pk, "intake", "done", done=len(p.subjects), total=p.accepted + p.rejected_rows
+        )
         try:
             clean_temporaries(self.run_dir)
-            self.append([leaves.received(self.parsed, self.secret)])
-            decision = self.decide()
-            if decision.outcome != "deny":
-                decision = self.resolve(decision)
-            decision = self.disclose(decision)
-            doc = decision.to_json(subject_findings_name=FINDINGS)
-            self.append([leaves.decision(self.parsed, decision, self.secret)])
-            # Stored before decision.json marks the run finished, and once: a run that
-            # stopped between the two finds the same decision already there.
-            latest = self.store.latest_decision(pk)
-            if latest is None or latest[1] != doc:
-                self.store.save_decision(pk, doc, decision.subject_findings)
-            summary = self.write_folder(decision, doc)
+            with self.stage("law", total=len(p.subjects)):
+                self.append([leaves.received(p, self.secret)])
+                decision = self.decide()
+            with self.stage("resolve", skip=decision.outcome == "deny"):
+                if decision.outcome != "deny":
+                    decision = self.resolve(decision)
+            with self.stage("disclose", skip=decision.outcome not in ("approve", "partial")):
+                decision = self.disclose(decision)
+            with self.stage("ledger"):
+                doc = decision.to_json(subject_findings_name=FINDINGS)
+                self.append([leaves.decision(p, decision, self.secret)])
+                # Stored before decision.json marks the run finished, and once: a run
+                # that stopped between the two finds the same decision already there.
+                latest = self.store.latest_decision(pk)
+                if latest is None or latest[1] != doc:
+                    self.store.save_decision(pk, doc, decision.subject_findings)
+                summary = self.write_folder(decision, doc)
         except BaseException as e:
             reason = f"{type(e).__name__}: {e}"[:2000]
             self.store.finish_run(run_pk, "failed", {"error": reason})
@@ -184,6 +211,22 @@ class _Run:
             request_pk=pk,
             rejects=list(self.parsed.rejects),
         )
+
+    @contextlib.contextmanager
+    def stage(self, name: str, *, total: int | None = None, skip: bool = False) -> Iterator[None]:
+        """Record stage ``name`` of this run as running, then done (or failed, or skipped
+        when the decision leaves it nothing to do); API.md's ``stages`` list reads these."""
+        if skip:
+            self.store.stage(self.run_pk, name, "skipped")
+            yield
+            return
+        self.store.stage(self.run_pk, name, "running", total=total)
+        try:
+            yield
+        except BaseException:
+            self.store.stage(self.run_pk, name, "failed")
+            raise
+        self.store.stage(self.run_pk, name, "done", done=total)
 
     # -- steps ------------------------------------------------------------------------------
     def append(self, batch: Sequence[bytes]) -> None:

@@ -6,6 +6,7 @@ from fti_gateway.store.state import (
     NewRequest,
     RequestRecord,
     RunRecord,
+    StageRecord,
     StateStore,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "NewRequest",
     "RequestRecord",
     "RunRecord",
+    "StageRecord",
     "StateStore",
 ]

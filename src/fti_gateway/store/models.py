@@ -177,6 +177,23 @@ class Run(Base):
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
+class RunStage(Base):
+    """One stage of one run (intake, law, resolve, disclose, ledger): what API.md's
+    ``stages`` list shows, and where a resumed run sees how far the last one got."""
+
+    __tablename__ = "run_stages"
+    __table_args__ = (sa.UniqueConstraint("run_pk", "name", name="uq_run_stages_name"),)
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    run_pk: Mapped[int] = mapped_column(sa.ForeignKey("runs.pk", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    state: Mapped[str] = mapped_column(sa.String(20))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    total: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+
+
 # -- agencies and their credentials (API.md "Authentication") -------------------------
 
 

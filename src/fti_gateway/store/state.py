@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 # What a request can be waiting for or have reached. New stages add theirs here.
 STATUSES = (
+    "awaiting-subjects",
+    "queued",
+    "running",
     "received",
     "checked",
     "decided",
@@ -108,6 +111,21 @@ class NewRequest:
     digest: str
     source: str
     warnings: tuple[str, ...] = ()
+
+
+STAGE_STATES = ("pending", "running", "done", "failed", "skipped")
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """One stage of a run as API.md's ``stages`` list shows it."""
+
+    name: str
+    state: str
+    started: datetime | None
+    finished: datetime | None
+    done: int | None
+    total: int | None
 
 
 @dataclass(frozen=True)
@@ -364,6 +382,57 @@ class StateStore:
                 run.status = "abandoned"
                 run.finished_at = m.utcnow()
             return len(rows)
+
+    def stage(
+        self,
+        run_pk: int,
+        name: str,
+        state: str,
+        *,
+        done: int | None = None,
+        total: int | None = None,
+    ) -> None:
+        """Record that stage ``name`` of run ``run_pk`` is now ``state`` (one of
+        :data:`STAGE_STATES`); the start and end times follow from the state."""
+        if state not in STAGE_STATES:
+            raise ValueError(f"unknown stage state {state!r}; known: {', '.join(STAGE_STATES)}")
+        now = m.utcnow()
+        with self.session() as s:
+            row = s.scalars(
+                sa.select(m.RunStage).where(m.RunStage.run_pk == run_pk, m.RunStage.name == name)
+            ).one_or_none()
+            if row is None:
+                row = m.RunStage(run_pk=run_pk, name=name, state=state)
+                s.add(row)
+            row.state = state
+            if state == "running" and row.started_at is None:
+                row.started_at = now
+            if state in ("done", "failed", "skipped"):
+                row.started_at = row.started_at or now
+                row.finished_at = now
+            if done is not None:
+                row.done = done
+            if total is not None:
+                row.total = total
+
+    def stages(self, request_pk: int) -> list[StageRecord]:
+        """The stages of the request's latest run, in the order they started."""
+        with self.session() as s:
+            run = s.scalars(
+                sa.select(m.Run.pk)
+                .where(m.Run.request_pk == request_pk)
+                .order_by(m.Run.pk.desc())
+                .limit(1)
+            ).one_or_none()
+            if run is None:
+                return []
+            rows = s.scalars(
+                sa.select(m.RunStage).where(m.RunStage.run_pk == run).order_by(m.RunStage.pk)
+            )
+            return [
+                StageRecord(r.name, r.state, r.started_at, r.finished_at, r.done, r.total)
+                for r in rows
+            ]
 
     def list_runs(self, request_pk: int) -> list[RunRecord]:
         with self.session() as s:
