@@ -101,8 +101,18 @@ def test_tlog_scales_verifies_our_checkpoint(key: Ed25519PrivateKey) -> None:
 @pytest.mark.parametrize(
     "size",
     ["\u00b2", "\u0661", "\uff11", "01", "00", "+1", " 1", "-0", "9223372036854775808", "9" * 5000],
-    ids=["superscript", "arabic-indic", "full-width", "leading-zero", "zeros", "plus", "space",
-         "minus", "2**63", "5000-digits"],
+    ids=[
+        "superscript",
+        "arabic-indic",
+        "full-width",
+        "leading-zero",
+        "zeros",
+        "plus",
+        "space",
+        "minus",
+        "2**63",
+        "5000-digits",
+    ],
 )
 def test_a_size_line_is_only_ascii_decimal_below_2_63(size: str) -> None:
     """C2SP tlog-checkpoint: the ASCII decimal representation, no leading zeroes."""
@@ -143,4 +153,3 @@ def test_a_signature_in_non_canonical_base64_is_refused(key: Ed25519PrivateKey) 
         forged = text + b"\n\n" + f"{dash} {name} {other}\n".encode()
         with pytest.raises(IntegrityError, match="canonical base64"):
             signer.verifier().open_note(forged)
-

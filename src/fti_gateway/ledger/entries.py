@@ -446,9 +446,7 @@ def _loads(data: bytes, where: str | None = None) -> Any:
     checked first, so foreign or damaged bytes are refused, never a RecursionError or a
     ValueError (Python's 4300-digit limit)."""
     if len(data) > MAX_ENTRY:
-        raise InputError(
-            f"ledger leaf is {len(data)} bytes; the limit is {MAX_ENTRY}", where=where
-        )
+        raise InputError(f"ledger leaf is {len(data)} bytes; the limit is {MAX_ENTRY}", where=where)
     if _depth(data) > MAX_DEPTH:
         raise InputError(
             f"ledger leaf is nested more than {MAX_DEPTH} levels deep: not a leaf",
