@@ -30,11 +30,13 @@ origins = st.text(
     min_size=1,
     max_size=40,
 ).filter(lambda s: not any(c.isspace() for c in s))
-sizes = st.integers(min_value=0, max_value=2**64)
+# Tree sizes are below 2**63 (int64 in the Go tlog tools; Checkpoint refuses larger ones);
+# size *lines* up to 2**64 are still thrown at the parser below.
+sizes = st.integers(min_value=0, max_value=2**63 - 1)
 roots = st.binary(min_size=32, max_size=32)
 # Size lines as a hostile file may write them: other digit systems, signs, spaces, padding.
 size_lines = st.one_of(
-    sizes.map(str),
+    st.integers(min_value=0, max_value=2**64).map(str),
     st.text(st.characters(categories=["Nd", "No", "Nl"]), min_size=1, max_size=4),
     st.text(st.sampled_from("0123456789 +-_x"), max_size=6),
 )

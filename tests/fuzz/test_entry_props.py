@@ -18,6 +18,7 @@ from fuzz import targets
 from .conftest import examples
 
 COMMITMENT = "hmac-sha256:" + "ab" * 32
+SECRET = b"fuzz-commitment-secret-not-a-real-one"
 # Text as intake can hand it over: YAML "\ud800" and JSON "\ud800" escapes yield lone
 # surrogates, so they are part of what a leaf field may be given.
 texts = st.text(st.characters(exclude_categories=[]), max_size=30)
@@ -76,7 +77,7 @@ def _leaves(t: dict[str, Any], when: datetime) -> list[bytes]:
             received=t["day"],
             digest=t["b"],
             purpose=t["a"],
-            reason=t["b"],
+            reason_digest=entries.digest_text(SECRET, t["b"]),
             statutes=t["many"],
             elements=t["many"],
             periods=t["many"],
@@ -111,7 +112,7 @@ def _leaves(t: dict[str, Any], when: datetime) -> list[bytes]:
             agency=t["agency"],
             request_id=t["rid"],
             inspector=t["a"],
-            reason=t["b"],
+            reason_digest=entries.digest_text(SECRET, t["b"]),
             taxpayer=COMMITMENT,
             elements=t["many"],
             authority=t["a"],

@@ -32,6 +32,7 @@ GOOD_CONTENT: dict[str, Any] = {
     "elements": ["identity.address"],
     "subjects": "subjects.csv",
 }
+SECRET = b"fuzz-commitment-secret-not-a-real-one"
 # Any text a JSON or YAML escape can spell, lone surrogates included.
 texts = st.text(st.characters(exclude_categories=[]), max_size=20)
 values = st.recursive(
@@ -116,7 +117,7 @@ def test_what_intake_accepts_the_ledger_can_record(path: str, value: Any) -> Non
     except FtiError:
         return
     try:
-        leaf = request_leaf(parsed.manifest, parsed.digest, len(parsed.subjects))
+        leaf = request_leaf(parsed.manifest, parsed.digest, len(parsed.subjects), secret=SECRET)
     except FtiError:
         return  # refused with a diagnostic is acceptable; a crash is not
     assert entries.canonical(entries.parse(leaf)) == leaf

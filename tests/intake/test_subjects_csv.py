@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from fti_gateway.core.errors import InputError
-from fti_gateway.intake import RowError, load_request
+from fti_gateway.intake import RowError, load_request, load_subjects
 from fti_gateway.intake.models import SUBJECT_COLUMNS
 from tests.intake.conftest import MakeRequest
 
@@ -311,7 +313,9 @@ def test_a_large_file_with_a_few_broken_lines_loses_only_those(make_request: Mak
     assert street == "17000 Main St\nBuilding B"
 
 
-def test_every_reject_has_a_known_kind(make_request: MakeRequest, data_dir: Path) -> None:
+def test_every_reject_has_a_known_kind(
+    make_request: MakeRequest, data_dir: Path, tmp_path: Path
+) -> None:
     from fti_gateway.intake.parsed import REJECT_KINDS
 
     csv = (
@@ -321,6 +325,10 @@ def test_every_reject_has_a_known_kind(make_request: MakeRequest, data_dir: Path
     )
     parsed = load_request(make_request(subjects_csv=csv))
     inline = load_request(data_dir / "inline.yaml")
-    kinds = {r.code for r in [*parsed.rejects, *inline.rejects]}
+    parquet = tmp_path / "subjects.parquet"
+    not_utf8 = pa.array([b"Doe\xff"], pa.binary()).view(pa.string())
+    pq.write_table(pa.table({"subject_id": ["P"], "last_name": not_utf8}), parquet)
+    from_parquet = load_subjects(parquet)
+    kinds = {r.code for r in [*parsed.rejects, *inline.rejects, *from_parquet.rejects]}
     assert kinds == set(REJECT_KINDS)
     assert parsed.rejects_by_kind()["subject-id-missing"] == 1

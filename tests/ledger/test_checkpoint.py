@@ -96,3 +96,60 @@ def test_tlog_scales_verifies_our_checkpoint(key: Ed25519PrivateKey) -> None:
     ts.verify(vk)
     assert ts.size == 42 and ts.root_hash == bytes(range(32))
     assert vk.serialize() == signer.verifier_key
+
+
+@pytest.mark.parametrize(
+    "size",
+    ["\u00b2", "\u0661", "\uff11", "01", "00", "+1", " 1", "-0", "9223372036854775808", "9" * 5000],
+    ids=[
+        "superscript",
+        "arabic-indic",
+        "full-width",
+        "leading-zero",
+        "zeros",
+        "plus",
+        "space",
+        "minus",
+        "2**63",
+        "5000-digits",
+    ],
+)
+def test_a_size_line_is_only_ascii_decimal_below_2_63(size: str) -> None:
+    """C2SP tlog-checkpoint: the ASCII decimal representation, no leading zeroes."""
+    body = f"o\n{size}\n{base64.b64encode(bytes(32)).decode()}\n".encode()
+    with pytest.raises(IntegrityError, match="not a tree size"):
+        Checkpoint.parse(body)
+
+
+def test_the_largest_size_parses_and_a_larger_one_cannot_be_signed() -> None:
+    top = Checkpoint("o", 2**63 - 1, bytes(32))
+    assert Checkpoint.parse(top.body()) == top
+    with pytest.raises(InputError):
+        Checkpoint("o", 2**63, bytes(32))
+
+
+def _respell_last_sextet(b64: str) -> list[str]:
+    """The other spellings of ``b64`` that decode to the same bytes (the unused low bits of
+    the character before the padding set to something else)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    body = b64.rstrip("=")
+    pad = b64[len(body) :]
+    unused = {1: 2, 2: 4}[len(pad)]
+    base = alphabet.index(body[-1])
+    return [
+        body[:-1] + alphabet[base | low] + pad for low in range(1, 1 << unused) if not base & low
+    ]
+
+
+def test_a_signature_in_non_canonical_base64_is_refused(key: Ed25519PrivateKey) -> None:
+    signer = Signer(ORIGIN, key)
+    note = sign_checkpoint(signer, Checkpoint(ORIGIN, 3, bytes(32)))
+    text, _, line = note.partition(b"\n\n")
+    dash, name, sig = line.decode().rstrip("\n").split(" ")
+    others = _respell_last_sextet(sig)
+    assert len(others) == 3  # 68 bytes: one '=' of padding, two unused bits
+    for other in others:
+        assert base64.b64decode(other) == base64.b64decode(sig)
+        forged = text + b"\n\n" + f"{dash} {name} {other}\n".encode()
+        with pytest.raises(IntegrityError, match="canonical base64"):
+            signer.verifier().open_note(forged)

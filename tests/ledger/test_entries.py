@@ -335,3 +335,37 @@ def test_any_input_gives_a_leaf_that_fits_or_an_input_error(
         return
     assert len(leaf) <= MAX_ENTRY
     assert b"\n" not in leaf and b"," not in leaf.replace(b'","', b"").replace(b"],", b"")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[" * 20_000 + b"]" * 20_000,  # json.loads: RecursionError
+        b'{"format":"fti/ledger-entry/v1","a":' * 50 + b"1" + b"}" * 50,
+        b"1" * 5_000,  # int(): ValueError, over Python's 4300-digit limit
+        b'{"format":"fti/ledger-entry/v1","subjects":' + b"9" * 5_000 + b"}",
+        b"[" * 100_000,  # over the entry size limit as well
+    ],
+    ids=["deep-list", "deep-object", "long-number", "long-number-in-leaf", "huge"],
+)
+def test_deep_or_huge_json_is_refused_as_not_a_leaf(data: bytes) -> None:
+    with pytest.raises(InputError):
+        entries.parse(data)
+    assert entries.id_of(b"{" + data) is None
+
+
+def test_a_lone_surrogate_is_an_input_error_in_every_leaf_path() -> None:
+    """A JSON or YAML ``"\\ud800"`` escape yields text UTF-8 cannot hold; a leaf refuses it
+    as input instead of raising UnicodeEncodeError half-way through a submission."""
+    with pytest.raises(InputError, match="U\\+D800"):
+        entries.digest_text(b"k" * 16, "\ud800 wire fraud")
+    with pytest.raises(InputError, match="U\\+DFFF"):
+        entries.canonical({"reason": "wire \udfff fraud"})
+
+
+@pytest.mark.parametrize("day", ["2025-13-01", "2025-02-30", "２０２５-01-01", "", "x"])
+def test_a_received_date_that_is_not_a_date_is_an_input_error(day: str) -> None:
+    with pytest.raises(InputError, match="not a date"):
+        entries.request_received(
+            agency="DOJ", request_id="R-1", authority="6103(i)(2)", received=day, digest="d" * 64
+        )

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from fti_gateway.core.errors import InputError
 from fti_gateway.intake.models import REQUEST_FORMAT, Manifest, PurposeKind
-from fti_gateway.intake.text import decode_utf8, read_file
+from fti_gateway.intake.text import NOT_TEXT, decode_utf8, escape_non_text, read_file, what_char
 
 
 class _TextLoader(yaml.SafeLoader):
@@ -118,6 +118,7 @@ def read_manifest_file(path: Path) -> RawManifest:
             hint=f"a manifest starts with `format: {REQUEST_FORMAT}`; see FORMATS §1",
         )
     text = decode_utf8(data, where)
+    _check_characters(text, where)
     if _looks_like_json(path, text):
         content = _load_json(text, where)
         lines = _positions(text)  # JSON is YAML flow style: usually gives us lines too
@@ -130,7 +131,70 @@ def read_manifest_file(path: Path) -> RawManifest:
             where=where,
             hint="a manifest is a mapping: `format: ...`, `id: ...`, `requester: ...`",
         )
-    return RawManifest(path=path, data=data, content=content, lines=lines)
+    raw = RawManifest(path=path, data=data, content=content, lines=lines)
+    _check_escaped_characters(raw)
+    return raw
+
+
+_TEXT_ONLY_HINT = (
+    "a manifest holds text only: no control characters other than tab and line breaks, "
+    "no U+FFFE/U+FFFF, no lone surrogates; remove it (it often comes with text pasted "
+    "from another program)"
+)
+
+
+def _check_characters(text: str, where: str) -> None:
+    """Refuse, by line and column, a character YAML does not allow in a document — in a
+    JSON manifest too, so both formats accept the same text (and yaml's own ReaderError,
+    which names neither, is never what the requester sees)."""
+    found = NOT_TEXT.search(text)
+    if found is None:
+        return
+    at = found.start()
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    raise InputError(
+        f"{what_char(found.group())} at character {column} is not allowed in a manifest",
+        where=f"{where} line {line}",
+        hint=_TEXT_ONLY_HINT,
+    )
+
+
+def _check_escaped_characters(raw: RawManifest) -> None:
+    """The same rule for the parsed strings (keys and values, inline subject rows too):
+    ``"\\u0000"`` or ``"\\ud800"`` escapes spell characters the raw-text check cannot
+    see, which the state store (PostgreSQL refuses NUL) or UTF-8 (no lone surrogates)
+    cannot hold. Iterative, because the content may be nested as deep as the parser
+    allowed."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), raw.content)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    _check_string(raw, (*loc, key), key, "the field name")
+                stack.append(((*loc, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*loc, i), item) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            _check_string(raw, loc, value, "the value")
+
+
+def _check_string(raw: RawManifest, loc: tuple[str | int, ...], text: str, what: str) -> None:
+    found = NOT_TEXT.search(text)
+    if found is None:
+        return
+    path = escape_non_text(_path(loc))
+    line = raw.line_for(loc)
+    at = f" line {line}" if line else ""
+    raise InputError(
+        f"{what} holds {what_char(found.group())} at character {found.start() + 1}, "
+        "which is not text",
+        where=f"{raw.path.name}{at}: {path}",
+        hint="an escape such as \\u0000 or \\ud800 spells a character a request may not "
+        "hold (a control character other than tab and line breaks, U+FFFE/U+FFFF, a lone "
+        "surrogate); write the text without it",
+    )
 
 
 def validate_manifest(raw: RawManifest, content: dict[str, Any]) -> Manifest:
@@ -266,8 +330,12 @@ def _load_json(text: str, where: str) -> Any:
 
 
 def _load_yaml(text: str, where: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
-    loader = _TextLoader(text)
+    loader: _TextLoader | None = None
     try:
+        # Built inside the try: the loader's reader checks the characters as it starts
+        # (yaml.reader.ReaderError). _check_characters refuses those first, with a line;
+        # this keeps any that slip past it an InputError too.
+        loader = _TextLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise InputError("the manifest holds no fields", where=where)
@@ -291,20 +359,24 @@ def _load_yaml(text: str, where: str) -> tuple[Any, dict[tuple[str | int, ...], 
             "the manifest is nested too deeply to be a manifest", where=where
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[tuple[str | int, ...], int] = {}
     _index(node, (), lines)
     return content, lines
 
 
 def _positions(text: str) -> dict[tuple[str | int, ...], int]:
-    loader = _TextLoader(text)
+    """Lines of a JSON manifest's fields, read as YAML flow style; none if YAML cannot."""
+    loader: _TextLoader | None = None
     try:
+        loader = _TextLoader(text)
         node = loader.get_single_node()
     except (yaml.YAMLError, RecursionError):
         return {}
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
         _index(node, (), lines)

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from fti_gateway.intake.models import Manifest
+from fti_gateway.intake.text import escape_non_text
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,15 @@ class RowError:
     unit: str = "line"
     # A stable, machine-readable name for the kind of problem (see REJECT_KINDS).
     code: str = ""
+
+    def __post_init__(self) -> None:
+        # A reason quotes the value it refuses, and a rejected row's subject_id is kept:
+        # a NUL or other control character in them would make the store refuse the whole
+        # request (PostgreSQL keeps no NUL in text). They are kept escaped, visibly.
+        for name in ("subject_id", "field", "reason"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, escape_non_text(value))
 
     @property
     def where(self) -> str:
@@ -65,6 +75,7 @@ REJECT_KINDS: dict[str, str] = {
     "dob-invalid": "dob not a real date written YYYY-MM-DD",
     "tin-invalid": "tin not 9 digits",
     "control-character": "control characters in a value",
+    "not-utf8": "a value that is not UTF-8 text (Parquet)",
     "field-too-long": "a value over 128 KiB",
 }
 

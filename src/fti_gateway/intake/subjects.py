@@ -20,7 +20,7 @@ from fti_gateway.core.errors import InputError
 from fti_gateway.intake.csvfile import read_csv_rows
 from fti_gateway.intake.models import REQUIRED_SUBJECT_COLUMNS, SUBJECT_COLUMNS
 from fti_gateway.intake.parsed import RowError
-from fti_gateway.intake.text import read_file
+from fti_gateway.intake.text import NOT_TEXT, read_file, what_char
 
 CSV_SUFFIXES = (".csv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -80,7 +80,17 @@ def subject_file(manifest_path: Path, spec: str, where: str) -> Path:
 
 
 def require_columns(names: list[str], where: str) -> None:
-    """A missing required column fails the whole file: no row could pass without it."""
+    """A missing required column fails the whole file: no row could pass without it. A
+    column name that is not text (a NUL, a control character) fails it too: extra
+    columns are kept on record under their names, and the store could not keep it."""
+    for i, name in enumerate(names, start=1):
+        found = NOT_TEXT.search(name)
+        if found:
+            raise InputError(
+                f"column {i} of the header holds {what_char(found.group())}, which is not text",
+                where=where,
+                hint="name the columns as in FORMATS §2 (subject_id, last_name, …), in plain text",
+            )
     missing = [c for c in REQUIRED_SUBJECT_COLUMNS if c not in names]
     if not missing:
         return
@@ -150,13 +160,54 @@ def from_parquet(path: Path, feed: DigestFeed) -> SubjectSource:
             )
         columns[name] = col
     lines = np.arange(1, table.num_rows + 1, dtype=np.int64)
-    return SubjectSource(
-        table=pa.table(columns),
-        lines=lines,
-        rejects=[],
-        label=path.name,
-        unit="row",
-    )
+    table = pa.table(columns)
+    bad, rejects = _not_utf8(table, path.name)
+    if bad.any():
+        table, lines = table.filter(pa.array(~bad)), lines[~bad]
+    return SubjectSource(table=table, lines=lines, rejects=rejects, label=path.name, unit="row")
+
+
+def _not_utf8(table: pa.Table, label: str) -> tuple[np.ndarray, list[RowError]]:
+    """Rows with a string value that is not UTF-8 (Parquet does not enforce it; an encoded
+    lone surrogate is one such value), and a reject for each: every later step — trimming,
+    pandas, the store, the ledger — would fail on them, after the request was received.
+    The full check runs only on a column that fails arrow's fast validation."""
+    bad = np.zeros(table.num_rows, dtype=bool)
+    found: list[tuple[int, str]] = []
+    for name in table.column_names:
+        col = table.column(name)
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        try:
+            col.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            pass
+        for i, value in enumerate(col.cast(pa.large_binary()).to_pylist()):
+            if value is not None and _decode(value) is None:
+                bad[i] = True
+                found.append((i, name))
+    ids = table.column("subject_id").cast(pa.large_binary()) if found else None
+    rejects = [
+        RowError(
+            line=i + 1,
+            subject_id=_decode(ids[i].as_py()) if ids is not None else None,
+            field=name,
+            reason=f"{name} is not UTF-8 text; Parquet string values must be UTF-8",
+            source=label,
+            unit="row",
+            code="not-utf8",
+        )
+        for i, name in sorted(found)
+    ]
+    return bad, rejects
+
+
+def _decode(value: bytes | None) -> str | None:
+    try:
+        return None if value is None else value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _dates_as_text(col: pa.ChunkedArray, where: str) -> pa.ChunkedArray:

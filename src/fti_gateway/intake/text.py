@@ -8,12 +8,21 @@ wrong match. A leading byte-order mark (Excel writes one) is accepted and droppe
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from pathlib import Path
 
 from fti_gateway.core.errors import InputError
 
 _SHOW_AT_MOST = 5
+
+NOT_TEXT = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""A character a request may not hold: YAML's own rule for a document's characters
+(control characters other than tab and line breaks, U+FFFE/U+FFFF, lone surrogates).
+Applied to JSON manifests and to text spelled with escapes too, so that what intake
+accepts can be stored: PostgreSQL refuses NUL in text, and UTF-8 has no form for a lone
+surrogate (a ``"\\ud800"`` escape) — the ledger and the state store would fail on it
+after the request had been received."""
 
 
 def read_file(path: Path, where: str) -> bytes:
@@ -94,6 +103,26 @@ def foreign_digits(text: str) -> str | None:
                 return f"{name.split(' DIGIT ')[0].title()} digits ('{c}', U+{ord(c):04X})"
             return f"'{c}' (U+{ord(c):04X} {name or 'a digit outside 0-9'})"
     return None
+
+
+def what_char(c: str) -> str:
+    """A character that is not text, as a message names it: ``U+D800 (a lone surrogate)``."""
+    code = ord(c)
+    if 0xD800 <= code <= 0xDFFF:
+        kind = "a lone surrogate, half of a UTF-16 pair"
+    elif code in (0xFFFE, 0xFFFF):
+        kind = "a Unicode non-character"
+    else:
+        kind = unicodedata.name(c, "") or "a control character"
+    return f"U+{code:04X} ({kind})"
+
+
+def escape_non_text(text: str) -> str:
+    """``text`` with every character NOT_TEXT matches written as its escape, so a message
+    may quote a value that held one (and the store can keep the message)."""
+    return NOT_TEXT.sub(
+        lambda m: m.group().encode("unicode_escape", "backslashreplace").decode(), text
+    )
 
 
 def describe_char(c: str) -> str:

@@ -34,10 +34,39 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str, what: str, where: str | None) -> bytes:
+    """Standard base64 (RFC 4648 §4) in its canonical form only.
+
+    The decoder ignores the unused low bits of the last character before ``=``, so up to
+    three other spellings decode to the same bytes (RFC 4648 §3.5). A signature or key is
+    accepted only as the one string the encoder writes; otherwise a note with a changed
+    byte would still verify, and "these bytes were signed" would not hold for the note."""
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        data = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError) as e:
         raise IntegrityError(f"{what} is not valid base64: {text!r}", where=where) from e
+    if _b64(data) != text:
+        raise IntegrityError(
+            f"{what} is not in canonical base64 (the unused bits of its last character "
+            f"must be zero): {text!r}",
+            where=where,
+        )
+    return data
+
+
+MAX_SIZE = 2**63
+"""Tree sizes are int64 in the Go tlog tools that read our checkpoints; anything larger
+(or longer than 19 digits, checked before ``int`` sees it) is not a size of this log."""
+
+
+def _is_tree_size(text: str) -> bool:
+    """C2SP tlog-checkpoint: "the ASCII decimal representation ... with no leading zeroes
+    (unless the tree is empty, in which case the tree size is ``0``)". ``str.isdigit``
+    alone accepts ``²`` or ``١`` (which ``int`` reads as 1): the check is on ASCII."""
+    if not 0 < len(text) <= 19 or not all("0" <= c <= "9" for c in text):
+        return False
+    if text != "0" and text.startswith("0"):
+        return False
+    return int(text) < MAX_SIZE
 
 
 def _check_name(name: str) -> None:
@@ -60,6 +89,13 @@ class Checkpoint:
     size: int
     root: bytes
 
+    def __post_init__(self) -> None:
+        # A checkpoint we could sign but not parse back would be a log nobody can verify.
+        if isinstance(self.size, bool) or not isinstance(self.size, int):
+            raise InputError(f"checkpoint size {self.size!r} is not a whole number")
+        if not 0 <= self.size < MAX_SIZE:
+            raise InputError(f"checkpoint size {self.size} is outside 0 .. 2**63 - 1")
+
     def body(self) -> bytes:
         return f"{self.origin}\n{self.size}\n{_b64(self.root)}\n".encode()
 
@@ -79,8 +115,12 @@ class Checkpoint:
         origin, size_text, root_text = lines[:3]
         if not origin:
             raise IntegrityError("checkpoint has an empty origin line", where=where)
-        if not size_text.isdigit() or (size_text != "0" and size_text.startswith("0")):
-            raise IntegrityError(f"checkpoint size {size_text!r} is not a number", where=where)
+        if not _is_tree_size(size_text):
+            raise IntegrityError(
+                f"checkpoint size {size_text[:40]!r} is not a tree size: ASCII digits 0-9, "
+                "no leading zeros, below 2**63",
+                where=where,
+            )
         root = _unb64(root_text, "checkpoint root", where)
         if len(root) != HASH_SIZE or _b64(root) != root_text:
             raise IntegrityError(
@@ -139,9 +179,15 @@ class Verifier:
         _check_name(name)
         try:
             kid = bytes.fromhex(kid_hex)
-            raw = base64.b64decode(key_b64, validate=True)
-        except (ValueError, binascii.Error) as e:
-            raise InputError(f"verifier key {vkey!r} has a bad key id or key") from e
+            raw = _unb64(key_b64, "verifier key", None)
+        except (ValueError, IntegrityError) as e:
+            raise InputError(
+                f"verifier key {vkey!r} has a bad key id or key",
+                hint="the key is canonical base64 of 0x01 and the public key; print it with "
+                "`fti ledger key`",
+            ) from e
+        if kid.hex() != kid_hex.lower() or len(kid_hex) != 8:
+            raise InputError(f"verifier key {vkey!r} has a bad key id (8 hex digits)")
         if len(kid) != 4 or len(raw) != 33 or raw[0] != ALG_ED25519:
             raise InputError(f"verifier key {vkey!r} is not an Ed25519 note key")
         if key_id(name, raw[1:]) != kid:

@@ -70,8 +70,26 @@ MAX_LIST = {"elements": 200, "periods": 100, "statutes": 50, "counts": 16}
 """Bounds on every list a leaf holds; with the patterns' lengths a leaf stays < 40 KB."""
 
 
+MAX_DEPTH = 4
+"""Deepest nesting of a leaf: ``{"elements": {"refused": {…}}}`` is 3. Checked on the raw
+bytes before ``json.loads`` sees them, which would otherwise recurse until RecursionError."""
+MAX_INT_DIGITS = 20
+"""Longest integer a leaf holds (counts; 2**64 has 20 digits). ``int()`` of thousands of
+digits costs quadratic time and, past 4300, raises ValueError."""
+
+
 def canonical(obj: Mapping[str, Any] | Sequence[Any]) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Sorted keys, no spaces, UTF-8. Text that UTF-8 cannot hold (a lone surrogate from a
+    ``"\\ud800"`` escape) is refused here as input, not left to crash the run later."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InputError(
+            f"a ledger leaf cannot hold U+{ord(text[e.start]):04X} (a lone surrogate): "
+            "it is not a character and has no UTF-8 form",
+            hint="the text came from a \\ud800-style escape; write the character itself",
+        ) from None
 
 
 def commit_taxpayer(secret: bytes, tin: str) -> str:
@@ -96,7 +114,15 @@ def digest_text(secret: bytes, text: str) -> str:
     if not isinstance(text, str):
         raise InputError("only text can be digested")
     _check_secret(secret)
-    mac = hmac.new(secret, _TEXT_DOMAIN + text.encode("utf-8"), hashlib.sha256)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InputError(
+            f"the text holds U+{ord(text[e.start]):04X} at character {e.start + 1}, a lone "
+            "surrogate that is not a character and has no UTF-8 form",
+            hint="intake refuses such text; write the character itself, not a \\ud800 escape",
+        ) from None
+    mac = hmac.new(secret, _TEXT_DOMAIN + data, hashlib.sha256)
     return "hmac-sha256:" + mac.hexdigest()
 
 
@@ -117,8 +143,8 @@ def id_of(data: bytes) -> str | None:
     if not data.startswith(b"{"):
         return None
     try:
-        obj = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        obj = _loads(data)
+    except InputError:
         return None
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         return None
@@ -383,12 +409,61 @@ def inspection(
     return _leaf(leaf)
 
 
-def parse(data: bytes, where: str | None = None) -> dict[str, Any]:
-    """A leaf's JSON, checked to be one of ours and canonical."""
+def _depth(data: bytes) -> int:
+    """Deepest ``[``/``{`` nesting in ``data`` (outside strings), stopping early past
+    MAX_DEPTH: one linear pass, no recursion, whatever the bytes."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    break
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise InputError(f"a number of {len(text)} digits is not a count a leaf holds")
+    return int(text)
+
+
+def _loads(data: bytes, where: str | None = None) -> Any:
+    """``json.loads`` bounded for bytes from disk: size, nesting and number length are
+    checked first, so foreign or damaged bytes are refused, never a RecursionError or a
+    ValueError (Python's 4300-digit limit)."""
+    if len(data) > MAX_ENTRY:
+        raise InputError(f"ledger leaf is {len(data)} bytes; the limit is {MAX_ENTRY}", where=where)
+    if _depth(data) > MAX_DEPTH:
+        raise InputError(
+            f"ledger leaf is nested more than {MAX_DEPTH} levels deep: not a leaf",
+            where=where,
+        )
     try:
-        obj = json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8"), parse_int=_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError(f"ledger leaf is not JSON: {e}", where=where) from e
+    except InputError as e:
+        e.where = where
+        raise
+
+
+def parse(data: bytes, where: str | None = None) -> dict[str, Any]:
+    """A leaf's JSON, checked to be one of ours and canonical."""
+    obj = _loads(data, where)
     if not isinstance(obj, dict) or obj.get("format") != FORMAT or obj.get("kind") not in KINDS:
         raise InputError(f"not an {FORMAT} leaf", where=where)
     if canonical(obj) != data:
