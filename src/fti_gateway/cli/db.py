@@ -31,8 +31,14 @@ def status(home: HomeOpt) -> None:
 @app.command()
 def upgrade(home: HomeOpt) -> None:
     """Upgrade the database to this version's schema; say from which revision to which."""
-    store = StateStore(open_workspace(home).database_url)
+    ws = open_workspace(home)
+    store = StateStore(ws.database_url)
     try:
         console.print(str(store.upgrade()), highlight=False, markup=False, soft_wrap=True)
     finally:
         store.dispose()
+    if store.engine.dialect.name == "postgresql":
+        from fti_gateway.pipeline.pgjobs import ensure_schema
+
+        if ensure_schema(ws.database_url):
+            console.print("job queue tables created (procrastinate)")

@@ -27,6 +27,7 @@ from fti_gateway.cli import (
     serve,
     synth,
     vault,
+    worker,
 )
 from fti_gateway.cli.common import HomeOpt, console, err_console
 from fti_gateway.core.errors import FtiError
@@ -52,6 +53,7 @@ app.add_typer(agency.app, name="agency")
 app.add_typer(db.app, name="db")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
+app.command(name="worker")(worker.worker)
 
 
 @app.command()

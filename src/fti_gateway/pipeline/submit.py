@@ -64,7 +64,16 @@ from fti_gateway.vault.store import Vault
 
 Progress = Callable[[str], None]
 
-__all__ = ["Progress", "RunResult", "run_dir_for", "run_request", "submit"]
+__all__ = [
+    "STEPS",
+    "Paused",
+    "Progress",
+    "RunResult",
+    "run_dir_for",
+    "run_request",
+    "run_steps",
+    "submit",
+]
 
 
 @dataclass
@@ -97,6 +106,18 @@ def submit(ws: Workspace, manifest_path: Path, *, progress: Progress | None = No
     return run_request(ws, receive(parsed, store), store=store, progress=progress)
 
 
+STEPS = ("law", "resolve", "disclose", "ledger")
+"""A run's steps, in order; a job queue runs them one job each (``upto``)."""
+
+
+@dataclass(frozen=True)
+class Paused:
+    """A run stopped, as asked, after ``step``: the next job continues run ``run_pk``."""
+
+    run_pk: int
+    step: str
+
+
 def run_request(
     ws: Workspace,
     receipt: Receipt,
@@ -104,9 +125,29 @@ def run_request(
     store: StateStore | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
-    """Run a received request through the stages, reading it back from the state store
+    """Run a received request through every step, reading it back from the state store
     (so any worker that sees the store can run or resume it); a finished run is returned
     as it is."""
+    result = run_steps(ws, receipt, store=store, progress=progress)
+    assert isinstance(result, RunResult)
+    return result
+
+
+def run_steps(
+    ws: Workspace,
+    receipt: Receipt,
+    *,
+    upto: str = STEPS[-1],
+    run_pk: int | None = None,
+    store: StateStore | None = None,
+    progress: Progress | None = None,
+) -> RunResult | Paused:
+    """Run the request's steps up to and including ``upto``, continuing run ``run_pk``
+    (or starting a new one). Steps before ``upto`` that an earlier job finished are
+    replayed from what they kept — the stored request, ``matches.parquet``, the package,
+    leaves written once — so each costs a read, not a redo."""
+    if upto not in STEPS:
+        raise ValueError(f"unknown step {upto!r}; the steps are {', '.join(STEPS)}")
     say = progress or (lambda _msg: None)
     store = store or StateStore.for_workspace(ws)
     record = store.request(receipt.request_pk)
@@ -115,7 +156,7 @@ def run_request(
         if finished(run_dir):
             return _finished_result(store, run_dir, receipt)
         parsed = load_stored(store, receipt.request_pk)
-        return _Run(ws, store, parsed, receipt, run_dir, say).execute()
+        return _Run(ws, store, parsed, receipt, run_dir, say).execute(upto=upto, run_pk=run_pk)
 
 
 def _finished_result(store: StateStore, run_dir: Path, receipt: Receipt) -> RunResult:
@@ -158,11 +199,13 @@ class _Run:
         self.disclosed = self.no_data = 0
         self.checkpoint = ""
 
-    def execute(self) -> RunResult:
+    def execute(self, *, upto: str = STEPS[-1], run_pk: int | None = None) -> RunResult | Paused:
         pk = self.receipt.request_pk
-        # The request lock is held: a run of this request still marked running is dead.
-        self.store.abandon_runs(pk)
-        run_pk = self.run_pk = self.store.start_run(pk, str(self.run_dir))
+        if run_pk is None:
+            # The request lock is held: a run of this request still marked running is dead.
+            self.store.abandon_runs(pk)
+            run_pk = self.store.start_run(pk, str(self.run_dir))
+        self.run_pk = run_pk
         self.store.set_status(pk, "running")
         p = self.parsed
         self.store.stage(
@@ -173,11 +216,17 @@ class _Run:
             with self.stage("law", total=len(p.subjects)):
                 self.append([leaves.received(p, self.secret)])
                 decision = self.decide()
+            if upto == "law":
+                return Paused(run_pk, upto)
             with self.stage("resolve", skip=decision.outcome == "deny"):
                 if decision.outcome != "deny":
                     decision = self.resolve(decision)
+            if upto == "resolve":
+                return Paused(run_pk, upto)
             with self.stage("disclose", skip=decision.outcome not in ("approve", "partial")):
                 decision = self.disclose(decision)
+            if upto == "disclose":
+                return Paused(run_pk, upto)
             with self.stage("ledger"):
                 doc = decision.to_json(subject_findings_name=FINDINGS)
                 self.append([leaves.decision(p, decision, self.secret)])
