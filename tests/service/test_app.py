@@ -170,7 +170,7 @@ def test_package_key_matches_the_workspace_key(client: Agency, workspace: Worksp
 
     r = client.client.get("/v1/keys/package")  # no credentials needed
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
-    name, _key_id, b64 = r.text.strip().split("+")
+    name, _key_id, b64 = r.text.strip().split("+", 2)
     assert name == workspace.name + "/package"
     raw = base64.b64decode(b64)
     assert raw[0] == 1  # signed-note Ed25519 key type
