@@ -3,6 +3,8 @@ lays them out, caching, refusals; and the verifier keys."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -152,7 +154,7 @@ def test_the_keys_are_public_note_format_text(ledger: tuple[TestClient, list[byt
         r = client.get(path)
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
         name, key_id, b64 = r.text.strip().split("+", 2)
-        assert len(key_id) == 8 and name
+        assert len(key_id) == 8 and name and len(base64.b64decode(b64)) == 33
     ledger_key = client.get("/v1/keys/ledger").text.strip()
     origin = client.get("/ledger/checkpoint").text.split("\n")[0]
     assert ledger_key.split("+")[0] == origin
