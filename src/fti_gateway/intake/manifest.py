@@ -266,7 +266,10 @@ def _load_json(text: str, where: str) -> Any:
 
 
 def _load_yaml(text: str, where: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
-    loader = _TextLoader(text)
+    try:
+        loader = _TextLoader(text)  # refuses non-printable characters already
+    except yaml.YAMLError as e:
+        raise InputError(f"not valid YAML: {e}", where=where) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -298,7 +301,10 @@ def _load_yaml(text: str, where: str) -> tuple[Any, dict[tuple[str | int, ...], 
 
 
 def _positions(text: str) -> dict[tuple[str | int, ...], int]:
-    loader = _TextLoader(text)
+    try:
+        loader = _TextLoader(text)
+    except yaml.YAMLError:
+        return {}
     try:
         node = loader.get_single_node()
     except (yaml.YAMLError, RecursionError):
