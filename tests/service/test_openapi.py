@@ -36,7 +36,7 @@ CALLS = {
 }
 PUBLIC = {"/v1/health", "/v1/token", "/ledger/checkpoint", "/ledger/tile/{path}"}
 PUBLIC |= {"/v1/keys/ledger", "/v1/keys/package"}
-EXAMPLES = 8  # per operation: bounded, the whole fuzz stays well under a minute
+EXAMPLES = 25  # per operation: bounded, the whole fuzz stays well under a minute
 
 
 @pytest.fixture(scope="module")
