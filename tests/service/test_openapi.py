@@ -51,7 +51,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Agency]:
 
 
 def test_the_document_describes_every_call_and_the_scheme(env: tuple[Any, Agency]) -> None:
-    app, doj = env
+    _app, doj = env
     doc = doj.client.get("/openapi.json").json()
     assert doc["openapi"].startswith("3.1")
     ops = {(m, p) for p, item in doc["paths"].items() for m in item}
