@@ -139,6 +139,14 @@ def test_yaml_syntax_error_names_the_line(make_request: MakeRequest) -> None:
     assert e.value.where is not None and e.value.where.startswith("manifest.yaml line ")
 
 
+def test_a_control_character_is_an_input_error_not_a_crash(make_request: MakeRequest) -> None:
+    """Found by the API fuzzer: PyYAML refuses non-printable characters while the loader
+    is being built, outside the try that turned YAML errors into InputError (a 500)."""
+    with pytest.raises(InputError) as e:
+        load_request(make_request(manifest_text="format: fti/request/v1\nid: \x07\n"))
+    assert "U+0007" in e.value.message and "line 2" in (e.value.where or "")
+
+
 def test_json_syntax_error_names_line_and_column(make_request: MakeRequest) -> None:
     text = '{\n  "format": "fti/request/v1",\n  "id": "X"\n  "received": "2025-01-01"\n}\n'
     with pytest.raises(InputError) as e:

@@ -88,11 +88,12 @@ def test_a_broken_subject_row_is_rejected_and_the_rest_kept(client: Agency) -> N
 
 
 def test_the_ledger_checkpoint_is_served_with_its_verifier_key(client: Agency) -> None:
-    assert client.get("/v1/ledger/checkpoint").status_code == 404  # nothing logged yet
+    assert client.client.get("/ledger/checkpoint").status_code == 404  # nothing logged yet
     post(client)
-    got = client.get("/v1/ledger/checkpoint").json()
-    origin = got["checkpoint"].splitlines()[0]
-    assert got["verifier_key"].startswith(origin + "+")
+    got = client.client.get("/ledger/checkpoint")
+    assert got.headers["content-type"].startswith("text/plain")
+    origin = got.text.splitlines()[0]
+    assert client.client.get("/v1/keys/ledger").text.startswith(origin + "+")
 
 
 def test_resubmission_is_idempotent_and_a_changed_one_is_refused(client: Agency) -> None:
@@ -102,7 +103,8 @@ def test_resubmission_is_idempotent_and_a_changed_one_is_refused(client: Agency)
     assert again["id"] == first["id"] and again["new"] is False
     status, changed = post(client, subjects=SUBJECTS + "S3,Cleo,Nguyen,3 Oak Ct,Salem,MD,20703\n")
     assert status == 422
-    assert changed["error"] == "InputError" and "different content" in str(changed["message"])
+    assert changed["type"] == "urn:fti-gateway:problem:input"
+    assert "different content" in str(changed["detail"])
 
 
 def test_json_manifest_is_accepted(client: Agency) -> None:
@@ -129,7 +131,7 @@ def test_bad_input_is_422_naming_the_place(
 ) -> None:
     status, body = post(client, manifest=manifest, subjects=subjects)
     assert status == 422
-    assert body["error"] == "InputError"
+    assert body["type"] == "urn:fti-gateway:problem:input"
     assert str(body["where"]).startswith(where), body
     inbox = workspace.home / "inbox"
     assert not inbox.exists() or list(inbox.iterdir()) == []  # nothing filed
@@ -138,32 +140,41 @@ def test_bad_input_is_422_naming_the_place(
 def test_a_missing_field_is_named_in_the_details(client: Agency) -> None:
     status, body = post(client, manifest=MANIFEST.replace("authority", "authorithy"))
     assert status == 422
-    named = [str(body["where"]), *(str(d) for d in body["details"])]  # type: ignore[union-attr]
+    named = [str(body["where"]), *(str(d["message"]) for d in body.get("errors", []))]  # type: ignore[union-attr]
     assert any("authority" in n for n in named), body
 
 
 def test_missing_multipart_field_is_422_json(client: Agency) -> None:
     r = client.post("/v1/requests", files={"subjects": ("s.csv", b"subject_id,last_name\n")})
     assert r.status_code == 422
-    assert r.json()["error"] == "InputError"
+    assert r.headers["content-type"] == "application/problem+json"
     assert "manifest" in str(r.json()["where"])
+    assert any(e["field"].endswith("manifest") for e in r.json()["errors"])
 
 
 def test_unknown_request_and_route_are_404_json(client: Agency) -> None:
     r = client.get("/v1/requests/" + "0" * 24)
-    assert r.status_code == 404 and r.json()["error"] == "NotFoundError"
+    assert r.status_code == 404 and r.json()["type"] == "urn:fti-gateway:problem:not-found"
     r = client.get("/v1/requests/..%2F..%2Fkeys")
     assert r.status_code == 404
     r = client.get("/v1/nothing-here")
-    assert r.status_code == 404 and r.json()["error"] == "NotFoundError"
+    assert r.status_code == 404 and r.json()["type"] == "urn:fti-gateway:problem:not-found"
+    assert r.headers["content-type"] == "application/problem+json"
 
 
 def test_package_key_matches_the_workspace_key(client: Agency, workspace: Workspace) -> None:
+    import base64
+
     from fti_gateway.core.keys import load_signing_key
     from fti_gateway.disclose import encode_public_key
 
-    body = client.get("/v1/keys/package").json()
-    assert body["public_key"] == encode_public_key(
+    r = client.client.get("/v1/keys/package")  # no credentials needed
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    name, _key_id, b64 = r.text.strip().split("+", 2)
+    assert name == workspace.name + "/package"
+    raw = base64.b64decode(b64)
+    assert raw[0] == 1  # signed-note Ed25519 key type
+    assert base64.b64encode(raw[1:]).decode() == encode_public_key(
         load_signing_key(workspace.keys_dir).public_key()
     )
 
@@ -185,22 +196,26 @@ def test_error_statuses(error: FtiError, status: int) -> None:
 def test_integrity_error_from_an_adapter_renders_as_409(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fti_gateway.service import adapters
+    from fti_gateway.service import public
 
-    def broken(home: Path) -> dict[str, str]:
+    def broken(ws: Workspace) -> str:
         raise IntegrityError(
             "key file damaged", where="keys/signing.ed25519.pem", hint="restore it"
         )
 
-    monkeypatch.setattr(adapters, "package_signing_key", broken)
+    monkeypatch.setattr(public, "package_verifier_key", broken)
     r = TestClient(create_app(workspace.home)).get("/v1/keys/package")
     assert r.status_code == 409
-    assert (
-        r.json()
-        == IntegrityError(
-            "key file damaged", where="keys/signing.ed25519.pem", hint="restore it"
-        ).to_json()
-    )
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json() == {
+        "type": "urn:fti-gateway:problem:integrity",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "keys/signing.ed25519.pem: key file damaged",
+        "instance": "/v1/keys/package",
+        "where": "keys/signing.ed25519.pem",
+        "hint": "restore it",
+    }
 
 
 def test_app_refuses_a_missing_workspace(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from fti_gateway.store.agencies import AgencyRegister
 from tests.service.authclient import BASE, TOKEN_URL, Agency, ath, new_key
 from tests.service.test_app import MANIFEST, SUBJECTS
 
-PUBLIC = {"/v1/health", "/v1/token", "/v1/keys/package"}
+PUBLIC = {"/v1/health", "/v1/token", "/v1/keys/package", "/v1/keys/ledger"}
 UNKNOWN = "/v1/requests/" + "0" * 24
 
 

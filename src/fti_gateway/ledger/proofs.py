@@ -84,6 +84,12 @@ def find_entry(reader: TileReader, entry: bytes) -> int:
 def inclusion(dir: Path, verifier_key: str, index: int) -> dict[str, Any]:
     """An inclusion proof of leaf ``index`` against the latest checkpoint."""
     cp, note, reader = open_log(dir, verifier_key)
+    return inclusion_at(cp, note, reader, index)
+
+
+def inclusion_at(cp: Checkpoint, note: bytes, reader: TileReader, index: int) -> dict[str, Any]:
+    """An inclusion proof of leaf ``index`` against ``cp`` (already verified; its signed
+    ``note``), read through ``reader`` — for callers proving many leaves at one size."""
     if not 0 <= index < cp.size:
         raise InputError(f"index {index} is outside the log (size {cp.size})")
     entry = reader.entry(index)

@@ -42,6 +42,22 @@ def expand(data: bytes) -> list[bytes]:
     return levels
 
 
+def read_tile_version(store: TileStore, tile: TileId) -> bytes | None:
+    """The bytes of ``tile`` at its width, or None. A writer may have grown a partial
+    tile and removed this version; any bigger version starts with the same bytes
+    (tlog-tiles), so read the full tile, or else a wider partial one, and cut it."""
+    data = store.read_tile(tile)
+    if data is not None or tile.full:
+        return data
+    for width in [TILE_WIDTH, *range(tile.width + 1, TILE_WIDTH)]:
+        bigger = store.read_tile(TileId(tile.level, tile.index, width))
+        if bigger is not None:
+            if tile.level == ENTRIES:
+                return bundle_prefix(bigger, tile.width)
+            return bigger[: tile.width * HASH_SIZE]
+    return None
+
+
 class TileReader:
     def __init__(self, store: TileStore, size: int, cache_tiles: int = 64) -> None:
         self.store = store
@@ -51,24 +67,10 @@ class TileReader:
         self._bundle: tuple[int, list[bytes]] | None = None
 
     def _read(self, tile: TileId) -> bytes:
-        data = self.store.read_tile(tile)
-        if data is None and not tile.full:
-            data = self._read_grown(tile)
+        data = read_tile_version(self.store, tile)
         if data is None:
             raise IntegrityError(f"tile is missing for a log of size {self.size}", where=tile.path)
         return data
-
-    def _read_grown(self, tile: TileId) -> bytes | None:
-        """A writer may have grown the tile since our checkpoint and removed this partial
-        version; any bigger version starts with the same bytes (tlog-tiles), so read the
-        full tile, or else a wider partial one, and cut it to our width."""
-        for width in [TILE_WIDTH, *range(tile.width + 1, TILE_WIDTH)]:
-            bigger = self.store.read_tile(TileId(tile.level, tile.index, width))
-            if bigger is not None:
-                if tile.level == ENTRIES:
-                    return bundle_prefix(bigger, tile.width)
-                return bigger[: tile.width * HASH_SIZE]
-        return None
 
     def tile(self, level: int, index: int) -> list[bytes]:
         key = (level, index)

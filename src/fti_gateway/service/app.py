@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fti_gateway import __version__
 from fti_gateway.core.workspace import Workspace, default_home
-from fti_gateway.service import adapters, auth, errors, token
+from fti_gateway.service import adapters, auth, downloads, errors, openapi, public, token
 from fti_gateway.service.auth import AuthConfig, Authenticator, Principal
 from fti_gateway.store import StateStore
 from fti_gateway.store.agencies import AgencyRegister
@@ -89,15 +89,10 @@ def create_app(
     def decision(sid: str, principal: Principal = Depends(authenticate)) -> dict[str, Any]:
         return adapters.decision(home, principal.agency, sid)
 
-    @protected.get("/ledger/checkpoint")
-    def checkpoint() -> dict[str, str]:
-        return adapters.ledger_checkpoint(home)
-
-    @app.get("/v1/keys/package")
-    def package_key() -> dict[str, str]:
-        return adapters.package_signing_key(home)
-
     app.include_router(protected)
+    app.include_router(downloads.router(home, authenticate))
+    app.include_router(public.router(home))
+    openapi.install(app)
     return app
 
 

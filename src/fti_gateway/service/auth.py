@@ -87,7 +87,11 @@ def challenge(error: str | None, description: str) -> str:
     """The ``WWW-Authenticate`` value (RFC 9449 §7.1, RFC 6750 §3)."""
     params = []
     if error is not None:
-        safe = description.replace("\\", "/").replace('"', "'")
+        # A header is Latin-1 at most and a quoted-string has no '"' or '\\'; the
+        # description can quote the caller's URL, so anything else becomes '?'.
+        safe = "".join(
+            c if " " <= c <= "~" else "?" for c in description.replace("\\", "/")
+        ).replace('"', "'")
         params += [f'error="{error}"', f'error_description="{safe}"']
     params.append(f'algs="{" ".join(ALGORITHMS)}"')
     return "DPoP " + ", ".join(params)
