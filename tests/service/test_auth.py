@@ -318,6 +318,16 @@ def test_the_query_is_not_part_of_htu(doj: Agency) -> None:
     assert r.status_code == 404
 
 
+def test_htu_of_a_percent_encoded_path_is_accepted(doj: Agency) -> None:
+    """Found by the API fuzzer: the proof names the URL as sent (percent-encoded), the
+    server saw the decoded path, so an id with non-ASCII characters was always a 401."""
+    token = doj.get_token()
+    path = "/v1/requests/caf%C3%A9-%E2%82%AC"
+    proof = doj.proof("GET", BASE + path, token)
+    r = doj.client.get(path, headers={"Authorization": f"DPoP {token}", "DPoP": proof})
+    assert r.status_code == 404
+
+
 def test_an_expired_token_is_refused(doj: Agency, clock: Clock) -> None:
     doj.get_token()
     clock.t += 301

@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from joserfc import jws
 from joserfc.errors import JoseError, SecurityWarning
@@ -182,7 +182,9 @@ def access_token_hash(token: str) -> str:
 
 def normal_url(url: str) -> str:
     """RFC 3986 §6.2.2-6.2.3 normalization enough to compare ``htu`` and ``aud``: scheme
-    and host lowercased, default port dropped, empty path as "/", no query, no fragment."""
+    and host lowercased, default port dropped, empty path as "/", percent-encoding
+    decoded (a client signs the encoded URL, the server sees the decoded path), no query,
+    no fragment."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -194,4 +196,4 @@ def normal_url(url: str) -> str:
         host = f"[{host}]"
     if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
         host = f"{host}:{port}"
-    return f"{scheme}://{host}{parts.path or '/'}"
+    return f"{scheme}://{host}{unquote(parts.path) or '/'}"
