@@ -69,7 +69,7 @@ class RequestConflict(IntegrityError):
     """The call contradicts what is stored for the request (HTTP 409)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Service:
     """What every adapter needs, made once when the app starts."""
 
