@@ -239,3 +239,20 @@ def test_a_restarted_app_takes_up_a_queued_request(workspace: Workspace) -> None
         doj.client, doj.token = tc, None
         finish(doj)
         assert doj.get(f"/v1/requests/{rid}").json()["status"] in TERMINAL - {"failed"}
+
+
+def test_the_download_routes_find_a_request_only_for_its_agency(
+    doj: Agency, workspace: Workspace
+) -> None:
+    from fti_gateway.core.errors import NotFoundError
+    from fti_gateway.service.adapters import get_request_record
+
+    rid = submit(doj).json()["id"]
+    got = get_request_record(workspace.home, "DOJ", rid)
+    assert (got.agency, got.request_id, got.status) == (
+        "DOJ",
+        "DOJ-USAO-DC-2025-0042",
+        "awaiting-subjects",
+    )
+    with pytest.raises(NotFoundError):
+        get_request_record(workspace.home, "ICE", rid)

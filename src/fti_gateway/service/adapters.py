@@ -380,6 +380,28 @@ def _read_cursor(cursor: str) -> str:
     return text.removeprefix("after:")
 
 
+@dataclass(frozen=True)
+class RequestView:
+    """What the download routes need of a request: whose, which, and its API status."""
+
+    agency: str
+    request_id: str
+    status: str
+
+
+def get_request_record(home: Path, agency: str, api_id: str) -> RequestView:
+    """``agency``'s request ``api_id`` for routes given only the workspace (the package
+    and proof downloads); NotFoundError, as for an unknown id, for another agency's."""
+    store = StateStore.for_workspace(Workspace.open(home))
+    try:
+        found = up.find(store, agency, api_id)
+    finally:
+        store.dispose()
+    if found is None:
+        raise _missing(api_id)
+    return RequestView(found.record.agency, found.record.id, API_STATUS[found.record.status])
+
+
 # -- keys and checkpoint (kept until the public-ledger routes replace them) ----------------
 
 
