@@ -153,8 +153,17 @@ class Agency:
         url = BASE + path.split("?", 1)[0]
         return {"Authorization": f"DPoP {token}", "DPoP": self.proof(method, url, token)}
 
+    def call(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any
+    ) -> httpx.Response:
+        both = {**(headers or {}), **self.headers(method, path)}
+        return self.client.request(method, path, headers=both, **kw)
+
     def get(self, path: str, **kw: Any) -> httpx.Response:
-        return self.client.get(path, headers=self.headers("GET", path), **kw)
+        return self.call("GET", path, **kw)
 
     def post(self, path: str, **kw: Any) -> httpx.Response:
-        return self.client.post(path, headers=self.headers("POST", path), **kw)
+        return self.call("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> httpx.Response:
+        return self.call("PUT", path, **kw)

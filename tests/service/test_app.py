@@ -1,10 +1,14 @@
-"""The HTTP service: submit, idempotency, errors as JSON with the right status."""
+"""The HTTP service: manifests and uploads read as the CLI reads them, errors with the
+right status, keys and checkpoint."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -36,25 +40,47 @@ SUBJECTS = (
     "S1,Ana,Reyes,1 Old Rd,Laurel,MD,20701\n"
     'S2,Ben,Okafor,"2 Elm St, Apt 4",Dover,DE,19901\n'
 )
+INLINE = MANIFEST.replace(
+    "subjects: subjects.csv\n",
+    "subjects:\n"
+    "  - {subject_id: S1, first_name: Ana, last_name: Reyes, street: 1 Old Rd, city: Laurel,"
+    " state: MD, zip: '20701'}\n"
+    "  - {subject_id: S2, last_name: Okafor, dob: 1990-02-30}\n",
+)
+TERMINAL = {"decided", "denied", "review", "released", "failed"}
 
 
 @pytest.fixture
-def client(workspace: Workspace) -> Agency:
-    """DOJ, registered and calling with DPoP-bound tokens (tests/service/authclient.py)."""
-    return Agency(TestClient(create_app(workspace.home))).register(workspace.home)
+def client(workspace: Workspace) -> Iterator[Agency]:
+    """DOJ, registered and calling with DPoP-bound tokens, the app's worker running."""
+    with TestClient(create_app(workspace.home)) as tc:
+        yield Agency(tc).register(workspace.home)
 
 
-def post(
-    client: Agency,
-    manifest: str = MANIFEST,
-    subjects: str | None = SUBJECTS,
-    name: str = "request.yaml",
-) -> tuple[int, dict[str, object]]:
-    files = {"manifest": (name, manifest.encode(), "application/yaml")}
-    if subjects is not None:
-        files["subjects"] = ("subjects.csv", subjects.encode(), "text/csv")
-    r = client.post("/v1/requests", files=files)
-    return r.status_code, r.json()
+def submit(
+    client: Agency, manifest: str = MANIFEST, media: str = "application/yaml"
+) -> httpx.Response:
+    return client.post("/v1/requests", content=manifest.encode(), headers={"Content-Type": media})
+
+
+def upload(client: Agency, rid: str, csv: str | bytes = SUBJECTS, **kw: Any) -> httpx.Response:
+    body = csv.encode() if isinstance(csv, str) else csv
+    return client.put(
+        f"/v1/requests/{rid}/subjects", content=body, headers={"Content-Type": "text/csv"}, **kw
+    )
+
+
+def finish(client: Agency) -> None:
+    """Wait for the app's worker to run everything queued so far."""
+    client.client.app.state.queue.join()  # type: ignore[attr-defined]
+
+
+def is_problem(r: httpx.Response, status: int) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    body: dict[str, Any] = r.json()
+    if r.headers["content-type"] == "application/problem+json":
+        assert set(body) >= {"type", "title", "status", "detail", "instance"}
+    return body
 
 
 def test_health(client: Agency, workspace: Workspace) -> None:
@@ -64,99 +90,68 @@ def test_health(client: Agency, workspace: Workspace) -> None:
     assert r.json()["workspace"] == workspace.name
 
 
-def test_submit_returns_202_and_files_the_request(client: Agency, workspace: Workspace) -> None:
-    status, body = post(client)
-    assert status == 202
-    assert body["new"] is True and body["subjects"] == 2
-    assert body["agency"] == "DOJ" and body["request_id"] == "DOJ-USAO-DC-2025-0042"
-    folder = workspace.home / "inbox" / str(body["id"])
-    assert (folder / "request.yaml").read_text() == MANIFEST
-    assert (folder / "subjects.csv").read_text() == SUBJECTS
-    got = client.get(str(body["location"]))
-    # The workspace has no vault: no subject resolves to a taxpayer, so nothing may go out.
-    assert got.status_code == 200 and got.json()["status"] == "decided:deny"
-    assert got.json()["outcome"] == "deny" and got.json()["disclosed"] == 0
-    decision = client.get(str(body["location"]) + "/decision").json()
-    assert decision["format"] == "fti/decision/v1" and decision["outcome"] == "deny"
-    assert decision["subjects"]["total"] == 2 and decision["subjects"]["denied"] == 2
+def test_json_manifest_is_accepted(client: Agency) -> None:
+    import yaml
+
+    as_json = json.dumps(yaml.load(INLINE, Loader=yaml.BaseLoader))
+    r = submit(client, as_json, "application/json")
+    assert r.status_code == 201, r.json()
+    assert r.json()["status"] == "queued"
 
 
-def test_a_broken_subject_row_is_rejected_and_the_rest_kept(client: Agency) -> None:
-    status, body = post(client, subjects=SUBJECTS + "S3,Cleo\n")
-    assert status == 202, body
-    assert body["subjects"] == 2 and body["rejected_rows"] == 1
+def test_other_media_types_are_415(client: Agency) -> None:
+    r = submit(client, MANIFEST, "multipart/form-data; boundary=x")
+    assert is_problem(r, 415)["status"] == 415
+
+
+@pytest.mark.parametrize(
+    ("manifest", "where"),
+    [
+        ("format: [unclosed\n", "manifest.yaml line"),
+        ("- just\n- a list\n", "manifest.yaml"),
+        (MANIFEST.replace("received: 2025", "received: 20x5"), "manifest.yaml line 3"),
+        (MANIFEST.replace("subjects.csv", "../../etc/passwd"), "manifest.yaml line 9: subjects"),
+        (MANIFEST.replace("subjects.csv", "subjects.parquet"), "manifest.yaml line 9: subjects"),
+    ],
+)
+def test_a_bad_manifest_is_422_naming_the_line(
+    client: Agency, workspace: Workspace, manifest: str, where: str
+) -> None:
+    body = is_problem(submit(client, manifest), 422)
+    assert where in json.dumps(body), body
+    assert client.get("/v1/requests").json()["items"] == []  # nothing stored
+    assert not any((workspace.home / "spool").iterdir())  # nothing left on disk
+
+
+def test_a_csv_that_cannot_be_read_is_422_and_the_request_still_awaits_it(
+    client: Agency,
+) -> None:
+    rid = submit(client).json()["id"]
+    body = is_problem(upload(client, rid, "subject_id,first_name\nS1,Ana\n"), 422)
+    assert "subjects.csv line 1" in json.dumps(body)
+    assert client.get(f"/v1/requests/{rid}").json()["status"] == "awaiting-subjects"
+    assert upload(client, rid).status_code == 202  # a good file is still taken
+
+
+def test_unknown_request_and_route_are_404(client: Agency) -> None:
+    assert client.get("/v1/requests/" + "0" * 24).status_code == 404
+    assert client.get("/v1/requests/..%2F..%2Fkeys").status_code == 404
+    assert client.get("/v1/nothing-here").status_code == 404
 
 
 def test_the_ledger_checkpoint_is_served_with_its_verifier_key(client: Agency) -> None:
     assert client.client.get("/ledger/checkpoint").status_code == 404  # nothing logged yet
-    post(client)
+    submit(client, INLINE)
+    finish(client)
     got = client.client.get("/ledger/checkpoint")
     assert got.headers["content-type"].startswith("text/plain")
     origin = got.text.splitlines()[0]
     assert client.client.get("/v1/keys/ledger").text.startswith(origin + "+")
 
 
-def test_resubmission_is_idempotent_and_a_changed_one_is_refused(client: Agency) -> None:
-    first = post(client)[1]
-    status, again = post(client)
-    assert status == 200
-    assert again["id"] == first["id"] and again["new"] is False
-    status, changed = post(client, subjects=SUBJECTS + "S3,Cleo,Nguyen,3 Oak Ct,Salem,MD,20703\n")
-    assert status == 422
-    assert changed["type"] == "urn:fti-gateway:problem:input"
-    assert "different content" in str(changed["detail"])
-
-
-def test_json_manifest_is_accepted(client: Agency) -> None:
-    import yaml
-
-    as_json = json.dumps(yaml.safe_load(MANIFEST), default=str)
-    status, body = post(client, manifest=as_json, name="request.json")
-    assert status == 202, body
-
-
-@pytest.mark.parametrize(
-    ("manifest", "subjects", "where"),
-    [
-        ("format: [unclosed\n", SUBJECTS, "request.yaml line"),
-        ("- just\n- a list\n", SUBJECTS, "request.yaml"),
-        (MANIFEST.replace("authority", "authorithy"), SUBJECTS, "request.yaml"),
-        (MANIFEST, "subject_id,first_name\nS1,Ana\n", "subjects.csv line 1"),
-        (MANIFEST, None, "subjects"),
-        (MANIFEST.replace("subjects.csv", "../../etc/passwd"), SUBJECTS, "request.yaml: subjects"),
-    ],
-)
-def test_bad_input_is_422_naming_the_place(
-    client: Agency, workspace: Workspace, manifest: str, subjects: str | None, where: str
-) -> None:
-    status, body = post(client, manifest=manifest, subjects=subjects)
-    assert status == 422
-    assert body["type"] == "urn:fti-gateway:problem:input"
-    assert str(body["where"]).startswith(where), body
-    inbox = workspace.home / "inbox"
-    assert not inbox.exists() or list(inbox.iterdir()) == []  # nothing filed
-
-
-def test_a_missing_field_is_named_in_the_details(client: Agency) -> None:
-    status, body = post(client, manifest=MANIFEST.replace("authority", "authorithy"))
-    assert status == 422
-    named = [str(body["where"]), *(str(d["message"]) for d in body.get("errors", []))]  # type: ignore[union-attr]
-    assert any("authority" in n for n in named), body
-
-
-def test_missing_multipart_field_is_422_json(client: Agency) -> None:
-    r = client.post("/v1/requests", files={"subjects": ("s.csv", b"subject_id,last_name\n")})
-    assert r.status_code == 422
-    assert r.headers["content-type"] == "application/problem+json"
-    assert "manifest" in str(r.json()["where"])
-    assert any(e["field"].endswith("manifest") for e in r.json()["errors"])
-
-
 def test_unknown_request_and_route_are_404_json(client: Agency) -> None:
     r = client.get("/v1/requests/" + "0" * 24)
     assert r.status_code == 404 and r.json()["type"] == "urn:fti-gateway:problem:not-found"
-    r = client.get("/v1/requests/..%2F..%2Fkeys")
-    assert r.status_code == 404
     r = client.get("/v1/nothing-here")
     assert r.status_code == 404 and r.json()["type"] == "urn:fti-gateway:problem:not-found"
     assert r.headers["content-type"] == "application/problem+json"
@@ -223,64 +218,33 @@ def test_app_refuses_a_missing_workspace(tmp_path: Path) -> None:
         create_app(tmp_path / "nope")
 
 
-def test_parquet_subjects_named_by_the_manifest(client: Agency, workspace: Workspace) -> None:
-    import io
-
-    import pandas as pd
-
-    buf = io.BytesIO()
-    pd.read_csv(io.StringIO(SUBJECTS), dtype=str).to_parquet(buf, index=False)
-    manifest = MANIFEST.replace("subjects.csv", "subjects.parquet")
-    files = {
-        "manifest": ("request.yaml", manifest.encode(), "application/yaml"),
-        "subjects": ("upload.bin", buf.getvalue(), "application/octet-stream"),
-    }
-    r = client.post("/v1/requests", files=files)
-    assert r.status_code == 202, r.json()
-    assert r.json()["subjects"] == 2
-    stored = workspace.home / "inbox" / r.json()["id"] / "subjects.parquet"
-    assert stored.read_bytes() == buf.getvalue()
-    files["subjects"] = ("upload.bin", b"PAR1 not really", "application/octet-stream")
-    manifest2 = manifest.replace("DOJ-USAO-DC-2025-0042", "DOJ-2")
-    files["manifest"] = ("request.yaml", manifest2.encode(), "application/yaml")
-    bad = client.post("/v1/requests", files=files)
-    assert bad.status_code == 422
-    assert bad.json()["where"] == "subjects.parquet"
-
-
 def test_ids_that_share_a_folder_name_get_their_own_decisions(client: Agency) -> None:
     """ "CASE 9" and "CASE_9" once mapped to one run folder: the second overwrote the
     first's decision, and each id was served the other's."""
-    unknown = MANIFEST.replace('"6103(i)(2)"', '"6103(z)(9)"')  # denied outright
-    sids = {}
-    for rid, manifest in (("CASE 9", MANIFEST), ("CASE_9", unknown)):
-        code, body = post(client, manifest.replace("DOJ-USAO-DC-2025-0042", f'"{rid}"'))
-        assert code == 202, body
-        sids[rid] = str(body["id"])
-    first = client.get(f"/v1/requests/{sids['CASE 9']}/decision").json()
-    second = client.get(f"/v1/requests/{sids['CASE_9']}/decision").json()
+    unknown = INLINE.replace('"6103(i)(2)"', '"6103(z)(9)"')  # denied outright
+    ids = {}
+    for rid, manifest in (("CASE 9", INLINE), ("CASE_9", unknown)):
+        r = submit(client, manifest.replace("DOJ-USAO-DC-2025-0042", f'"{rid}"'))
+        assert r.status_code == 201, r.json()
+        ids[rid] = str(r.json()["id"])
+    finish(client)
+    first = client.get(f"/v1/requests/{ids['CASE 9']}/decision").json()
+    second = client.get(f"/v1/requests/{ids['CASE_9']}/decision").json()
     assert first["request"]["id"] == "CASE 9" and first["authority"] == "6103(i)(2)"
     assert second["request"]["id"] == "CASE_9" and second["outcome"] == "deny"
 
 
-def test_a_request_whose_run_failed_is_marked_failed_and_resumed_when_sent_again(
-    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+def test_a_run_that_fails_is_failed_with_no_decision(
+    client: Agency, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import fti_gateway.pipeline.submit as pipeline
-    from fti_gateway.service.adapters import submission_id
 
-    client = Agency(TestClient(create_app(workspace.home), raise_server_exceptions=False))
-    client.register(workspace.home)
-    real = pipeline.render_summary
+    def boom(*a: object, **k: object) -> str:
+        raise RuntimeError("disk on fire")
 
-    def broken(*_a: object, **_k: object) -> str:
-        raise OSError("disk full (simulated)")
-
-    monkeypatch.setattr(pipeline, "render_summary", broken)
-    code, _ = post(client)
-    assert code == 500
-    sid = submission_id("DOJ", "DOJ-USAO-DC-2025-0042")
-    assert client.get(f"/v1/requests/{sid}").json()["status"] == "failed"  # not stuck
-    monkeypatch.setattr(pipeline, "render_summary", real)
-    code, body = post(client)
-    assert code == 200 and str(body["status"]).startswith("decided"), body
+    monkeypatch.setattr(pipeline, "render_summary", boom)
+    rid = submit(client, INLINE).json()["id"]
+    finish(client)
+    got = client.get(f"/v1/requests/{rid}").json()
+    assert got["status"] == "failed"
+    assert any(s["state"] == "failed" for s in got["stages"]), got["stages"]

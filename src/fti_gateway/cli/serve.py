@@ -27,13 +27,24 @@ def serve(
             "client assertions name it. Default: $FTI_PUBLIC_URL, else each request's own URL.",
         ),
     ] = None,
+    max_upload_bytes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="The largest request body taken (a subjects CSV, a manifest); larger is "
+            "refused with 413. Default: $FTI_MAX_UPLOAD_BYTES, else 2 GiB.",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the API (submit requests, fetch keys) until interrupted."""
+    """Serve the API until interrupted; with the embedded database it also runs the
+    request pipeline in a worker of its own."""
     import uvicorn
 
     ws = open_workspace(home)  # fail here, with the usual diagnostic, if there is none
     os.environ["FTI_HOME"] = str(ws.home.resolve())
     if public_url:
         os.environ["FTI_PUBLIC_URL"] = public_url
+    if max_upload_bytes is not None:
+        os.environ["FTI_MAX_UPLOAD_BYTES"] = str(max_upload_bytes)
     console.print(f"serving {ws.home} on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")

@@ -1,171 +1,182 @@
 """The only place the service touches the stages: small functions the endpoints call.
 
-Endpoints stay thin (parse HTTP, call one adapter, return its data); adapters import
-stage modules lazily, inside the function, so the service imports cleanly even before
-later stages land. :func:`receive` checks that the manifest and subjects can be read,
-files them in the workspace inbox (``<home>/inbox/<submission id>/``) under the names the
-manifest uses, and runs the pipeline on them.
+Endpoints stay thin (parse HTTP, call one adapter, return its data). Every function
+about a request takes the caller's ``agency`` (the authenticated principal): a request
+of another agency does not exist for it — the same NotFoundError, byte for byte, as an
+id never used — and a manifest naming another agency as its requester is refused.
 
-Every function about a request takes the caller's ``agency`` (the authenticated
-principal): a request of another agency does not exist for it (NotFoundError, the same
-answer as for an id never used), and a manifest naming another agency as its requester
-is refused (:class:`~fti_gateway.service.errors.ForbiddenError`, 403).
+A request arrives as intake's stored output (manifest, accepted rows, rejects) and is
+handed to the job queue; the pipeline runs it off the HTTP call and reads it back from
+the store (``pipeline/stored.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import re
-import shutil
-import tempfile
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+import base64
+import binascii
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from fti_gateway import __version__
-from fti_gateway.core.errors import InputError, NotFoundError
+from fti_gateway.core.errors import InputError, IntegrityError, NotFoundError
 from fti_gateway.core.workspace import Workspace
+from fti_gateway.intake.parsed import ParsedRequest
+from fti_gateway.intake.persist import _rejects_frame, receive
+from fti_gateway.intake.upload import (
+    JSON_NAME,
+    YAML_NAME,
+    PostedManifest,
+    read_posted_manifest,
+    read_with_upload,
+)
+from fti_gateway.pipeline.jobs import JobQueue
 from fti_gateway.service.errors import ForbiddenError
+from fti_gateway.service.spool import Spooled
+from fti_gateway.store import STATUSES, DuplicateRequest, NewRequest, StateStore
+from fti_gateway.store import uploads as up
+from fti_gateway.store.uploads import ApiRequest
 
-INBOX = "inbox"
-RECORD = "submission.json"
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
-_SID = re.compile(r"^[0-9a-f]{24}$")
+# The store's statuses as API.md names them — the one place they are mapped. A request
+# taken off the queue before it ran ("closed") has no outcome: failed, for the API.
+API_STATUS: dict[str, str] = {
+    "awaiting-subjects": "awaiting-subjects",
+    "queued": "queued",
+    "received": "queued",
+    "running": "running",
+    "checked": "running",
+    "resolved": "running",
+    "packaged": "running",
+    "review": "review",
+    "decided": "decided",
+    "denied": "denied",
+    "disclosed": "released",
+    "failed": "failed",
+    "closed": "failed",
+}
+assert set(API_STATUS) == set(STATUSES), "every store status needs its API name"
+API_STATUSES = tuple(dict.fromkeys(API_STATUS.values()))
+STAGES = ("intake", "law", "resolve", "disclose", "ledger")
+# An upload's answer lists at most this many row errors (all are stored; the count says
+# how many were left out): a million bad rows must not make a gigabyte of JSON.
+ERRORS_SHOWN = 1000
+API_SOURCE = "api:"
 
 
-@dataclass(frozen=True)
-class Submission:
-    """A filed request: ``id`` is derived from (agency, request id), the idempotency key."""
-
-    id: str
-    agency: str
-    request_id: str
-    authority: str
-    digest: str
-    subjects: int
-    received_at: str
-    status: str
-    new: bool
-    message: str
-    rejected_rows: int = 0
-    outcome: str | None = None
-    disclosed: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+class RequestConflict(IntegrityError):
+    """The call contradicts what is stored for the request (HTTP 409)."""
 
 
-def health(home: Path) -> dict[str, Any]:
-    ws = Workspace.open(home)
+@dataclass
+class Service:
+    """What every adapter needs, made once when the app starts."""
+
+    ws: Workspace
+    store: StateStore
+    queue: JobQueue
+    max_upload_bytes: int
+
+
+def health(ws: Workspace) -> dict[str, Any]:
     return {"status": "ok", "version": __version__, "workspace": ws.name}
 
 
-def submission_id(agency: str, request_id: str) -> str:
-    return hashlib.sha256(f"{agency}\n{request_id}".encode()).hexdigest()[:24]
+def _missing(api_id: str) -> NotFoundError:
+    # The same words for an unknown id and for another agency's: nothing tells them apart.
+    return NotFoundError(f"no request with id {api_id!r}", where=f"requests/{api_id}")
 
 
-def _subjects_name(ref: Any, filename: str, given: bool) -> str | None:
-    """The name to file the uploaded subjects under: the one the manifest gives."""
-    if not isinstance(ref, str | list):
-        return None  # intake reports the missing or malformed field with its line
-    if isinstance(ref, list):
-        if given:
-            raise InputError(
-                "the manifest lists its subjects inline and a subjects file was sent too",
-                where=f"{filename}: subjects",
-                hint="send one or the other",
-            )
-        return None
-    name = Path(str(ref)).name
-    if not given:
-        raise InputError(
-            f"the manifest names subjects file {ref!r} but none was sent",
-            where="subjects",
-            hint="send the subjects CSV as the multipart field 'subjects'",
-        )
-    if (
-        name != str(ref)
-        or not _SAFE_NAME.match(name)
-        or not name.lower().endswith((".csv", ".parquet"))
-    ):
-        raise InputError(
-            f"subjects must name a CSV or Parquet file beside the manifest, not {ref!r}",
-            where=f"{filename}: subjects",
-            hint="e.g. subjects: subjects.csv",
-        )
-    return name
+def _find(svc: Service, agency: str, api_id: str) -> ApiRequest:
+    found = up.find(svc.store, agency, api_id)
+    if found is None:
+        raise _missing(api_id)
+    return found
 
 
-def receive(
-    home: Path,
-    agency: str,
-    manifest_bytes: bytes,
-    manifest_name: str,
-    subjects_bytes: bytes | None,
-    subjects_name: str | None,
-) -> Submission:
-    """File a request and run it through the pipeline; idempotent on (agency, request id).
+def links(api_id: str) -> dict[str, str]:
+    base = f"/v1/requests/{api_id}"
+    return {
+        "self": base,
+        "subjects": base + "/subjects",
+        "decision": base + "/decision",
+        "package": base + "/package",
+        "proof": base + "/proof",
+    }
 
-    The files are read by intake itself (the same reader as ``fti request submit``), in
-    a private folder that becomes the inbox entry only once they parse, so a request
-    that cannot be read leaves nothing behind. The same bytes again → the existing
-    submission (``new=False``); different bytes under the same key → InputError.
+
+def _created(req: ApiRequest) -> dict[str, Any]:
+    return {"id": req.api_id, "status": API_STATUS[req.record.status], "links": links(req.api_id)}
+
+
+# -- POST /v1/requests ---------------------------------------------------------------------
+
+
+def post_manifest(
+    svc: Service, agency: str, data: bytes, as_json: bool, workdir: Path
+) -> tuple[dict[str, Any], bool]:
+    """Receive a manifest; returns (the resource, whether it is new).
+
+    Inline subjects: stored with their rows and queued. A named subject file: stored as
+    ``awaiting-subjects``. The same (agency, id) again: the same bytes → the stored
+    resource; other bytes → :class:`RequestConflict`.
     """
-    from fti_gateway.intake import load_request
-    from fti_gateway.intake.manifest import read_manifest_file
+    posted = read_posted_manifest(data, JSON_NAME if as_json else YAML_NAME, workdir)
+    _check_requester(posted.manifest.requester.agency, agency, posted.name)
+    existing = up.find_by_key(svc.store, agency, posted.manifest.id)
+    if existing is not None:
+        return _again(svc, existing, posted), False
+    if posted.parsed is not None:
+        receipt = receive(posted.parsed, svc.store)
+        req = up.get(svc.store, receipt.request_pk)
+        if not receipt.new:  # an identical one got in first
+            return _again(svc, req, posted), False
+        up.keep_manifest(svc.store, req.pk, data)
+        svc.queue.enqueue(req.pk)
+    else:
+        try:
+            req = up.record_awaiting(svc.store, _awaiting(posted), data)
+        except DuplicateRequest:
+            again = up.find_by_key(svc.store, agency, posted.manifest.id)
+            assert again is not None
+            return _again(svc, again, posted), False
+    return _created(up.get(svc.store, req.pk)), True
 
-    ws = Workspace.open(home)
-    manifest_name = Path(manifest_name or "manifest.yaml").name
-    if not _SAFE_NAME.match(manifest_name):
-        manifest_name = "manifest.yaml"
-    inbox = ws.home / INBOX
-    inbox.mkdir(exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".incoming.", dir=inbox))
-    try:
-        (tmp / manifest_name).write_bytes(manifest_bytes)
-        raw = read_manifest_file(tmp / manifest_name)
-        target_subjects = _subjects_name(
-            raw.content.get("subjects"), manifest_name, subjects_bytes is not None
-        )
-        if target_subjects is not None and subjects_bytes is not None:
-            (tmp / target_subjects).write_bytes(subjects_bytes)
-        parsed = load_request(tmp / manifest_name)
-        _check_requester(parsed.manifest.requester.agency, agency, manifest_name)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    manifest = parsed.manifest
-    digest = hashlib.sha256(manifest_bytes + b"\0" + (subjects_bytes or b"")).hexdigest()
-    sid = submission_id(manifest.requester.agency, manifest.id)
-    final = inbox / sid
-    if final.exists():
-        shutil.rmtree(tmp, ignore_errors=True)
-        return _repeat(ws, final, digest)
-    record = Submission(
-        id=sid,
-        agency=manifest.requester.agency,
-        request_id=manifest.id,
-        authority=manifest.authority,
-        digest=digest,
-        subjects=parsed.accepted,
-        received_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        status="received",
-        new=True,
-        message="received",
-        rejected_rows=parsed.rejected_rows,
+
+def _awaiting(posted: PostedManifest) -> NewRequest:
+    m = posted.manifest
+    return NewRequest(
+        agency=m.requester.agency,
+        id=m.id,
+        authority=m.authority,
+        received=m.received,
+        format=m.format,
+        manifest=m.model_dump(mode="json"),
+        digest=posted.digest,
+        source=API_SOURCE + posted.name,
+        warnings=tuple(posted.warnings),
     )
-    try:
-        _write_record(tmp, record, manifest_name, target_subjects)
-        os.rename(tmp, final)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if final.exists():  # a concurrent identical submission won the race
-            return _repeat(ws, final, digest)
-        raise
-    return _run(ws, final, record)
+
+
+def _again(svc: Service, existing: ApiRequest, posted: PostedManifest) -> dict[str, Any]:
+    """A second POST of a stored (agency, id): the same manifest → the same resource."""
+    if existing.manifest_raw is not None:
+        same = existing.manifest_raw == posted.data
+    else:  # received before the API kept manifests: inline rows' digest is the manifest's
+        same = posted.parsed is not None and existing.record.digest == posted.digest
+    if not same:
+        r = existing.record
+        raise RequestConflict(
+            f"request {r.id!r} of {r.agency} was already received with different content",
+            where=f"requests/{existing.api_id}",
+            hint="a received request is never replaced: send the changed request under a "
+            "new id, or the original manifest unchanged",
+        )
+    if existing.record.status == "received":
+        # Stored but never handed to the queue (the service stopped in between).
+        svc.queue.enqueue(existing.pk)
+    return _created(up.get(svc.store, existing.pk))
 
 
 def _check_requester(named: str, agency: str, manifest_name: str) -> None:
@@ -179,109 +190,213 @@ def _check_requester(named: str, agency: str, manifest_name: str) -> None:
         )
 
 
-def _run(ws: Workspace, folder: Path, record: Submission) -> Submission:
-    """Run the filed request through the pipeline and record how it ended — a failure
-    too, so no request stays "received" for ever; a later identical submission resumes it."""
-    from fti_gateway.pipeline.submit import submit
-
-    data = _load(folder)
-    try:
-        result = submit(ws, folder / str(data["manifest"]))
-    except Exception as e:
-        failed = replace(record, status="failed", message=getattr(e, "message", type(e).__name__))
-        _write_record(folder, failed, str(data["manifest"]), data.get("subjects_file"))
-        raise
-    record = replace(
-        record,
-        status=f"decided:{result.outcome}",
-        outcome=result.outcome,
-        disclosed=result.disclosed,
-        message=result.receipt_message,
-    )
-    _write_record(folder, record, str(data["manifest"]), data.get("subjects_file"))
-    return record
+# -- PUT /v1/requests/{id}/subjects ------------------------------------------------------------
 
 
-def _write_record(
-    folder: Path, record: Submission, manifest_name: str, subjects_file: str | None
-) -> None:
-    stored = {**record.to_json(), "manifest": manifest_name, "subjects_file": subjects_file}
-    del stored["new"]
-    tmp = folder / (RECORD + ".tmp")
-    tmp.write_text(json.dumps(stored, indent=2) + "\n")
-    os.replace(tmp, folder / RECORD)
-
-
-def decision(home: Path, agency: str, sid: str) -> dict[str, Any]:
-    """The FORMATS §5 decision of one of ``agency``'s requests."""
-    from fti_gateway.pipeline.submit import run_dir_for
-
-    sub = get_submission(home, agency, sid)
-    path = run_dir_for(Workspace.open(home), sub.agency, sub.request_id) / "decision.json"
-    if not path.is_file():
-        raise NotFoundError(f"request {sid!r} has no decision yet", where=f"requests/{sid}")
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
-
-
-def ledger_checkpoint(home: Path) -> dict[str, str]:
-    """The latest signed checkpoint and the key to verify it, for auditors."""
-    from fti_gateway.ledger.storage import FsStorage
-    from fti_gateway.ledger.workspace import verifier_key
-
-    ws = Workspace.open(home)
-    note = FsStorage(ws.ledger_dir).read_checkpoint()
-    if note is None:
-        raise NotFoundError("the ledger has no checkpoint yet", where="ledger")
-    return {"checkpoint": note.decode(), "verifier_key": verifier_key(ws)}
-
-
-def _load(folder: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((folder / RECORD).read_text())
-    return data
-
-
-def _to_submission(data: dict[str, Any], new: bool, message: str | None = None) -> Submission:
-    fields = {k: data[k] for k in Submission.__dataclass_fields__ if k in data}
-    fields["new"] = new
-    if message is not None:
-        fields["message"] = message
-    return Submission(**fields)
-
-
-def _repeat(ws: Workspace, folder: Path, digest: str) -> Submission:
-    data = _load(folder)
-    if data["digest"] != digest:
-        raise InputError(
-            f"request {data['request_id']!r} from {data['agency']} was already received "
-            "with different content",
-            where=f"requests/{data['id']}",
-            hint="a changed request needs a new id; resubmitting must send identical files",
+def upload_target(svc: Service, agency: str, api_id: str) -> tuple[ApiRequest, str]:
+    """The request an upload is for, and the file name its manifest gives the subjects.
+    Refused before a byte is read if the manifest lists its subjects inline."""
+    req = _find(svc, agency, api_id)
+    name = req.record.manifest.get("subjects")
+    if not isinstance(name, str):
+        raise RequestConflict(
+            "this request's manifest lists its subjects inline: there is nothing to upload",
+            where=f"requests/{api_id}/subjects",
+            hint="a manifest names a subject file (subjects: subjects.csv) to take an upload",
         )
-    if not str(data["status"]).startswith("decided"):
-        # Filed but never finished (failed, or the service stopped mid-run): the same
-        # submission again resumes it; the pipeline redoes nothing already done.
-        return replace(_run(ws, folder, _to_submission(data, new=False)), new=False)
-    return _to_submission(data, new=False, message="already received")
+    return req, name
 
 
-def get_submission(home: Path, agency: str, sid: str) -> Submission:
-    """One of ``agency``'s submissions; another agency's answers exactly as a missing one."""
-    ws = Workspace.open(home)
-    folder = ws.home / INBOX / sid
-    missing = NotFoundError(f"no request with id {sid!r}", where=f"requests/{sid}")
-    if not _SID.match(sid) or not (folder / RECORD).is_file():
-        raise missing
-    data = _load(folder)
-    if data.get("agency") != agency:
-        raise missing
-    return _to_submission(data, new=False)
+def attach_upload(svc: Service, req: ApiRequest, upload: Spooled) -> dict[str, Any]:
+    """Read the spooled CSV with its manifest (intake's readers), store the rows and the
+    rejects, queue the request, and answer from the store. The same bytes again → the
+    same answer; other bytes once subjects are stored → :class:`RequestConflict`."""
+    if req.subjects_sha256 is not None or req.record.status != up.AWAITING:
+        return _same_upload(svc, req, upload.sha256)
+    assert req.manifest_raw is not None
+    name = req.record.source.removeprefix(API_SOURCE)
+    parsed = read_with_upload(
+        req.manifest_raw, name if name in (JSON_NAME, YAML_NAME) else YAML_NAME, upload.path
+    )
+    if not up.attach_subjects(svc.store, req.pk, _attached(parsed, upload.sha256)):
+        return _same_upload(svc, up.get(svc.store, req.pk), upload.sha256)
+    svc.queue.enqueue(req.pk)
+    return upload_answer(svc, req.pk)
 
 
-def package_signing_key(home: Path) -> dict[str, str]:
-    """The public key packages are signed with, for recipients and auditors to pin."""
-    from fti_gateway.core.keys import load_signing_key
-    from fti_gateway.disclose import encode_public_key, key_id
+def _attached(parsed: ParsedRequest, sha256: str) -> up.Attached:
+    return up.Attached(
+        subjects=parsed.subjects,
+        rejects=_rejects_frame(parsed),
+        extra=parsed.extra,
+        reject_count=parsed.rejected_rows,
+        digest=parsed.digest,
+        warnings=tuple(parsed.warnings),
+        sha256=sha256,
+    )
 
-    pub = load_signing_key(Workspace.open(home).keys_dir).public_key()
-    return {"algorithm": "Ed25519", "public_key": encode_public_key(pub), "key_id": key_id(pub)}
+
+def _same_upload(svc: Service, req: ApiRequest, sha256: str) -> dict[str, Any]:
+    if req.subjects_sha256 != sha256:
+        raise RequestConflict(
+            "this request's subjects were already received, with different content",
+            where=f"requests/{req.api_id}/subjects",
+            hint="received subjects are never replaced: send the changed list as a new "
+            "request, or the original file unchanged",
+        )
+    return upload_answer(svc, req.pk)
+
+
+def upload_answer(svc: Service, request_pk: int) -> dict[str, Any]:
+    """API.md's 202 body, read back from the store (so a repeat answers the same)."""
+    record = svc.store.request(request_pk)
+    errors = up.first_rejects(svc.store, request_pk, ERRORS_SHOWN)
+    answer: dict[str, Any] = {
+        "accepted": record.subject_count,
+        "rejected": record.reject_count,
+        "errors": errors,
+    }
+    if len(errors) == ERRORS_SHOWN:
+        answer["errors_omitted"] = up.count_rejects(svc.store, request_pk) - ERRORS_SHOWN
+    return answer
+
+
+# -- GET ------------------------------------------------------------------------------------
+
+
+def status(svc: Service, agency: str, api_id: str) -> dict[str, Any]:
+    """API.md's request resource: status, the stages of the latest run, outcome, counts."""
+    req = _find(svc, agency, api_id)
+    r = req.record
+    latest = svc.store.latest_decision(req.pk)
+    doc = latest[1] if latest is not None else {}
+    return {
+        "id": req.api_id,
+        "agency": r.agency,
+        "request_id": r.id,
+        "status": API_STATUS[r.status],
+        "stages": _stages(svc, req.pk),
+        "outcome": doc.get("outcome"),
+        "counts": {
+            "accepted": r.subject_count,
+            "rejected": r.reject_count,
+            "subjects": doc.get("subjects"),
+        },
+    }
+
+
+def _stages(svc: Service, request_pk: int) -> list[dict[str, Any]]:
+    """Every stage, in order; one the latest run has not reached yet is ``pending``."""
+    recorded = {s.name: s for s in svc.store.stages(request_pk)}
+    out = []
+    for name in (*STAGES, *(n for n in recorded if n not in STAGES)):
+        s = recorded.get(name)
+        out.append(
+            {
+                "name": name,
+                "state": s.state if s else "pending",
+                "started": _iso(s.started) if s else None,
+                "finished": _iso(s.finished) if s else None,
+                "done": s.done if s else None,
+                "total": s.total if s else None,
+            }
+        )
+    return out
+
+
+def _iso(when: Any) -> str | None:
+    return None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def decision(svc: Service, agency: str, api_id: str) -> dict[str, Any]:
+    """The FORMATS §5 decision with its per-subject findings inline."""
+    req = _find(svc, agency, api_id)
+    latest = svc.store.latest_decision(req.pk)
+    if latest is None:
+        raise NotFoundError(
+            f"request {api_id!r} has no decision yet",
+            where=f"requests/{api_id}/decision",
+            hint="poll the request until its status is decided, denied, review or released",
+        )
+    pk, doc = latest
+    findings = svc.store.load_subject_findings(pk)
+    findings = findings.astype(object).where(pd.notna(findings), None)
+    return {**doc, "subject_findings": findings.to_dict("records")}
+
+
+def list_requests(
+    svc: Service, agency: str, status: str | None, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """The caller's requests, newest first, a page at a time (keyset: the cursor names
+    the last request of the previous page, so new requests never shift a page)."""
+    statuses = None
+    if status is not None:
+        if status not in API_STATUSES:
+            raise InputError(
+                f"unknown status {status!r}",
+                where="status",
+                hint="one of: " + ", ".join(API_STATUSES),
+            )
+        statuses = [s for s, api in API_STATUS.items() if api == status]
+    after = _read_cursor(cursor) if cursor else None
+    got = up.page(svc.store, agency, statuses=statuses, after=after, limit=limit)
+    if got is None:
+        raise InputError(
+            "the cursor is not one this service gave out",
+            where="cursor",
+            hint="pass next_cursor from the previous page unchanged",
+        )
+    items, more = got
+    return {
+        "items": [
+            {
+                "id": i.api_id,
+                "agency": i.record.agency,
+                "request_id": i.record.id,
+                "status": API_STATUS[i.record.status],
+                "created": _iso(i.record.created_at),
+            }
+            for i in items
+        ],
+        "next_cursor": _cursor(items[-1].api_id) if more and items else None,
+    }
+
+
+def _cursor(api_id: str) -> str:
+    return base64.urlsafe_b64encode(f"after:{api_id}".encode()).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    if not text.startswith("after:"):
+        raise InputError(
+            "the cursor is not one this service gave out",
+            where="cursor",
+            hint="pass next_cursor from the previous page unchanged",
+        )
+    return text.removeprefix("after:")
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """What the download routes need of a request: whose, which, and its API status."""
+
+    agency: str
+    request_id: str
+    status: str
+
+
+def get_request_record(home: Path, agency: str, api_id: str) -> RequestView:
+    """``agency``'s request ``api_id`` for routes given only the workspace (the package
+    and proof downloads); NotFoundError, as for an unknown id, for another agency's."""
+    store = StateStore.for_workspace(Workspace.open(home))
+    try:
+        found = up.find(store, agency, api_id)
+    finally:
+        store.dispose()
+    if found is None:
+        raise _missing(api_id)
+    return RequestView(found.record.agency, found.record.id, API_STATUS[found.record.status])

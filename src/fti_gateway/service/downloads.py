@@ -55,21 +55,10 @@ class RequestRecord:
 
 
 def resolve_request(home: Path, principal: Principal, resource_id: str) -> RequestRecord:
-    """The caller's request ``resource_id`` (NotFoundError for another agency's).
-
-    Bridge, to reconcile when the request store lands: with
-    ``adapters.get_request_record(home, agency, resource_id)`` present it is used; until
-    then the old inbox submission stands in, "released" when its run folder holds a
-    signed package.
-    """
-    lookup = getattr(adapters, "get_request_record", None)
-    if lookup is not None:
-        rec = lookup(home, principal.agency, resource_id)
-        return RequestRecord(resource_id, rec.agency, rec.request_id, str(rec.status))
-    sub = adapters.get_submission(home, principal.agency, resource_id)
-    run = run_dir_for(Workspace.open(home), sub.agency, sub.request_id)
-    signed = (run / PACKAGE / "manifest.sig").is_file()
-    return RequestRecord(sub.id, sub.agency, sub.request_id, RELEASED if signed else sub.status)
+    """The caller's request ``resource_id`` (NotFoundError, as for an unknown id, for
+    another agency's)."""
+    rec = adapters.get_request_record(home, principal.agency, resource_id)
+    return RequestRecord(resource_id, rec.agency, rec.request_id, str(rec.status))
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:

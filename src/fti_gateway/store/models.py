@@ -7,6 +7,7 @@ law stage's decision with one finding per subject, and each pipeline run.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -42,6 +43,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def new_api_id() -> str:
+    """A request's id in the API: 128 random bits, so that knowing (agency, id) — or
+    counting requests — says nothing about where another agency's request lives."""
+    return "r_" + secrets.token_hex(16)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -50,7 +57,10 @@ class Request(Base):
     """One received request; (agency, external_id) is its identity (FORMATS §1)."""
 
     __tablename__ = "requests"
-    __table_args__ = (sa.UniqueConstraint("agency", "external_id", name="uq_requests_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("agency", "external_id", name="uq_requests_key"),
+        sa.UniqueConstraint("api_id", name="uq_requests_api_id"),
+    )
 
     pk: Mapped[int] = mapped_column(primary_key=True)
     agency: Mapped[str] = mapped_column(sa.String(200))
@@ -68,6 +78,13 @@ class Request(Base):
     warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The id the API names the request by (``/v1/requests/{api_id}``): random, not derived.
+    api_id: Mapped[str] = mapped_column(sa.String(40), default=new_api_id)
+    # The manifest as POSTed, kept while its subject file is awaited: the upload is then
+    # read beside it exactly as `fti request submit` reads a manifest and its file.
+    manifest_raw: Mapped[bytes | None] = mapped_column(sa.LargeBinary, nullable=True)
+    # SHA-256 of the subjects CSV as uploaded: the same upload again is recognised.
+    subjects_sha256: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
 
 class SubjectRow(Base):

@@ -1,0 +1,226 @@
+"""Requests as the API sees them: found by their random API id, always within one agency.
+
+Every lookup here takes the caller's agency, so a request of another agency is simply
+not found (API.md: 404, never 403). A manifest naming a subject file is stored first
+(``awaiting-subjects``, no rows); its upload is then attached once, in one transaction —
+rows, rejects, counts and status together — guarded so that two uploads racing cannot
+both attach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from fti_gateway.core.formats import SUBJECT_COLUMNS
+from fti_gateway.store import models as m
+from fti_gateway.store.bulk import loader_for
+from fti_gateway.store.state import (
+    REJECT_COLUMNS,
+    DuplicateRequest,
+    NewRequest,
+    RequestRecord,
+    StateStore,
+    _extra_json,
+)
+
+AWAITING = "awaiting-subjects"
+QUEUED = "queued"
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """A stored request with what only the API needs."""
+
+    record: RequestRecord
+    api_id: str
+    manifest_raw: bytes | None
+    subjects_sha256: str | None
+
+    @classmethod
+    def of(cls, row: m.Request) -> ApiRequest:
+        return cls(RequestRecord.of(row), row.api_id, row.manifest_raw, row.subjects_sha256)
+
+    @property
+    def pk(self) -> int:
+        return self.record.pk
+
+
+@dataclass(frozen=True)
+class Attached:
+    """Subject rows to attach to an awaiting request (intake's output for the upload)."""
+
+    subjects: pd.DataFrame
+    rejects: pd.DataFrame
+    extra: pd.DataFrame | None
+    reject_count: int
+    digest: str
+    warnings: tuple[str, ...]
+    sha256: str
+
+
+def find(store: StateStore, agency: str, api_id: str) -> ApiRequest | None:
+    """``agency``'s request with this API id; None for another agency's, as for none."""
+    with store.session() as s:
+        row = s.scalars(
+            sa.select(m.Request).where(m.Request.api_id == api_id, m.Request.agency == agency)
+        ).one_or_none()
+        return None if row is None else ApiRequest.of(row)
+
+
+def find_by_key(store: StateStore, agency: str, request_id: str) -> ApiRequest | None:
+    with store.session() as s:
+        row = s.scalars(
+            sa.select(m.Request).where(
+                m.Request.agency == agency, m.Request.external_id == request_id
+            )
+        ).one_or_none()
+        return None if row is None else ApiRequest.of(row)
+
+
+def get(store: StateStore, request_pk: int) -> ApiRequest:
+    with store.session() as s:
+        row = s.get(m.Request, request_pk)
+        assert row is not None, request_pk
+        return ApiRequest.of(row)
+
+
+def record_awaiting(store: StateStore, new: NewRequest, manifest_raw: bytes) -> ApiRequest:
+    """Store a request whose subject file is still to come (no rows yet); raises
+    :class:`DuplicateRequest` if (agency, id) is already stored."""
+    try:
+        with store.session() as s:
+            row = m.Request(
+                agency=new.agency,
+                external_id=new.id,
+                authority=new.authority,
+                received=new.received,
+                format=new.format,
+                manifest=new.manifest,
+                digest=new.digest,
+                source=new.source,
+                status=AWAITING,
+                subject_count=0,
+                reject_count=0,
+                warnings=list(new.warnings),
+                manifest_raw=manifest_raw,
+            )
+            s.add(row)
+            s.flush()
+            s.add(m.RequestEvent(request_pk=row.pk, status=AWAITING, note="manifest received"))
+            s.flush()
+            return ApiRequest.of(row)
+    except sa.exc.IntegrityError as e:
+        if store.get_request(new.agency, new.id) is not None:
+            raise DuplicateRequest(new.agency, new.id) from e
+        raise
+
+
+def keep_manifest(store: StateStore, request_pk: int, manifest_raw: bytes) -> None:
+    """Keep the posted manifest of a request stored with its inline rows (so a repeated
+    POST is judged by its bytes)."""
+    with store.session() as s:
+        s.execute(
+            sa.update(m.Request)
+            .where(m.Request.pk == request_pk, m.Request.manifest_raw.is_(None))
+            .values(manifest_raw=manifest_raw)
+        )
+
+
+def attach_subjects(store: StateStore, request_pk: int, upload: Attached) -> bool:
+    """Store the upload's rows and rejects and queue the request, in ONE transaction.
+
+    Returns False (and changes nothing) if the request is no longer awaiting its
+    subjects — another upload attached first; the caller re-reads and compares.
+    """
+    rows = upload.subjects.loc[:, [*SUBJECT_COLUMNS, "line"]].copy()
+    if upload.extra is not None and len(upload.extra.columns) > 1:
+        rows["extra"] = pd.Series(
+            _extra_json(upload.extra, rows["line"]), index=rows.index, dtype=object
+        )
+    rej = upload.rejects.loc[:, list(REJECT_COLUMNS)].copy()
+    loader = loader_for(store.engine.dialect)
+    with store.session() as s:
+        claimed = s.execute(
+            sa.update(m.Request)
+            .where(
+                m.Request.pk == request_pk,
+                m.Request.status == AWAITING,
+                m.Request.subjects_sha256.is_(None),
+            )
+            .values(
+                status=QUEUED,
+                subjects_sha256=upload.sha256,
+                subject_count=len(rows),
+                reject_count=upload.reject_count,
+                digest=upload.digest,
+                warnings=list(upload.warnings),
+                updated_at=m.utcnow(),
+            )
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        s.add(m.RequestEvent(request_pk=request_pk, status=QUEUED, note="subjects received"))
+        s.flush()
+        conn = s.connection()
+        rows.insert(0, "request_pk", request_pk)
+        rej.insert(0, "request_pk", request_pk)
+        loader.load(conn, m.SubjectRow.__table__, rows)  # type: ignore[arg-type]
+        loader.load(conn, m.RejectedRow.__table__, rej)  # type: ignore[arg-type]
+    return True
+
+
+def first_rejects(store: StateStore, request_pk: int, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` rejects in line order (an answer never lists a million)."""
+    t = m.RejectedRow.__table__
+    stmt = (
+        sa.select(t.c.line, t.c.field, t.c.reason)
+        .where(t.c.request_pk == request_pk)
+        .order_by(t.c.line, t.c.pk)
+        .limit(limit)
+    )
+    with store.engine.connect() as conn:
+        return [
+            {"line": int(line), "field": field, "message": reason}
+            for line, field, reason in conn.execute(stmt)
+        ]
+
+
+def count_rejects(store: StateStore, request_pk: int) -> int:
+    t = m.RejectedRow.__table__
+    stmt = sa.select(sa.func.count()).select_from(t).where(t.c.request_pk == request_pk)
+    with store.engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+def page(
+    store: StateStore,
+    agency: str,
+    *,
+    statuses: Sequence[str] | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> tuple[list[ApiRequest], bool] | None:
+    """One page of ``agency``'s requests, newest first, and whether more follow.
+
+    Keyset pagination: ``after`` is the API id of the last request of the previous
+    page (None: from the newest). Returns None if ``after`` is not one of the agency's
+    requests. Newest first is by primary key, which only grows.
+    """
+    with store.session() as s:
+        stmt = sa.select(m.Request).where(m.Request.agency == agency)
+        if after is not None:
+            last = s.scalars(
+                sa.select(m.Request.pk).where(m.Request.agency == agency, m.Request.api_id == after)
+            ).one_or_none()
+            if last is None:
+                return None
+            stmt = stmt.where(m.Request.pk < last)
+        if statuses is not None:
+            stmt = stmt.where(m.Request.status.in_(list(statuses)))
+        rows = s.scalars(stmt.order_by(m.Request.pk.desc()).limit(limit + 1)).all()
+        return [ApiRequest.of(r) for r in rows[:limit]], len(rows) > limit
