@@ -35,6 +35,15 @@ def serve(
             "refused with 413. Default: $FTI_MAX_UPLOAD_BYTES, else 2 GiB.",
         ),
     ] = None,
+    verify_every: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Seconds between re-verifications of what the ledger gained since the "
+            "last one (damage stops appends and turns /v1/health to 503); 0 turns it off. "
+            "Default: $FTI_VERIFY_EVERY, else 300.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API until interrupted; with the embedded database it also runs the
     request pipeline in a worker of its own."""
@@ -46,5 +55,7 @@ def serve(
         os.environ["FTI_PUBLIC_URL"] = public_url
     if max_upload_bytes is not None:
         os.environ["FTI_MAX_UPLOAD_BYTES"] = str(max_upload_bytes)
+    if verify_every is not None:
+        os.environ["FTI_VERIFY_EVERY"] = str(verify_every)
     console.print(f"serving {ws.home} on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")

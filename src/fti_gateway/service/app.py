@@ -18,9 +18,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import JSONResponse
 
 from fti_gateway import __version__
 from fti_gateway.core.workspace import Workspace, default_home
@@ -38,6 +38,7 @@ from fti_gateway.service import (
 )
 from fti_gateway.service.adapters import Service
 from fti_gateway.service.auth import AuthConfig, Authenticator
+from fti_gateway.service.ledgerwatch import LedgerWatch, interval_from_env
 from fti_gateway.store import StateStore
 from fti_gateway.store.agencies import AgencyRegister
 
@@ -50,13 +51,16 @@ def create_app(
     public_url: str | None = None,
     clock: Callable[[], float] | None = None,
     max_upload_bytes: int | None = None,
+    verify_every: float | None = None,
 ) -> FastAPI:
     """An app over the workspace at ``home`` (which must exist: fail at start, not later).
 
     ``public_url`` is the service's URL as agencies reach it (behind a proxy it differs
     from what the app sees; DPoP ``htu`` and the assertion's ``aud`` name it); default
     ``$FTI_PUBLIC_URL``, else each request's own base URL. ``max_upload_bytes`` bounds a
-    request body (default ``$FTI_MAX_UPLOAD_BYTES``, else 2 GiB). ``clock`` is for tests.
+    request body (default ``$FTI_MAX_UPLOAD_BYTES``, else 2 GiB). ``verify_every``: seconds
+    between since-last verifications of the ledger (``$FTI_VERIFY_EVERY``, else 300; 0
+    turns the watch off). ``clock`` is for tests.
     The job queue is ``app.state.queue`` (tests wait on it with ``join()``).
     """
     ws = Workspace.open(Path(home))
@@ -67,11 +71,13 @@ def create_app(
         clock=clock or time.time,
     )
     svc = Service(ws, store, queue_for(ws), spool.max_upload_bytes(max_upload_bytes))
+    watch = LedgerWatch(ws, interval_from_env(verify_every))
     authenticate = Authenticator(config)
     protected = APIRouter(prefix="/v1", dependencies=[Depends(authenticate)])
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        watch.start()
         if isinstance(svc.queue, LocalQueue):
             svc.queue.start()  # also takes up what a stopped service left unfinished
         try:
@@ -79,6 +85,7 @@ def create_app(
         finally:
             if isinstance(svc.queue, LocalQueue):
                 svc.queue.stop()
+            watch.stop()
 
     app = FastAPI(
         title="FTI Gateway",
@@ -89,13 +96,17 @@ def create_app(
     app.state.auth = config  # tests and later middleware reach the register through it
     app.state.service = svc
     app.state.queue = svc.queue
+    app.state.ledger_watch = watch
     errors.install(app)
     auth.install(app)
     token.install(app, config)
 
     @app.get("/v1/health")
-    def health() -> dict[str, Any]:
-        return adapters.health(ws)
+    def health() -> JSONResponse:
+        body = adapters.health(ws)
+        if watch.damage is not None:
+            body = {**body, "status": "ledger-damaged", "ledger": watch.damage}
+        return JSONResponse(body, status_code=503 if watch.damage else 200)
 
     app.include_router(requests.router(svc, authenticate))
     app.include_router(protected)
