@@ -30,7 +30,10 @@ def test_the_shipped_text_has_every_section() -> None:
 
 
 def test_a_quote_is_checked_verbatim_up_to_whitespace() -> None:
-    good = Quote("6103(l)(7)(B)", "current return information from returns with\n  respect to unearned income")
+    good = Quote(
+        "6103(l)(7)(B)",
+        "current return information from returns with\n  respect to unearned income",
+    )
     assert quote_holds(good)
     assert not quote_holds(Quote(good.cite, good.text.replace("unearned", "earned ")))
     assert not quote_holds(Quote("6103(l)(7)(A)", good.text))  # right words, wrong provision
@@ -48,7 +51,8 @@ def test_citations_are_read_in_every_spelling() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [p for p in SCENARIOS if "text" in yaml.safe_load(p.read_text(encoding="utf-8"))],
+    "path",
+    [p for p in SCENARIOS if "text" in yaml.safe_load(p.read_text(encoding="utf-8"))],
     ids=lambda p: p.stem,
 )
 def test_a_scenario_quotes_the_text_it_follows(path: Path) -> None:
