@@ -15,6 +15,9 @@ Not modeled, and what happens instead:
 - (A)(ii) payor data (``info_return.w2.employer``): refused unless the request states it
   is not reasonably available elsewhere (``purpose.payor_unavailable_elsewhere: true``),
   and then a person reviews that statement.
+- the individual's *name*: (A)(i) lists the SSN, address, filing status, income and
+  dependents, not the name (the agency already has it; (A)(ii)'s names are of payors and
+  dependents), so ``identity.name`` is refused citing (A)(i).
 - (B) redisclosure to agents and contractors: the recipient's concern, not modeled.
 """
 
@@ -34,7 +37,6 @@ from fti_gateway.law.authorities.base import (
 )
 
 ALLOWED = {
-    "identity.name": "6103(l)(6)(A)(i)",
     "identity.tin": "6103(l)(6)(A)(i)",
     "identity.address": "6103(l)(6)(A)(i)",
     "return.filing_status": "6103(l)(6)(A)(i)",
@@ -99,6 +101,11 @@ class L6(Authority):
             return refuse(
                 "6103(l)(6)(A)(ii)",
                 "payor names and addresses only if not reasonably available from any other source, which the request does not state",
+            )
+        if element_id == "identity.name":
+            return refuse(
+                "6103(l)(6)(A)(i)",
+                "(A)(i) lists the social security account number, address, filing status, income and dependents, not the name",
             )
         return refuse(
             "6103(l)(6)(A)",
