@@ -45,6 +45,7 @@ class D(Authority):
     purpose_limit = "administration of the state's tax laws, only to the extent necessary"
     purposes = frozenset({PurposeKind.TAX_ADMINISTRATION})
     purpose_rule = RULE
+    return_rule = "6103(p)(4)(F)(i)"
     use_restriction = (
         "Disclosed under 26 U.S.C. 6103(d)(1) to the designated representatives of the state tax agency, for the "
         "administration of state tax laws and only to the extent necessary; not to the governor; no other use "

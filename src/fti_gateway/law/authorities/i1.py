@@ -18,7 +18,12 @@ Not modeled, and what happens instead:
 - "only to the extent necessary as provided in such order": if the order record lists
   elements, anything else is refused; if not, all non-internal elements are allowed.
 - "personally and directly engaged", "solely for the use": use restriction on the package.
-- the (i)(6) bar → per subject after resolution.
+- the (i)(6) bar → per subject after resolution; its certification to the court (for an
+  order under (1)(B)) is the disclosure officer's act, not the gateway's.
+- a case "pertaining to ... a missing or exploited child" ((A)(i), (A)(iii), (B)(iii)):
+  a request that says so (``purpose.missing_or_exploited_child: true``) need not cite a
+  criminal statute, but whether the case is one goes to review; the redisclosure to state
+  and local team members under (i)(1)(C) is the federal agency's act, not modelled.
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ from fti_gateway.law.authorities.base import (
     ElementVerdict,
     refuse,
     statute_findings,
+    truthy,
 )
 from fti_gateway.law.authorities.court import order_elements, order_findings, order_periods
-from fti_gateway.law.findings import Finding, failed, passed
+from fti_gateway.law.findings import Finding, failed, passed, review
 
 FINDING_RULES = {
     "specific-crime": (
@@ -107,6 +113,19 @@ class I1(Authority):
             "6103(i)(1)(A)",
             "'personally and directly engaged', 'solely for the use': use restriction on the package",
         ),
+        Clause(
+            "6103(i)(1)(A)(i)",
+            "a missing-or-exploited-child case (`purpose.missing_or_exploited_child`): no statute needed, but a person checks the case → review",
+        ),
+        Clause(
+            "6103(i)(1)(C)",
+            "redisclosure to state and local members of a missing-or-exploited-child team: the federal agency's act, not modelled",
+        ),
+        Clause(
+            "6103(i)(6)",
+            "certification to the court: where the (i)(6) bar refuses a court-ordered disclosure, the Secretary "
+            "'certifies to the court'; the gateway refuses the subject and the disclosure officer makes the certification",
+        ),
     )
 
     def specific_findings(self, ctx: Context) -> list[Finding]:
@@ -121,9 +140,21 @@ class I1(Authority):
                 else failed(rule, f"the order does not record the finding that {text}")
             )
         out += order_periods(ctx, order, "6103(i)(1)(A)")
-        out += statute_findings(
-            ctx, missing_rule="6103(i)(1)(A)(i)", nature_rule="6103(i)(1)(A)(i)"
-        )
+        if (
+            truthy(ctx.extra("purpose", "missing_or_exploited_child"))
+            and not ctx.manifest.purpose.statutes
+        ):
+            out.append(
+                review(
+                    "6103(i)(1)(A)(i)",
+                    "the request is for a case pertaining to a missing or exploited child, which needs no criminal "
+                    "statute; the gateway does not model such cases, so a person must check the order and the case",
+                )
+            )
+        else:
+            out += statute_findings(
+                ctx, missing_rule="6103(i)(1)(A)(i)", nature_rule="6103(i)(1)(A)(i)"
+            )
         return out
 
     def element_verdict(self, element_id: str, ctx: Context) -> ElementVerdict:

@@ -15,7 +15,8 @@ Not modeled, and what happens instead:
   not shown to be needed to locate the taxpayer.
 - whether the warrant's offense is a felony: the order's arrest-warrant record is relied
   on; a missing record is a refusal.
-- the (i)(6) bar → per subject after resolution.
+- the (i)(6) bar → per subject after resolution; its certification to the court (for an
+  order under (5)(B)) is the disclosure officer's act, not the gateway's.
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ class I5(Authority):
         Clause(
             "6103(i)(5)(A)",
             "which items help locate the person: without a listed scope, identity and W-2 employer only; the rest refused",
+        ),
+        Clause(
+            "6103(i)(6)",
+            "certification to the court: where the (i)(6) bar refuses a court-ordered disclosure, the Secretary "
+            "'certifies to the court'; the gateway refuses the subject and the disclosure officer makes the certification",
         ),
     )
 

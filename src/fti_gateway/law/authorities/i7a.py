@@ -15,8 +15,10 @@ Not modeled, and what happens instead:
   IRS disclosure; a state or local requester is refused (it cannot request directly).
 - delegation "(or his delegate)": officials below the head are `contested` in the
   registry → review until a person sees the written delegation.
-- (i)(7)(B) (IRS-initiated) and (C) (ex parte order): other authority ids, not modeled →
-  6103(a) default deny.
+- (i)(7)(B), disclosure to intelligence agencies on the written request of a
+  Senate-confirmed DOJ or Treasury official (or the Secret Service Director); (i)(7)(C),
+  by ex parte order; (i)(7)(D), on an order the IRS itself applies for: other authority
+  ids, not modeled → 6103(a) default deny.
 - the (i)(6) bar → per subject after resolution.
 """
 
@@ -83,7 +85,16 @@ class I7A(Authority):
             "delegations: a delegate's request goes to review until the delegation is seen",
         ),
         Clause(
-            "6103(i)(7)(B)-(C)", "other paragraphs of (i)(7): not modeled → 6103(a) default deny"
+            "6103(i)(7)(B)",
+            "disclosure to intelligence agencies on written request (its own authority id): not modeled → 6103(a) default deny",
+        ),
+        Clause(
+            "6103(i)(7)(C)",
+            "disclosure under an ex parte order (its own authority id): not modeled → 6103(a) default deny",
+        ),
+        Clause(
+            "6103(i)(7)(D)",
+            "ex parte order on the IRS's own application: not modeled → 6103(a) default deny",
         ),
     )
 

@@ -58,6 +58,7 @@ class L6(Authority):
     purpose_limit = "establishing and collecting child support obligations, and locating obligors"
     purposes = frozenset({PurposeKind.CHILD_SUPPORT})
     purpose_rule = "6103(l)(6)(C)"
+    return_rule = "6103(p)(4)(F)(i)"
     use_restriction = (
         "Disclosed under 26 U.S.C. 6103(l)(6) only for, and to the extent necessary in, establishing and collecting "
         "child support obligations from, and locating, individuals owing them (6103(l)(6)(C)); no other use "

@@ -81,6 +81,7 @@ class L7(Authority):
     purpose_limit = "determining eligibility for, or the correct amount of, benefits"
     purposes = frozenset({PurposeKind.BENEFIT_ELIGIBILITY})
     purpose_rule = "6103(l)(7)(C)"
+    return_rule = "6103(p)(4)(F)(i)"
     accounting = False
     use_restriction = (
         "Disclosed under 26 U.S.C. 6103(l)(7) only for, and to the extent necessary in, determining eligibility for, "

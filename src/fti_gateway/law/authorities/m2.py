@@ -70,7 +70,13 @@ class M2(Authority):
             "if the agency passes the address to an agent (`purpose.agent`): its safeguards are current",
         ),
     )
-    not_modeled = (Clause("6103(m)(2)(B)", "consumer reporting agencies: not modeled"),)
+    not_modeled = (
+        Clause(
+            "6103(p)(4)(F)",
+            "(F)(i) and (F)(ii) name no (m)(2) agency: where (p)(4) applies, the package carries (F)(ii)'s duty",
+        ),
+        Clause("6103(m)(2)(B)", "consumer reporting agencies: not modeled"),
+    )
 
     def info(self, ctx: Context | None) -> AuthorityInfo:
         base = super().info(ctx)
