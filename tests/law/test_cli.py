@@ -213,6 +213,8 @@ def test_explain_prints_requirements_with_citations(tmp_path: Path, monkeypatch,
     for needle in (
         "[6103(i)(2)(B)(i)] each taxpayer's name and a usable address",
         "[6103(i)(2)(B)(iv)]",
+        "\u201cthe name and address of the taxpayer with respect to whom the requested return "
+        "information relates\u201d \u2014 6103(i)(2)(B)(i)",
         "(p)(3)(A) accounting: yes",
         "(p)(4) safeguards: yes",
         "bar after resolution: 6103(i)(6)",
@@ -266,9 +268,12 @@ def test_map_for_the_ice_director(tmp_path: Path, monkeypatch, capsys) -> None: 
     assert m["authorities"][0]["authority"] == "6103(i)(2)"
     row = next(r for r in m["authorities"] if r["authority"] == "6103(i)(2)")
     assert "[open]" in row["signer_note"]
-    assert {"cite": "6103(i)(2)(B)(i)", "text": "each taxpayer's name and a usable address"} in row[
-        "needs"
-    ]
+    need = next(n for n in row["needs"] if n["cite"] == "6103(i)(2)(B)(i)")
+    assert need["text"] == "each taxpayer's name and a usable address"
+    assert need["quote"] == {
+        "cite": "6103(i)(2)(B)(i)",
+        "text": "the name and address of the taxpayer with respect to whom the requested return information relates",
+    }
 
 
 def test_map_text_lists_possible_authorities_first(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]

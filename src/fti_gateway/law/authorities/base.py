@@ -27,6 +27,7 @@ from fti_gateway.law.decision import (
 )
 from fti_gateway.law.findings import Finding, SubjectResult, failed, passed, review
 from fti_gateway.law.registries import Registry, SignerStatus
+from fti_gateway.law.text import Quote
 
 CRIMINAL_PURPOSES = frozenset(
     {PurposeKind.CRIMINAL_INVESTIGATION, PurposeKind.CRIMINAL_PROCEEDING, PurposeKind.GRAND_JURY}
@@ -36,10 +37,24 @@ _PERIOD = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])|Q[1-4])?$")
 
 @dataclass(frozen=True)
 class Clause:
-    """A cited requirement (for `fti law explain` and `fti law map`)."""
+    """A cited requirement (for `fti law explain` and `fti law map`), with the operative words
+    of the statute it models beside it: ``quote``, verbatim from ``quote_cite`` (default:
+    ``cite``). tests/law/test_quotes.py checks every quote against the official text."""
 
     cite: str
     text: str
+    quote: str = ""
+    quote_cite: str = ""
+
+    @property
+    def quoted(self) -> Quote | None:
+        if not self.quote:
+            return None
+        return Quote(self.quote_cite or self.cite, self.quote)
+
+    def to_json(self) -> dict[str, object]:
+        q = self.quoted
+        return {"cite": self.cite, "text": self.text, "quote": q.to_json() if q else None}
 
 
 class Verdict(StrEnum):
@@ -401,8 +416,8 @@ class Authority:
             "accounting_p3A": self.accounting,
             "safeguards_p4": self.safeguards,
             "use_restriction": self.use_restriction,
-            "requires": [{"cite": c.cite, "text": c.text} for c in self.requires],
-            "not_modeled": [{"cite": c.cite, "text": c.text} for c in self.not_modeled],
+            "requires": [c.to_json() for c in self.requires],
+            "not_modeled": [c.to_json() for c in self.not_modeled],
             "bar_after_resolution": self.bar_rule,
         }
 

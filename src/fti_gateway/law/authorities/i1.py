@@ -80,25 +80,39 @@ class I1(Authority):
         Clause(
             "6103(i)(1)(A)",
             "an ex parte order of a federal district court judge or magistrate judge, in force",
+            quote="pursuant to and upon the grant of an ex parte order by a Federal district court judge or magistrate judge",
         ),
         Clause(
             "6103(i)(1)(B)",
             "an application authorized by the AG, DAG, Associate AG, an AAG, a U.S. Attorney, a special prosecutor or a strike-force chief",
+            quote="The Attorney General, the Deputy Attorney General, the Associate Attorney General, any Assistant Attorney General, any United States attorney, any special prosecutor appointed under section 593 of title 28",
         ),
         Clause(
             "6103(i)(1)(B)(i)",
             "the judge's finding: reasonable cause that a specific criminal act was committed",
+            quote="there is reasonable cause to believe, based upon information believed to be reliable, that a specific criminal act has been committed",
         ),
-        Clause("6103(i)(1)(B)(ii)", "the judge's finding: the data is or may be relevant"),
+        Clause(
+            "6103(i)(1)(B)(ii)",
+            "the judge's finding: the data is or may be relevant",
+            quote="the return or return information is or may be relevant to a matter relating to the commission of such act",
+        ),
         Clause(
             "6103(i)(1)(B)(iii)",
             "the judge's findings: exclusive use, and no other reasonable source",
+            quote="sought exclusively for use in a Federal criminal investigation or proceeding concerning such act",
         ),
         Clause(
             "6103(i)(1)(A)",
             "specified taxable periods within the order; a non-tax federal criminal statute",
+            quote="any return or return information with respect to any specified taxable period or periods",
         ),
-        Clause("6103(p)(4)", "the recipient agency's safeguards are current"),
+        Clause(
+            "6103(p)(4)",
+            "the recipient agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(

@@ -62,16 +62,28 @@ class I3B(Authority):
     signer_rule = "6103(i)(3)(B)"
     bar_rule = None  # (i)(6) does not reach (i)(3)(B)
     requires = (
-        Clause("6103(i)(3)(B)", "IRS-initiated, by the IRS disclosure officer"),
+        Clause(
+            "6103(i)(3)(B)",
+            "IRS-initiated, by the IRS disclosure officer",
+            quote="the Secretary may disclose return information to the extent necessary to apprise",
+            quote_cite="6103(i)(3)(B)(i)",
+        ),
         Clause(
             DANGER,
             "danger: facts of an imminent danger of death or physical injury; recipient a federal or state law-enforcement agency",
+            quote="Under circumstances involving an imminent danger of death or physical injury to any individual",
         ),
         Clause(
             FLIGHT,
             "flight: facts of imminent flight from federal prosecution; recipient a federal law-enforcement agency",
+            quote="appropriate officers or employees of any Federal law enforcement agency of such circumstances",
         ),
-        Clause("6103(p)(4)", "the recipient agency's safeguards are current"),
+        Clause(
+            "6103(p)(4)",
+            "the recipient agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(

@@ -66,14 +66,26 @@ class I7A(Authority):
     allowed_classes = frozenset({ElementClass.IDENTITY, ElementClass.INFO_RETURN, ElementClass.IRS})
     requires = (
         Clause(
-            "6103(i)(7)(A)(i)", "a written request; purpose: terrorism response or investigation"
+            "6103(i)(7)(A)(i)",
+            "a written request; purpose: terrorism response or investigation",
+            quote="personally and directly engaged in the response to or investigation of any terrorist incident, threat, or activity",
         ),
         Clause(
             "6103(i)(7)(A)(iii)(I)",
             "made by the head of a federal law-enforcement agency (or a delegate: review)",
+            quote="the request is made by the head of any Federal law enforcement agency (or his delegate)",
         ),
-        Clause("6103(i)(7)(A)(iii)(II)", "the specific reason(s) the disclosure may be relevant"),
-        Clause("6103(p)(4)", "the recipient agency's safeguards are current"),
+        Clause(
+            "6103(i)(7)(A)(iii)(II)",
+            "the specific reason(s) the disclosure may be relevant",
+            quote="the request sets forth the specific reason or reasons why such disclosure may be relevant to a terrorist incident, threat, or activity",
+        ),
+        Clause(
+            "6103(p)(4)",
+            "the recipient agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(

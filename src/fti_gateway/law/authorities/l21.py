@@ -59,13 +59,28 @@ class L21(Authority):
     signer_rule = "6103(l)(21)(A)"
     allowed_classes = frozenset(ElementClass)
     requires = (
-        Clause("6103(l)(21)(A)", "a written request of the Secretary of HHS"),
+        Clause(
+            "6103(l)(21)(A)",
+            "a written request of the Secretary of HHS",
+            quote="upon written request from the Secretary of Health and Human Services",
+        ),
         Clause(
             "6103(l)(21)(A)(i)-(vi)",
             "elements limited to identity, filing status, family size, MAGI, tax year",
+            quote="Such return information shall be limited to",
+            quote_cite="6103(l)(21)(A)",
         ),
-        Clause("6103(l)(21)(C)", "purpose: health-program eligibility"),
-        Clause("6103(p)(4)", "HHS safeguards are current"),
+        Clause(
+            "6103(l)(21)(C)",
+            "purpose: health-program eligibility",
+            quote="only for the purposes of, and to the extent necessary in",
+        ),
+        Clause(
+            "6103(p)(4)",
+            "HHS safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(

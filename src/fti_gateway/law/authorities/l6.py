@@ -68,19 +68,32 @@ class L6(Authority):
     signer_rule = "6103(l)(6)(A)"
     allowed_classes = frozenset(ElementClass)
     requires = (
-        Clause("6103(l)(6)(A)", "a written request of a child support enforcement agency"),
+        Clause(
+            "6103(l)(6)(A)",
+            "a written request of a child support enforcement agency",
+            quote="The Secretary may, upon written request, disclose to the appropriate Federal, State, tribal, or local child support enforcement agency",
+        ),
         Clause(
             "6103(l)(6)(C)",
             "purpose: establishing or collecting child support, or locating an obligor",
+            quote="only for purposes of, and to the extent necessary in, establishing and collecting child support obligations from, and locating, individuals owing such obligations",
         ),
         Clause(
             "6103(l)(6)(A)(i)",
             "elements limited to SSN, address, filing status, income, dependents",
+            quote="relating to the social security account number (or numbers, if the individual involved has more than one such number), address, filing status, amounts and nature of income, and the number of dependents",
         ),
         Clause(
-            "6103(l)(6)(A)(ii)", "payor data only if not reasonably available from any other source"
+            "6103(l)(6)(A)(ii)",
+            "payor data only if not reasonably available from any other source",
+            quote="but only if such return information is not reasonably available from any other source",
         ),
-        Clause("6103(p)(4)", "the agency's safeguards are current"),
+        Clause(
+            "6103(p)(4)",
+            "the agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause("6103(l)(6)(A)(i)", "whether each subject is party to a IV-D case: not checked"),

@@ -92,15 +92,37 @@ class L7(Authority):
     signer_rule = "6103(l)(7)(B)"
     allowed_classes = frozenset(ElementClass)
     requires = (
-        Clause("6103(l)(7)(B)", "a written request of the agency administering the program"),
-        Clause("6103(l)(7)(D)", "the program is one (D) lists, and the agency administers it"),
+        Clause(
+            "6103(l)(7)(B)",
+            "a written request of the agency administering the program",
+            quote="upon written request, disclose",
+        ),
+        Clause(
+            "6103(l)(7)(D)",
+            "the program is one (D) lists, and the agency administers it",
+            quote="The programs to which this paragraph applies are:",
+        ),
         Clause(
             "6103(l)(7)(D)(ix)",
             "HUD housing assistance: the Secretary of HUD's own written request, for HUD's use",
+            quote="only on written request by the Secretary of Housing and Urban Development and only for use by officers and employees of the Department of Housing and Urban Development",
         ),
-        Clause("6103(l)(7)(B)", "elements: current return information on unearned income only"),
-        Clause("6103(l)(7)(C)", "purpose: eligibility or benefit amount"),
-        Clause("6103(p)(4)", "the agency's safeguards are current"),
+        Clause(
+            "6103(l)(7)(B)",
+            "elements: current return information on unearned income only",
+            quote="current return information from returns with respect to unearned income from the Internal Revenue Service files",
+        ),
+        Clause(
+            "6103(l)(7)(C)",
+            "purpose: eligibility or benefit amount",
+            quote="only for purposes of, and to the extent necessary in, determining eligibility for, or the correct amount of, benefits under a program listed in subparagraph (D)",
+        ),
+        Clause(
+            "6103(p)(4)",
+            "the agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(

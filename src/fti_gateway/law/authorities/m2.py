@@ -62,12 +62,26 @@ class M2(Authority):
     signer_rule = RULE
     allowed_classes = frozenset({ElementClass.IDENTITY})
     requires = (
-        Clause(RULE, "a written request of the federal agency"),
-        Clause(RULE, "purpose: collecting or compromising a federal claim"),
-        Clause(RULE, "element: the mailing address only"),
+        Clause(
+            RULE,
+            "a written request of the federal agency",
+            quote="the Secretary may, upon written request, disclose the mailing address of a taxpayer",
+        ),
+        Clause(
+            RULE,
+            "purpose: collecting or compromising a federal claim",
+            quote="for purposes of locating such taxpayer to collect or compromise a Federal claim against the taxpayer in accordance with sections 3711, 3717, and 3718 of title 31",
+        ),
+        Clause(
+            RULE,
+            "element: the mailing address only",
+            quote="disclose the mailing address of a taxpayer",
+        ),
         Clause(
             "6103(p)(4)",
             "if the agency passes the address to an agent (`purpose.agent`): its safeguards are current",
+            quote="and which discloses any such mailing address to any agent",
+            quote_cite="6103(p)(4)",
         ),
     )
     not_modeled = (
