@@ -88,7 +88,14 @@ def test_check_json_is_the_formats_5_decision(
         "review": 0,
     }
     assert d["subjects"]["by_rule"] == {"6103(a)": 1, "6103(i)(2)(B)(i)": 1}
-    assert d["subject_findings"] == "subject_findings.csv"
+    # Every subject's result inline (this command writes no CSV to name).
+    assert [(r["subject_id"], r["result"], r["rule"]) for r in d["subject_findings"]] == [
+        ("S1", "approve", "6103(i)(2)"),
+        ("S2", "deny", "6103(i)(2)(B)(i)"),
+        (d["subject_findings"][2]["subject_id"], "deny", "6103(a)"),
+    ]
+    assert all(set(r) == {"subject_id", "result", "rule", "message"} for r in d["subject_findings"])
+    assert "subject_findings_csv" not in d
     for f in d["findings"]:
         assert set(f) == {"rule", "level", "result", "message"}
         assert f["rule"].startswith("6103(")
@@ -213,6 +220,8 @@ def test_explain_prints_requirements_with_citations(tmp_path: Path, monkeypatch,
     for needle in (
         "[6103(i)(2)(B)(i)] each taxpayer's name and a usable address",
         "[6103(i)(2)(B)(iv)]",
+        "\u201cthe name and address of the taxpayer with respect to whom the requested return "
+        "information relates\u201d \u2014 6103(i)(2)(B)(i)",
         "(p)(3)(A) accounting: yes",
         "(p)(4) safeguards: yes",
         "bar after resolution: 6103(i)(6)",
@@ -266,9 +275,12 @@ def test_map_for_the_ice_director(tmp_path: Path, monkeypatch, capsys) -> None: 
     assert m["authorities"][0]["authority"] == "6103(i)(2)"
     row = next(r for r in m["authorities"] if r["authority"] == "6103(i)(2)")
     assert "[open]" in row["signer_note"]
-    assert {"cite": "6103(i)(2)(B)(i)", "text": "each taxpayer's name and a usable address"} in row[
-        "needs"
-    ]
+    need = next(n for n in row["needs"] if n["cite"] == "6103(i)(2)(B)(i)")
+    assert need["text"] == "each taxpayer's name and a usable address"
+    assert need["quote"] == {
+        "cite": "6103(i)(2)(B)(i)",
+        "text": "the name and address of the taxpayer with respect to whom the requested return information relates",
+    }
 
 
 def test_map_text_lists_possible_authorities_first(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -307,7 +319,9 @@ def test_check_writes_the_subject_findings_csv(
         str(tmp_path / "h"),
     ]
     code, out, _ = run(args, monkeypatch, capsys)
-    assert code == 0 and json.loads(out)["subject_findings"] == "findings.csv"
+    d = json.loads(out)
+    assert code == 0 and d["subject_findings_csv"] == str(out_csv)
+    assert [r["subject_id"] for r in d["subject_findings"]][:2] == ["S1", "S2"]
     rows = out_csv.read_text().splitlines()
     assert rows[0] == '"subject_id","result","rule","message"'
     assert rows[1].startswith('"S1","approve","6103(i)(2)",')

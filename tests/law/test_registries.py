@@ -40,7 +40,7 @@ def test_starter_agencies_of_formats_8_are_shipped(reg) -> None:  # type: ignore
     assert reg.agency("ICE", ON).parent == "DHS"
 
 
-def test_every_entry_has_a_source_and_effective_date(reg) -> None:  # type: ignore[no-untyped-def]
+def test_every_entry_has_a_source_and_effectivedate(reg) -> None:  # type: ignore[no-untyped-def]
     for index in (reg.agencies, reg.positions, reg.statutes, reg.safeguards):
         for key in index.ids():
             for entry in index.by_key[key]:
@@ -362,3 +362,26 @@ def test_safeguard_status_for_unknown_agency_is_rejected(tmp_path: Path) -> None
         },
     )
     assert "GHOST" in e.message
+
+
+def test_a_setting_keeps_its_history_openfisca_style(tmp_path: Path) -> None:
+    """``values: {date: value}``: each value holds from its date to the day before the next."""
+    folder = tmp_path / "reg"
+    folder.mkdir()
+    doc = {
+        "format": "fti/registry/settings/v1",
+        "settings": {
+            "consent_receipt_days": {
+                "source": "26 CFR 301.6103(c)-1 (test)",
+                "values": {"2008-05-23": 120, "2030-01-01": {"value": 60, "source": "memo"}},
+            }
+        },
+    }
+    (folder / "settings.yaml").write_text(yaml.safe_dump(doc))
+    reg = load_registry(folder)
+    assert reg.setting("consent_receipt_days", date(2029, 12, 31)) == 120
+    assert reg.setting("consent_receipt_days", date(2030, 1, 1)) == 60
+    doc["settings"]["consent_receipt_days"]["values"] = {"not-a-date": 1}
+    (folder / "settings.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(ConfigError):
+        load_registry(folder)

@@ -20,6 +20,7 @@ import yaml
 from fti_gateway.intake import load_request
 from fti_gateway.law import check_resolved, decide, load_registry
 from fti_gateway.law.registries import Registry
+from fti_gateway.law.text import provision
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -90,6 +91,11 @@ def test_scenario(path: Path, tmp_path: Path, shipped: Registry) -> None:
     explain = "\n".join(f"  {f.result.value} {f.rule}: {f.message}" for f in decision.findings)
 
     assert decision.outcome.value == expect["outcome"], explain
+    rules = {f.rule for f in decision.findings} | set(decision.elements_refused.values())
+    rules |= set(decision.elements_review.values()) | set(decision.subject_findings["rule"])
+    # A regulation (26 CFR 301.6103(c)-1) is not statute text; everything else must be.
+    unknown = sorted(r for r in rules if provision(r) is None and not r.startswith("26 CFR"))
+    assert not unknown, f"the decision cites provisions the statute does not have: {unknown}"
     got = {(f.rule, f.result.value) for f in decision.findings if f.result.value != "pass"}
     want = {(f["rule"], f["result"]) for f in expect.get("findings", []) if f["result"] != "pass"}
     assert got == want, explain

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from fti_gateway.cli.common import HomeOpt
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.intake import load_request
-from fti_gateway.law import Registry, decide, load_registry
+from fti_gateway.law import Decision, Registry, decide, load_registry
+from fti_gateway.law.decision import SUBJECT_COLUMNS
 from fti_gateway.law.explain import authority_map, decision_text, explain, explain_text, map_text
 
 app = typer.Typer(
@@ -35,6 +37,21 @@ def _print_json(data: object) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _inline(decision: Decision, findings: Path | None) -> dict[str, Any]:
+    """The decision (FORMATS §5) with every subject's result inline: this command writes no
+    ``subject_findings.csv`` of its own, so naming one would send a script looking for a
+    file that is not there. ``--findings`` still writes the CSV, named in
+    ``subject_findings_csv``."""
+    doc = decision.to_json()
+    rows = decision.subject_findings.astype(object).where(decision.subject_findings.notna(), None)
+    doc["subject_findings"] = [
+        {c: row[c] for c in SUBJECT_COLUMNS} for row in rows.to_dict(orient="records")
+    ]
+    if findings is not None:
+        doc["subject_findings_csv"] = str(findings)
+    return doc
+
+
 @app.command()
 def check(
     home: HomeOpt,
@@ -50,11 +67,7 @@ def check(
     if findings is not None:
         decision.write_findings(findings)
     if as_json:
-        _print_json(
-            decision.to_json(
-                subject_findings_name=findings.name if findings else "subject_findings.csv"
-            )
-        )
+        _print_json(_inline(decision, findings))
     else:
         typer.echo(decision_text(decision))
 

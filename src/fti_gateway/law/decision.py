@@ -38,14 +38,22 @@ from fti_gateway.law.findings import Finding, Outcome, Result, SubjectResult, fa
 DECISION_FORMAT = "fti/decision/v1"
 SUBJECT_COLUMNS = ["subject_id", "result", "rule", "message"]
 
-# The (p)(4) duties a recipient takes on; the disclosure package repeats them.
+# The (p)(4) duties a recipient takes on; the disclosure package repeats them. The last,
+# (F), differs by recipient: (F)(i) or (F)(ii) (see ``RETURN_OR_DESTROY``).
 SAFEGUARD_DUTIES = (
     "6103(p)(4)(A): keep a permanent, standardized record of requests and of the returns and return information received",
     "6103(p)(4)(B): store the data in an area secured against unauthorized access",
     "6103(p)(4)(C): restrict access to persons whose duties require it",
+    "6103(p)(4)(D): provide the other safeguards the IRS prescribes in regulations",
     "6103(p)(4)(E): report to the IRS on the procedures used to keep the data confidential",
-    "6103(p)(4)(F): return the data to the IRS, or make it undisclosable, once the purpose is served",
 )
+RETURN_OR_DESTROY = {
+    "6103(p)(4)(F)(i)": "6103(p)(4)(F)(i): once its use is complete, return the data (with any copies) to the IRS, "
+    "or make it undisclosable and furnish the IRS a written report describing how",
+    "6103(p)(4)(F)(ii)": "6103(p)(4)(F)(ii): once its use is complete, return the data (with any copies) to the IRS, "
+    "or otherwise make it undisclosable, or, to the extent not so returned or made undisclosable, "
+    "keep meeting (p)(4)(A)-(E) for it",
+}
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,15 @@ def explain(authority_id: str, registry: Registry, on: date) -> dict[str, Any]:
     return {**a.describe(), "signers": signers, "as_of": on.isoformat()}
 
 
+def _clause_lines(c: dict[str, Any]) -> list[str]:
+    """A clause, and under it the statute's own words it follows (if it quotes them)."""
+    lines = [f"  [{c['cite']}] {c['text']}"]
+    q = c.get("quote")
+    if q:
+        lines.append(f"      \u201c{q['text']}\u201d \u2014 {q['cite']}")
+    return lines
+
+
 def explain_text(info: dict[str, Any]) -> str:
     yes = {True: "yes", False: "no"}
     lines = [
@@ -74,8 +83,8 @@ def explain_text(info: dict[str, Any]) -> str:
         f"  (p)(3)(A) accounting: {yes[info['accounting_p3A']]};  (p)(4) safeguards: {yes[info['safeguards_p4']]}",
         f"  bar after resolution: {info['bar_after_resolution'] or 'none'}",
         "",
-        "The request must have:",
-        *(f"  [{c['cite']}] {c['text']}" for c in info["requires"]),
+        "The request must have (with the words of the statute each follows):",
+        *(line for c in info["requires"] for line in _clause_lines(c)),
         "",
         f"Who may sign (registry as of {info['as_of']}):",
         *(
@@ -85,7 +94,7 @@ def explain_text(info: dict[str, Any]) -> str:
         ),
         "",
         "Not modeled (and what happens instead):",
-        *(f"  [{c['cite']}] {c['text']}" for c in info["not_modeled"]),
+        *(line for c in info["not_modeled"] for line in _clause_lines(c)),
         "",
         f"Use restriction: {info['use_restriction']}",
     ]
@@ -127,7 +136,7 @@ def authority_map(
                 "signer": signer,
                 "signer_note": reason,
                 "purpose_fits": purpose_ok,
-                "needs": [{"cite": c.cite, "text": c.text} for c in a.requires],
+                "needs": [c.to_json() for c in a.requires],
             }
         )
     order = {"possible": 0, "review": 1, "not available": 2}

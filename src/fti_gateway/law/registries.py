@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -325,6 +325,44 @@ def _read(path: Path | Any, label: str) -> dict[str, Any]:
     return data
 
 
+def _setting_history(raw: Any, where: str) -> list[Setting]:
+    """A setting with its history, so a decision recomputed for an old request uses the value
+    in force on that request's date. Three spellings:
+
+    - one entry: ``{value, effective, source}`` (as before);
+    - a list of such entries, each with its own period;
+    - OpenFisca style: ``{values: {DATE: VALUE | {value, source}}, source}`` — each value
+      applies from its date until the day before the next one (the last stays open).
+    """
+    if isinstance(raw, list):
+        return [_validate(Setting, e, f"{where}[{i}]") for i, e in enumerate(raw)]
+    if not (isinstance(raw, dict) and "values" in raw):
+        return [_validate(Setting, raw, where)]
+    values = raw.get("values")
+    if not isinstance(values, dict) or not values:
+        raise ConfigError(
+            "`values` must map dates to values", where=where, hint="values: {2025-01-01: 100}"
+        )
+    extra = set(raw) - {"values", "source"}
+    if extra:
+        raise ConfigError(f"unknown key(s) {', '.join(sorted(extra))}", where=where)
+    try:
+        dated = sorted((date.fromisoformat(str(k)), v) for k, v in values.items())
+    except ValueError as e:
+        raise ConfigError(f"a `values` key is not a date: {e}", where=where) from None
+    out: list[Setting] = []
+    for i, (start, v) in enumerate(dated):
+        end = dated[i + 1][0] - timedelta(days=1) if i + 1 < len(dated) else None
+        value, source = (v.get("value"), v.get("source")) if isinstance(v, dict) else (v, None)
+        entry = {
+            "value": value,
+            "effective": {"from": start, **({"to": end} if end else {})},
+            "source": source or raw.get("source"),
+        }
+        out.append(_validate(Setting, entry, f"{where}.values[{start}]"))
+    return out
+
+
 def _validate(model: type[E], raw: Any, where: str) -> E:
     try:
         return model.model_validate(raw)
@@ -481,7 +519,7 @@ def load_registry(override_dir: Path | None = None) -> Registry:
         if not isinstance(raw, dict):
             raise ConfigError("`settings` must be a mapping of name → entry", where=label)
         for name, entry in raw.items():
-            settings[str(name)] = [_validate(Setting, entry, f"{label}: settings.{name}")]
+            settings[str(name)] = _setting_history(entry, f"{label}: settings.{name}")
     facilities: list[Facility] = []
     keywords: dict[str, list[Setting]] = {}
     for data, label in docs("facilities"):

@@ -5,9 +5,10 @@ Applied by the pipeline after resolution and before anything is packaged:
   disclosure, 6103(a)); ``no_match`` → nothing to disclose; an approved subject missing
   from the resolution → review.
 - the bar of the authority, from the vault's internal flags:
-  6103(i)(6) for (i)(1), (i)(2), (i)(3)(A), (i)(5), (i)(7) — refuse a disclosure that would
-  identify a confidential informant or seriously impair a tax investigation (it does *not*
-  apply to (i)(3)(B)); 6103(d)(1) carries the same bar for state tax agencies; under (c)
+  6103(i)(6) for the modelled authorities among "paragraph (1), (2), (3)(A) or (C), (5),
+  (7), or (8)" — (i)(1), (i)(2), (i)(3)(A), (i)(5), (i)(7)(A) — refuse a disclosure that
+  would identify a confidential informant or seriously impair a tax investigation (it does
+  *not* apply to (i)(3)(B)); 6103(d)(1) carries the same bar for state tax agencies; under (c)
   a disclosure that would seriously impair federal tax administration goes to review.
   Flags that are missing or unreadable for a matched subject → review, never a pass.
 """

@@ -19,9 +19,15 @@ import pandas as pd
 
 from fti_gateway.core.elements import CATALOGUE, ElementClass
 from fti_gateway.intake.models import Manifest, PurposeKind
-from fti_gateway.law.decision import SAFEGUARD_DUTIES, SUBJECT_COLUMNS, AuthorityInfo
+from fti_gateway.law.decision import (
+    RETURN_OR_DESTROY,
+    SAFEGUARD_DUTIES,
+    SUBJECT_COLUMNS,
+    AuthorityInfo,
+)
 from fti_gateway.law.findings import Finding, SubjectResult, failed, passed, review
 from fti_gateway.law.registries import Registry, SignerStatus
+from fti_gateway.law.text import Quote
 
 CRIMINAL_PURPOSES = frozenset(
     {PurposeKind.CRIMINAL_INVESTIGATION, PurposeKind.CRIMINAL_PROCEEDING, PurposeKind.GRAND_JURY}
@@ -31,10 +37,24 @@ _PERIOD = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])|Q[1-4])?$")
 
 @dataclass(frozen=True)
 class Clause:
-    """A cited requirement (for `fti law explain` and `fti law map`)."""
+    """A cited requirement (for `fti law explain` and `fti law map`), with the operative words
+    of the statute it models beside it: ``quote``, verbatim from ``quote_cite`` (default:
+    ``cite``). tests/law/test_quotes.py checks every quote against the official text."""
 
     cite: str
     text: str
+    quote: str = ""
+    quote_cite: str = ""
+
+    @property
+    def quoted(self) -> Quote | None:
+        if not self.quote:
+            return None
+        return Quote(self.quote_cite or self.cite, self.quote)
+
+    def to_json(self) -> dict[str, object]:
+        q = self.quoted
+        return {"cite": self.cite, "text": self.text, "quote": q.to_json() if q else None}
 
 
 class Verdict(StrEnum):
@@ -193,10 +213,15 @@ class Authority:
     allowed_elements: frozenset[str] | None = None  # None: any element of the allowed classes
     returns_allowed: bool = True  # whether `return.copy` (the return itself) may go out
     periods_rule: str | None = None  # cited when the request names no taxable period
+    # (p)(4)(F) names two kinds of recipient: (i) — (d), (l)(6), (l)(7), state bodies — must
+    # return the data or make it undisclosable and report how; (ii) — federal agencies under
+    # (i)(1), (2), (3), (5), (7) and (l)(21) — may instead keep meeting (A)-(E).
+    return_rule: str = "6103(p)(4)(F)(ii)"
 
     # ------------------------------------------------------------------ info
     def info(self, ctx: Context | None) -> AuthorityInfo:
         recipient = self.recipient_agency(ctx) if ctx is not None else None
+        duty = RETURN_OR_DESTROY[self.return_duty(ctx)]
         return AuthorityInfo(
             id=self.id,
             citation=self.citation,
@@ -205,13 +230,17 @@ class Authority:
             use_restriction=self.use_restriction,
             accounting=self.accounting,
             safeguards=self.safeguards,
-            safeguard_duties=SAFEGUARD_DUTIES if self.safeguards else (),
+            safeguard_duties=(*SAFEGUARD_DUTIES, duty) if self.safeguards else (),
             destruction=(
-                SAFEGUARD_DUTIES[-1]
+                duty
                 if self.safeguards
                 else "no (p)(4) destruction duty; the use restriction still binds"
             ),
         )
+
+    def return_duty(self, ctx: Context | None) -> str:
+        """Which (p)(4)(F) alternative binds this recipient."""
+        return self.return_rule
 
     def recipient_agency(self, ctx: Context) -> str | None:
         return ctx.manifest.requester.agency
@@ -387,8 +416,8 @@ class Authority:
             "accounting_p3A": self.accounting,
             "safeguards_p4": self.safeguards,
             "use_restriction": self.use_restriction,
-            "requires": [{"cite": c.cite, "text": c.text} for c in self.requires],
-            "not_modeled": [{"cite": c.cite, "text": c.text} for c in self.not_modeled],
+            "requires": [c.to_json() for c in self.requires],
+            "not_modeled": [c.to_json() for c in self.not_modeled],
             "bar_after_resolution": self.bar_rule,
         }
 

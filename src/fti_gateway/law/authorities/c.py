@@ -63,10 +63,23 @@ class C(Authority):
         Clause(
             RULE,
             "a consent signed by the taxpayer, identifying the taxpayer (TIN) and the designee",
+            quote="to such person or persons as the taxpayer may designate in a request for or consent to such disclosure",
         ),
-        Clause(RULE, "the requester is the designee named in the consent"),
-        Clause(RULE, "the elements and periods asked for are within the consent"),
-        Clause(RULE, "the consent has not expired"),
+        Clause(
+            RULE,
+            "the requester is the designee named in the consent",
+            quote="disclose the return of any taxpayer, or return information with respect to such taxpayer, to such person or persons as the taxpayer may designate",
+        ),
+        Clause(
+            RULE,
+            "the elements and periods asked for are within the consent",
+            quote="shall not use the information for any purpose other than the express purpose for which consent was granted",
+        ),
+        Clause(
+            RULE,
+            "the consent has not expired",
+            quote="subject to such requirements and conditions as he may prescribe by regulations",
+        ),
         Clause(REG, "the consent reached the IRS within 120 days of being signed"),
     )
     not_modeled = (

@@ -16,12 +16,22 @@ from fti_gateway.intake.models import CourtOrder
 from fti_gateway.law.authorities.base import Context
 from fti_gateway.law.findings import Finding, failed, passed, review
 
+# A federal district court by name ("United States District Court for ...", "U.S. District
+# Court, N.D. Ill.") or by its reporter abbreviation alone ("S.D.N.Y.", "D. Mass.", "D.D.C.",
+# "E.D. Va."). The abbreviation must be the whole name: "D.C. Superior Court" begins with
+# "D.C." and is a local court of the District of Columbia, not a federal district court.
 _FEDERAL = re.compile(
-    r"(UNITED STATES|U\.\s?S\.|FEDERAL)\s+DISTRICT\s+COURT|^(?:[NSEWMC]\.\s?)?D\.\s?[A-Z]",
+    r"(UNITED STATES|U\.\s?S\.|FEDERAL)\s+DISTRICT\s+COURT"
+    r"|^(?!D\.\s?C\.)(?:[NSEWMC]\.\s?)?D\.\s?(?:[A-Z][A-Z]*\.\s?){1,3}$",
     re.IGNORECASE,
 )
+# State and local courts, the District of Columbia's own courts among them (D.C. Code
+# 11-101: the Superior Court and the D.C. Court of Appeals). Checked first: reading a local
+# court as federal would open returns without the order (i)(1) and (i)(5) require.
 _STATE = re.compile(
-    r"SUPERIOR|COUNTY|STATE OF|CIRCUIT COURT OF|MUNICIPAL|FAMILY COURT|PROBATE", re.I
+    r"SUPERIOR|COUNTY|STATE OF|CIRCUIT COURT OF|MUNICIPAL|FAMILY COURT|PROBATE"
+    r"|^D\.\s?C\.|(?:DISTRICT OF COLUMBIA|D\.\s?C\.)\s+COURT OF APPEALS",
+    re.IGNORECASE,
 )
 
 
@@ -45,10 +55,10 @@ def order_findings(ctx: Context, rule: str) -> tuple[CourtOrder | None, list[Fin
     court = (order.court or "").strip()
     if not court:
         out.append(failed(rule, "the order names no court"))
-    elif _FEDERAL.search(court):
-        out.append(passed(rule, f"issued by a federal district court ({court})"))
     elif _STATE.search(court):
         out.append(failed(rule, f"{court!r} is not a federal district court"))
+    elif _FEDERAL.search(court):
+        out.append(passed(rule, f"issued by a federal district court ({court})"))
     else:
         out.append(
             review(

@@ -45,6 +45,7 @@ class D(Authority):
     purpose_limit = "administration of the state's tax laws, only to the extent necessary"
     purposes = frozenset({PurposeKind.TAX_ADMINISTRATION})
     purpose_rule = RULE
+    return_rule = "6103(p)(4)(F)(i)"
     use_restriction = (
         "Disclosed under 26 U.S.C. 6103(d)(1) to the designated representatives of the state tax agency, for the "
         "administration of state tax laws and only to the extent necessary; not to the governor; no other use "
@@ -55,13 +56,27 @@ class D(Authority):
     bar_rule = "6103(d)(1)"
     allowed_classes = frozenset(ElementClass)
     requires = (
-        Clause(RULE, "a written request of the head of the state tax agency"),
+        Clause(
+            RULE,
+            "a written request of the head of the state tax agency",
+            quote="only upon written request by the head of such agency, body, or commission",
+        ),
         Clause(
             RULE,
             "the representatives who are to receive the data, designated by name (not the governor)",
+            quote="Such representatives shall not include any individual who is the chief executive officer of such State",
         ),
-        Clause(RULE, "purpose: state tax administration"),
-        Clause("6103(p)(4)", "the agency's safeguards are current"),
+        Clause(
+            RULE,
+            "purpose: state tax administration",
+            quote="for the purpose of, and only to the extent necessary in, the administration of such laws",
+        ),
+        Clause(
+            "6103(p)(4)",
+            "the agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(

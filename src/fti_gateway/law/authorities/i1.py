@@ -18,7 +18,12 @@ Not modeled, and what happens instead:
 - "only to the extent necessary as provided in such order": if the order record lists
   elements, anything else is refused; if not, all non-internal elements are allowed.
 - "personally and directly engaged", "solely for the use": use restriction on the package.
-- the (i)(6) bar → per subject after resolution.
+- the (i)(6) bar → per subject after resolution; its certification to the court (for an
+  order under (1)(B)) is the disclosure officer's act, not the gateway's.
+- a case "pertaining to ... a missing or exploited child" ((A)(i), (A)(iii), (B)(iii)):
+  a request that says so (``purpose.missing_or_exploited_child: true``) need not cite a
+  criminal statute, but whether the case is one goes to review; the redisclosure to state
+  and local team members under (i)(1)(C) is the federal agency's act, not modelled.
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ from fti_gateway.law.authorities.base import (
     ElementVerdict,
     refuse,
     statute_findings,
+    truthy,
 )
 from fti_gateway.law.authorities.court import order_elements, order_findings, order_periods
-from fti_gateway.law.findings import Finding, failed, passed
+from fti_gateway.law.findings import Finding, failed, passed, review
 
 FINDING_RULES = {
     "specific-crime": (
@@ -74,25 +80,39 @@ class I1(Authority):
         Clause(
             "6103(i)(1)(A)",
             "an ex parte order of a federal district court judge or magistrate judge, in force",
+            quote="pursuant to and upon the grant of an ex parte order by a Federal district court judge or magistrate judge",
         ),
         Clause(
             "6103(i)(1)(B)",
             "an application authorized by the AG, DAG, Associate AG, an AAG, a U.S. Attorney, a special prosecutor or a strike-force chief",
+            quote="The Attorney General, the Deputy Attorney General, the Associate Attorney General, any Assistant Attorney General, any United States attorney, any special prosecutor appointed under section 593 of title 28",
         ),
         Clause(
             "6103(i)(1)(B)(i)",
             "the judge's finding: reasonable cause that a specific criminal act was committed",
+            quote="there is reasonable cause to believe, based upon information believed to be reliable, that a specific criminal act has been committed",
         ),
-        Clause("6103(i)(1)(B)(ii)", "the judge's finding: the data is or may be relevant"),
+        Clause(
+            "6103(i)(1)(B)(ii)",
+            "the judge's finding: the data is or may be relevant",
+            quote="the return or return information is or may be relevant to a matter relating to the commission of such act",
+        ),
         Clause(
             "6103(i)(1)(B)(iii)",
             "the judge's findings: exclusive use, and no other reasonable source",
+            quote="sought exclusively for use in a Federal criminal investigation or proceeding concerning such act",
         ),
         Clause(
             "6103(i)(1)(A)",
             "specified taxable periods within the order; a non-tax federal criminal statute",
+            quote="any return or return information with respect to any specified taxable period or periods",
         ),
-        Clause("6103(p)(4)", "the recipient agency's safeguards are current"),
+        Clause(
+            "6103(p)(4)",
+            "the recipient agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(
@@ -106,6 +126,19 @@ class I1(Authority):
         Clause(
             "6103(i)(1)(A)",
             "'personally and directly engaged', 'solely for the use': use restriction on the package",
+        ),
+        Clause(
+            "6103(i)(1)(A)(i)",
+            "a missing-or-exploited-child case (`purpose.missing_or_exploited_child`): no statute needed, but a person checks the case → review",
+        ),
+        Clause(
+            "6103(i)(1)(C)",
+            "redisclosure to state and local members of a missing-or-exploited-child team: the federal agency's act, not modelled",
+        ),
+        Clause(
+            "6103(i)(6)",
+            "certification to the court: where the (i)(6) bar refuses a court-ordered disclosure, the Secretary "
+            "'certifies to the court'; the gateway refuses the subject and the disclosure officer makes the certification",
         ),
     )
 
@@ -121,9 +154,21 @@ class I1(Authority):
                 else failed(rule, f"the order does not record the finding that {text}")
             )
         out += order_periods(ctx, order, "6103(i)(1)(A)")
-        out += statute_findings(
-            ctx, missing_rule="6103(i)(1)(A)(i)", nature_rule="6103(i)(1)(A)(i)"
-        )
+        if (
+            truthy(ctx.extra("purpose", "missing_or_exploited_child"))
+            and not ctx.manifest.purpose.statutes
+        ):
+            out.append(
+                review(
+                    "6103(i)(1)(A)(i)",
+                    "the request is for a case pertaining to a missing or exploited child, which needs no criminal "
+                    "statute; the gateway does not model such cases, so a person must check the order and the case",
+                )
+            )
+        else:
+            out += statute_findings(
+                ctx, missing_rule="6103(i)(1)(A)(i)", nature_rule="6103(i)(1)(A)(i)"
+            )
         return out
 
     def element_verdict(self, element_id: str, ctx: Context) -> ElementVerdict:

@@ -79,22 +79,42 @@ class I2(Authority):
     allowed_classes = frozenset({ElementClass.IDENTITY, ElementClass.INFO_RETURN, ElementClass.IRS})
     periods_rule = "6103(i)(2)(B)(ii)"
     requires = (
-        Clause("6103(i)(2)(B)", "the request is in writing"),
+        Clause(
+            "6103(i)(2)(B)",
+            "the request is in writing",
+            quote="A request meets the requirements of this subparagraph if the request is in writing",
+        ),
         Clause(
             "6103(i)(2)(A)",
             "signed by an eligible official (agency head, Inspector General, or for DOJ the listed officials)",
+            quote="from the head of any Federal agency or the Inspector General thereof",
         ),
-        Clause("6103(i)(2)(B)(i)", "each taxpayer's name and a usable address"),
-        Clause("6103(i)(2)(B)(ii)", "the taxable period(s)"),
+        Clause(
+            "6103(i)(2)(B)(i)",
+            "each taxpayer's name and a usable address",
+            quote="the name and address of the taxpayer with respect to whom the requested return information relates",
+        ),
+        Clause(
+            "6103(i)(2)(B)(ii)",
+            "the taxable period(s)",
+            quote="the taxable period or periods to which such return information relates",
+        ),
         Clause(
             "6103(i)(2)(B)(iii)",
             "the statutory authority: a federal criminal statute not involving tax administration",
+            quote="the statutory authority under which the proceeding or investigation described in subparagraph (A) is being conducted",
         ),
         Clause(
             "6103(i)(2)(B)(iv)",
             "the specific reason(s) the data is or may be relevant, per subject or for the request",
+            quote="the specific reason or reasons why such disclosure is, or may be, relevant to such proceeding or investigation",
         ),
-        Clause("6103(p)(4)", "the recipient agency's safeguards are current"),
+        Clause(
+            "6103(p)(4)",
+            "the recipient agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(

@@ -55,12 +55,27 @@ class I3A(Authority):
     returns_allowed = False
     allowed_classes = frozenset({ElementClass.IDENTITY, ElementClass.INFO_RETURN, ElementClass.IRS})
     requires = (
-        Clause("6103(i)(3)(A)(i)", "IRS-initiated, in writing, by the IRS disclosure officer"),
         Clause(
-            "6103(i)(3)(A)(i)", "the recipient: a federal agency charged with enforcing the law"
+            "6103(i)(3)(A)(i)",
+            "IRS-initiated, in writing, by the IRS disclosure officer",
+            quote="the Secretary may disclose in writing return information (other than taxpayer return information)",
         ),
-        Clause("6103(i)(3)(A)(i)", "a federal criminal statute not involving tax administration"),
-        Clause("6103(p)(4)", "the recipient agency's safeguards are current"),
+        Clause(
+            "6103(i)(3)(A)(i)",
+            "the recipient: a federal agency charged with enforcing the law",
+            quote="to the extent necessary to apprise the head of the appropriate Federal agency charged with the responsibility of enforcing such law",
+        ),
+        Clause(
+            "6103(i)(3)(A)(i)",
+            "a federal criminal statute not involving tax administration",
+            quote="which may constitute evidence of a violation of any Federal criminal law (not involving tax administration)",
+        ),
+        Clause(
+            "6103(p)(4)",
+            "the recipient agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(

@@ -6,7 +6,8 @@ apprise appropriate officers of any *Federal or State* law enforcement agency.
 (i)(3)(B)(ii): under circumstances involving the imminent flight of any individual from
 federal prosecution, to the extent necessary to apprise any *Federal* law enforcement
 agency.
-The (i)(6) bar does not apply to (i)(3)(B) (it lists (1), (2), (3)(A), (5), (7) only).
+The (i)(6) bar does not apply to (i)(3)(B) (it lists "paragraph (1), (2), (3)(A) or (C), (5),
+(7), or (8)").
 
 The manifest is written by the IRS's own disclosure officer and names the recipient in
 the ``emergency`` block (``recipient`` = an agency id, ``recipient_level``, ``kind``, ``facts``).
@@ -61,16 +62,28 @@ class I3B(Authority):
     signer_rule = "6103(i)(3)(B)"
     bar_rule = None  # (i)(6) does not reach (i)(3)(B)
     requires = (
-        Clause("6103(i)(3)(B)", "IRS-initiated, by the IRS disclosure officer"),
+        Clause(
+            "6103(i)(3)(B)",
+            "IRS-initiated, by the IRS disclosure officer",
+            quote="the Secretary may disclose return information to the extent necessary to apprise",
+            quote_cite="6103(i)(3)(B)(i)",
+        ),
         Clause(
             DANGER,
             "danger: facts of an imminent danger of death or physical injury; recipient a federal or state law-enforcement agency",
+            quote="Under circumstances involving an imminent danger of death or physical injury to any individual",
         ),
         Clause(
             FLIGHT,
             "flight: facts of imminent flight from federal prosecution; recipient a federal law-enforcement agency",
+            quote="appropriate officers or employees of any Federal law enforcement agency of such circumstances",
         ),
-        Clause("6103(p)(4)", "the recipient agency's safeguards are current"),
+        Clause(
+            "6103(p)(4)",
+            "the recipient agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(
@@ -82,6 +95,13 @@ class I3B(Authority):
             "'to the extent necessary': identity allowed, every other element → review",
         ),
     )
+
+    def return_duty(self, ctx: Context | None) -> str:
+        """(F)(i) names the state bodies of (i)(3)(B)(i); a federal recipient is under (F)(ii)."""
+        e = ctx.manifest.emergency if ctx is not None else None
+        if e is not None and e.recipient_level == "state":
+            return "6103(p)(4)(F)(i)"
+        return "6103(p)(4)(F)(ii)"
 
     def recipient_agency(self, ctx: Context) -> str | None:
         e = ctx.manifest.emergency

@@ -15,7 +15,8 @@ Not modeled, and what happens instead:
   not shown to be needed to locate the taxpayer.
 - whether the warrant's offense is a felony: the order's arrest-warrant record is relied
   on; a missing record is a refusal.
-- the (i)(6) bar → per subject after resolution.
+- the (i)(6) bar → per subject after resolution; its certification to the court (for an
+  order under (5)(B)) is the disclosure officer's act, not the gateway's.
 """
 
 from __future__ import annotations
@@ -63,25 +64,45 @@ class I5(Authority):
         Clause(
             "6103(i)(5)(A)",
             "an ex parte order of a federal district court judge or magistrate judge, in force",
-        ),
-        Clause("6103(i)(5)(B)", "applied for by a person described in (i)(1)(B)"),
-        Clause(
-            "6103(i)(5)(B)(i)", "a federal felony arrest warrant, and the taxpayer is a fugitive"
+            quote="pursuant to and upon the grant of an ex parte order by a Federal district court judge or magistrate judge",
         ),
         Clause(
-            "6103(i)(5)(B)(ii)", "the judge's finding: sought exclusively for locating the taxpayer"
+            "6103(i)(5)(B)",
+            "applied for by a person described in (i)(1)(B)",
+            quote="Any person described in paragraph (1)(B) may authorize an application",
+        ),
+        Clause(
+            "6103(i)(5)(B)(i)",
+            "a federal felony arrest warrant, and the taxpayer is a fugitive",
+            quote="a Federal arrest warrant relating to the commission of a Federal felony offense has been issued for an individual who is a fugitive from justice",
+        ),
+        Clause(
+            "6103(i)(5)(B)(ii)",
+            "the judge's finding: sought exclusively for locating the taxpayer",
+            quote="is sought exclusively for use in locating such individual",
         ),
         Clause(
             "6103(i)(5)(B)(iii)",
             "the judge's finding: reasonable cause that the data may be relevant to the location",
+            quote="there is reasonable cause to believe that such return or return information may be relevant in determining the location of such individual",
         ),
-        Clause("6103(p)(4)", "the recipient agency's safeguards are current"),
+        Clause(
+            "6103(p)(4)",
+            "the recipient agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause("6103(i)(5)(A)", "authenticity and scope of the order: incomplete records → review"),
         Clause(
             "6103(i)(5)(A)",
             "which items help locate the person: without a listed scope, identity and W-2 employer only; the rest refused",
+        ),
+        Clause(
+            "6103(i)(6)",
+            "certification to the court: where the (i)(6) bar refuses a court-ordered disclosure, the Secretary "
+            "'certifies to the court'; the gateway refuses the subject and the disclosure officer makes the certification",
         ),
     )
 

@@ -15,8 +15,10 @@ Not modeled, and what happens instead:
   IRS disclosure; a state or local requester is refused (it cannot request directly).
 - delegation "(or his delegate)": officials below the head are `contested` in the
   registry → review until a person sees the written delegation.
-- (i)(7)(B) (IRS-initiated) and (C) (ex parte order): other authority ids, not modeled →
-  6103(a) default deny.
+- (i)(7)(B), disclosure to intelligence agencies on the written request of a
+  Senate-confirmed DOJ or Treasury official (or the Secret Service Director); (i)(7)(C),
+  by ex parte order; (i)(7)(D), on an order the IRS itself applies for: other authority
+  ids, not modeled → 6103(a) default deny.
 - the (i)(6) bar → per subject after resolution.
 """
 
@@ -64,14 +66,26 @@ class I7A(Authority):
     allowed_classes = frozenset({ElementClass.IDENTITY, ElementClass.INFO_RETURN, ElementClass.IRS})
     requires = (
         Clause(
-            "6103(i)(7)(A)(i)", "a written request; purpose: terrorism response or investigation"
+            "6103(i)(7)(A)(i)",
+            "a written request; purpose: terrorism response or investigation",
+            quote="personally and directly engaged in the response to or investigation of any terrorist incident, threat, or activity",
         ),
         Clause(
             "6103(i)(7)(A)(iii)(I)",
             "made by the head of a federal law-enforcement agency (or a delegate: review)",
+            quote="the request is made by the head of any Federal law enforcement agency (or his delegate)",
         ),
-        Clause("6103(i)(7)(A)(iii)(II)", "the specific reason(s) the disclosure may be relevant"),
-        Clause("6103(p)(4)", "the recipient agency's safeguards are current"),
+        Clause(
+            "6103(i)(7)(A)(iii)(II)",
+            "the specific reason(s) the disclosure may be relevant",
+            quote="the request sets forth the specific reason or reasons why such disclosure may be relevant to a terrorist incident, threat, or activity",
+        ),
+        Clause(
+            "6103(p)(4)",
+            "the recipient agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(
@@ -83,7 +97,16 @@ class I7A(Authority):
             "delegations: a delegate's request goes to review until the delegation is seen",
         ),
         Clause(
-            "6103(i)(7)(B)-(C)", "other paragraphs of (i)(7): not modeled → 6103(a) default deny"
+            "6103(i)(7)(B)",
+            "disclosure to intelligence agencies on written request (its own authority id): not modeled → 6103(a) default deny",
+        ),
+        Clause(
+            "6103(i)(7)(C)",
+            "disclosure under an ex parte order (its own authority id): not modeled → 6103(a) default deny",
+        ),
+        Clause(
+            "6103(i)(7)(D)",
+            "ex parte order on the IRS's own application: not modeled → 6103(a) default deny",
         ),
     )
 

@@ -12,8 +12,9 @@ allowed (family size), (iv) modified AGI, (v) other items prescribed by regulati
 Not modeled, and what happens instead:
 - (B) exchanges and state agencies: HHS's redisclosure, not the IRS's; any requester
   other than HHS is refused.
-- (A)(iv) *modified* AGI: the vault holds AGI (``return.agi``); it is allowed as the MAGI
-  input and the package says so.
+- (A)(iv) is *modified* adjusted gross income "as defined in section 36B", which the vault
+  does not hold; AGI (``return.agi``) is a different figure and not on the list, so it is
+  refused citing (A)(iv) rather than passed off as MAGI.
 - (A)(v) regulatory items: none modeled; any other element is refused.
 """
 
@@ -36,8 +37,8 @@ ALLOWED = {
     "identity.address": ("6103(l)(21)(A)(i)", "taxpayer identity"),
     "return.filing_status": ("6103(l)(21)(A)(ii)", "filing status"),
     "return.dependents": ("6103(l)(21)(A)(iii)", "family size (deductions under § 151)"),
-    "return.agi": ("6103(l)(21)(A)(iv)", "AGI as the input to modified AGI"),
 }
+NOT_MAGI = "return.agi"
 
 
 class L21(Authority):
@@ -58,13 +59,28 @@ class L21(Authority):
     signer_rule = "6103(l)(21)(A)"
     allowed_classes = frozenset(ElementClass)
     requires = (
-        Clause("6103(l)(21)(A)", "a written request of the Secretary of HHS"),
+        Clause(
+            "6103(l)(21)(A)",
+            "a written request of the Secretary of HHS",
+            quote="upon written request from the Secretary of Health and Human Services",
+        ),
         Clause(
             "6103(l)(21)(A)(i)-(vi)",
             "elements limited to identity, filing status, family size, MAGI, tax year",
+            quote="Such return information shall be limited to",
+            quote_cite="6103(l)(21)(A)",
         ),
-        Clause("6103(l)(21)(C)", "purpose: health-program eligibility"),
-        Clause("6103(p)(4)", "HHS safeguards are current"),
+        Clause(
+            "6103(l)(21)(C)",
+            "purpose: health-program eligibility",
+            quote="only for the purposes of, and to the extent necessary in",
+        ),
+        Clause(
+            "6103(p)(4)",
+            "HHS safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause(
@@ -78,4 +94,9 @@ class L21(Authority):
         if element_id in ALLOWED:
             rule, why = ALLOWED[element_id]
             return allow(rule, why)
+        if element_id == NOT_MAGI:
+            return refuse(
+                "6103(l)(21)(A)(iv)",
+                "(l)(21) allows modified adjusted gross income as defined in section 36B, not AGI",
+            )
         return refuse("6103(l)(21)(A)", "not among the items (l)(21)(A)(i)-(vi) allows")

@@ -15,6 +15,9 @@ Not modeled, and what happens instead:
 - (A)(ii) payor data (``info_return.w2.employer``): refused unless the request states it
   is not reasonably available elsewhere (``purpose.payor_unavailable_elsewhere: true``),
   and then a person reviews that statement.
+- the individual's *name*: (A)(i) lists the SSN, address, filing status, income and
+  dependents, not the name (the agency already has it; (A)(ii)'s names are of payors and
+  dependents), so ``identity.name`` is refused citing (A)(i).
 - (B) redisclosure to agents and contractors: the recipient's concern, not modeled.
 """
 
@@ -34,7 +37,6 @@ from fti_gateway.law.authorities.base import (
 )
 
 ALLOWED = {
-    "identity.name": "6103(l)(6)(A)(i)",
     "identity.tin": "6103(l)(6)(A)(i)",
     "identity.address": "6103(l)(6)(A)(i)",
     "return.filing_status": "6103(l)(6)(A)(i)",
@@ -56,6 +58,7 @@ class L6(Authority):
     purpose_limit = "establishing and collecting child support obligations, and locating obligors"
     purposes = frozenset({PurposeKind.CHILD_SUPPORT})
     purpose_rule = "6103(l)(6)(C)"
+    return_rule = "6103(p)(4)(F)(i)"
     use_restriction = (
         "Disclosed under 26 U.S.C. 6103(l)(6) only for, and to the extent necessary in, establishing and collecting "
         "child support obligations from, and locating, individuals owing them (6103(l)(6)(C)); no other use "
@@ -65,19 +68,32 @@ class L6(Authority):
     signer_rule = "6103(l)(6)(A)"
     allowed_classes = frozenset(ElementClass)
     requires = (
-        Clause("6103(l)(6)(A)", "a written request of a child support enforcement agency"),
+        Clause(
+            "6103(l)(6)(A)",
+            "a written request of a child support enforcement agency",
+            quote="The Secretary may, upon written request, disclose to the appropriate Federal, State, tribal, or local child support enforcement agency",
+        ),
         Clause(
             "6103(l)(6)(C)",
             "purpose: establishing or collecting child support, or locating an obligor",
+            quote="only for purposes of, and to the extent necessary in, establishing and collecting child support obligations from, and locating, individuals owing such obligations",
         ),
         Clause(
             "6103(l)(6)(A)(i)",
             "elements limited to SSN, address, filing status, income, dependents",
+            quote="relating to the social security account number (or numbers, if the individual involved has more than one such number), address, filing status, amounts and nature of income, and the number of dependents",
         ),
         Clause(
-            "6103(l)(6)(A)(ii)", "payor data only if not reasonably available from any other source"
+            "6103(l)(6)(A)(ii)",
+            "payor data only if not reasonably available from any other source",
+            quote="but only if such return information is not reasonably available from any other source",
         ),
-        Clause("6103(p)(4)", "the agency's safeguards are current"),
+        Clause(
+            "6103(p)(4)",
+            "the agency's safeguards are current",
+            quote="shall, as a condition for receiving returns or return information",
+            quote_cite="6103(p)(4)",
+        ),
     )
     not_modeled = (
         Clause("6103(l)(6)(A)(i)", "whether each subject is party to a IV-D case: not checked"),
@@ -99,6 +115,11 @@ class L6(Authority):
             return refuse(
                 "6103(l)(6)(A)(ii)",
                 "payor names and addresses only if not reasonably available from any other source, which the request does not state",
+            )
+        if element_id == "identity.name":
+            return refuse(
+                "6103(l)(6)(A)(i)",
+                "(A)(i) lists the social security account number, address, filing status, income and dependents, not the name",
             )
         return refuse(
             "6103(l)(6)(A)",

@@ -7,13 +7,18 @@ and 3718.
 
 Not modeled, and what happens instead:
 - (m)(2)(B) consumer reporting agencies: not a separate authority id → not modeled.
-- whether (p)(4) safeguards apply to (m)(2) recipients is [open]: the package imposes
-  them as a precaution, the recipient's safeguard status is checked, and a finding says
-  so for the officer.
+- (p)(4): an (m)(2) agency is not in (p)(4)'s list of recipients; the paragraph reaches it
+  only "in the case of any agency which receives any mailing address under paragraph (2)
+  ... of subsection (m) and which discloses any such mailing address to any agent". The
+  request says so by naming the agent in ``purpose.agent`` (an extension): then the
+  agency's safeguard status is checked and the package carries the (p)(4) duties;
+  otherwise neither (a failed safeguard review elsewhere does not bar (m)(2)).
 - whether a claim exists: the request's statement is relied on (use restriction).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from fti_gateway.core.elements import ElementClass
 from fti_gateway.intake.models import PurposeKind
@@ -25,9 +30,16 @@ from fti_gateway.law.authorities.base import (
     allow,
     refuse,
 )
+from fti_gateway.law.decision import AuthorityInfo
 from fti_gateway.law.findings import Finding, passed
 
 RULE = "6103(m)(2)(A)"
+
+
+def _to_agent(ctx: Context) -> bool:
+    """Whether the request says the agency will pass the address to an agent."""
+    agent = ctx.extra("purpose", "agent")
+    return agent is not None and str(agent).strip().lower() not in ("", "false", "no", "none")
 
 
 class M2(Authority):
@@ -41,7 +53,7 @@ class M2(Authority):
     purposes = frozenset({PurposeKind.FEDERAL_CLAIM})
     purpose_rule = RULE
     accounting = False
-    safeguards = True  # [open]: imposed as a precaution (see module docstring)
+    safeguards = True  # only where the address goes on to an agent: see info/check_safeguards
     use_restriction = (
         "Disclosed under 26 U.S.C. 6103(m)(2) only to locate the taxpayer to collect or compromise a federal claim "
         "under 31 U.S.C. 3711, 3717 and 3718; no other use."
@@ -50,24 +62,54 @@ class M2(Authority):
     signer_rule = RULE
     allowed_classes = frozenset({ElementClass.IDENTITY})
     requires = (
-        Clause(RULE, "a written request of the federal agency"),
-        Clause(RULE, "purpose: collecting or compromising a federal claim"),
-        Clause(RULE, "element: the mailing address only"),
-        Clause("6103(p)(4)", "[open] whether (p)(4) applies; imposed as a precaution"),
-    )
-    not_modeled = (
-        Clause("6103(m)(2)(B)", "consumer reporting agencies: not modeled"),
+        Clause(
+            RULE,
+            "a written request of the federal agency",
+            quote="the Secretary may, upon written request, disclose the mailing address of a taxpayer",
+        ),
+        Clause(
+            RULE,
+            "purpose: collecting or compromising a federal claim",
+            quote="for purposes of locating such taxpayer to collect or compromise a Federal claim against the taxpayer in accordance with sections 3711, 3717, and 3718 of title 31",
+        ),
+        Clause(
+            RULE,
+            "element: the mailing address only",
+            quote="disclose the mailing address of a taxpayer",
+        ),
         Clause(
             "6103(p)(4)",
-            "[open] whether (p)(4) safeguards apply to (m)(2): imposed as a precaution",
+            "if the agency passes the address to an agent (`purpose.agent`): its safeguards are current",
+            quote="and which discloses any such mailing address to any agent",
+            quote_cite="6103(p)(4)",
         ),
     )
+    not_modeled = (
+        Clause(
+            "6103(p)(4)(F)",
+            "(F)(i) and (F)(ii) name no (m)(2) agency: where (p)(4) applies, the package carries (F)(ii)'s duty",
+        ),
+        Clause("6103(m)(2)(B)", "consumer reporting agencies: not modeled"),
+    )
 
-    def specific_findings(self, ctx: Context) -> list[Finding]:
+    def info(self, ctx: Context | None) -> AuthorityInfo:
+        base = super().info(ctx)
+        if ctx is None or _to_agent(ctx):
+            return base
+        return replace(
+            base,
+            safeguards=False,
+            safeguard_duties=(),
+            destruction="no (p)(4) duty: the address goes to no agent; the use restriction still binds",
+        )
+
+    def check_safeguards(self, ctx: Context) -> list[Finding]:
+        if _to_agent(ctx):
+            return super().check_safeguards(ctx)
         return [
             passed(
                 "6103(p)(4)",
-                "[open] whether (p)(4) safeguards apply to (m)(2) recipients is unsettled; the package imposes them as a precaution",
+                "(p)(4) reaches an (m)(2) agency only if it discloses the mailing address to an agent; the request names none (`purpose.agent`)",
             )
         ]
 
