@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,22 +28,35 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'state.db'}"
         return
+    url = postgres_url_or_skip()
+    with private_schema(url, tmp_path) as schema_url:
+        yield schema_url
+
+
+def postgres_url_or_skip() -> str:
+    """The test server's URL; skip without one (fail in CI, which requires it)."""
     url = _postgres_url()
     if not url:
         if os.environ.get("FTI_REQUIRE_POSTGRES") == "1":
             pytest.fail("FTI_REQUIRE_POSTGRES=1 but FTI_TEST_DATABASE_URL is not set")
         pytest.skip("set FTI_TEST_DATABASE_URL to run the PostgreSQL backend tests")
+    return url
+
+
+@contextmanager
+def private_schema(url: str, tmp_path: Path) -> Iterator[str]:
+    """``url`` narrowed to a fresh schema of its own (dropped after): runs stay independent
+    on a shared database."""
     import sqlalchemy as sa
 
-    # A private schema per test keeps runs independent on a shared database.
     schema = f"t_{os.getpid()}_{abs(hash(str(tmp_path))) % 10**8}"
     engine = sa.create_engine(url)
     with engine.begin() as c:
         c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine.dispose()
     sep = "&" if "?" in url else "?"
-    yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    engine = sa.create_engine(url)
-    with engine.begin() as c:
-        c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as c:
+            c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.intake import load_request
@@ -31,6 +30,7 @@ from fti_gateway.pipeline import pgjobs
 from fti_gateway.store import StateStore
 from fti_gateway.vault.store import Vault
 from fti_gateway.vault.synth import master, request
+from tests.conftest import postgres_url_or_skip, private_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,25 +38,13 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def pg_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
     """A workspace whose state (and job queue) is a private schema on the test server."""
-    url = os.environ.get("FTI_TEST_DATABASE_URL")
-    if not url:
-        if os.environ.get("FTI_REQUIRE_POSTGRES") == "1":
-            pytest.fail("FTI_REQUIRE_POSTGRES=1 but FTI_TEST_DATABASE_URL is not set")
-        pytest.skip("set FTI_TEST_DATABASE_URL to run the PostgreSQL job queue tests")
-    schema = f"jobs_{os.getpid()}_{abs(hash(str(tmp_path))) % 10**8}"
-    engine = sa.create_engine(url)
-    with engine.begin() as c:
-        c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in url else "?"
-    monkeypatch.setenv("FTI_DATABASE_URL", f"{url}{sep}options=-csearch_path%3D{schema}")
-    ws = Workspace.init(tmp_path / "home")
-    master.generate(ws.vault_dir / "master", 2000, seed=21)
-    StateStore.for_workspace(ws).dispose()
-    assert pgjobs.ensure_schema(ws.database_url)
-    yield ws
-    with engine.begin() as c:
-        c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    with private_schema(postgres_url_or_skip(), tmp_path) as url:
+        monkeypatch.setenv("FTI_DATABASE_URL", url)
+        ws = Workspace.init(tmp_path / "home")
+        master.generate(ws.vault_dir / "master", 2000, seed=21)
+        StateStore.for_workspace(ws).dispose()
+        assert pgjobs.ensure_schema(ws.database_url)
+        yield ws
 
 
 def _receive(ws: Workspace, seed: int) -> int:

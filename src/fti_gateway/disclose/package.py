@@ -32,6 +32,7 @@ from fti_gateway.core.errors import InputError
 from fti_gateway.disclose import files as F
 from fti_gateway.disclose.minimize import (
     KEY_SUBJECT,
+    Extract,
     check_elements,
     check_periods,
     extract,
@@ -54,6 +55,23 @@ class Connectable(Protocol):
     """Anything that opens a DuckDB connection with a ``master`` view (e.g. ``Vault``)."""
 
     def connect(self) -> duckdb.DuckDBPyConnection: ...
+
+
+def extract_from(
+    vault: duckdb.DuckDBPyConnection | Connectable,
+    subjects: pd.DataFrame,
+    elements: list[str],
+    years: list[int],
+) -> Extract:
+    """:func:`~fti_gateway.disclose.minimize.extract` on a connection, or on a fresh one of
+    ``vault`` that is closed afterwards."""
+    if isinstance(vault, duckdb.DuckDBPyConnection):
+        return extract(vault, subjects, elements, years)
+    con = vault.connect()
+    try:
+        return extract(con, subjects, elements, years)
+    finally:
+        con.close()
 
 
 def _check_spec(spec: PackageSpec) -> None:
@@ -128,14 +146,7 @@ def build_package(
     out_dir = Path(out_dir)
     _prepare_target(out_dir)
 
-    if isinstance(vault, duckdb.DuckDBPyConnection):
-        extracted = extract(vault, selection.subjects, elements, years)
-    else:
-        con = vault.connect()
-        try:
-            extracted = extract(con, selection.subjects, elements, years)
-        finally:
-            con.close()
+    extracted = extract_from(vault, selection.subjects, elements, years)
     table = extracted.table
 
     created = (now or datetime.now(UTC)).astimezone(UTC)

@@ -17,8 +17,8 @@ import pandas as pd
 
 from fti_gateway.core.errors import IntegrityError
 from fti_gateway.disclose import files as F
-from fti_gateway.disclose.minimize import check_elements, check_periods, extract, select_subjects
-from fti_gateway.disclose.package import Connectable
+from fti_gateway.disclose.minimize import check_elements, check_periods, select_subjects
+from fti_gateway.disclose.package import Connectable, extract_from
 from fti_gateway.disclose.signing import key_id, load_public_key
 from fti_gateway.disclose.spec import PackageInfo, PackageSpec
 from fti_gateway.disclose.verify import read_manifest
@@ -56,14 +56,7 @@ def reopen_package(
             hint="a package is never overwritten; move the folder aside and look at both",
         )
     selection = select_subjects(subjects)
-    if isinstance(vault, duckdb.DuckDBPyConnection):
-        extracted = extract(vault, selection.subjects, elements, years)
-    else:
-        con = vault.connect()
-        try:
-            extracted = extract(con, selection.subjects, elements, years)
-        finally:
-            con.close()
+    extracted = extract_from(vault, selection.subjects, elements, years)
     rows = int(manifest.get("data", {}).get("rows", -1))
     if rows != extracted.table.num_rows:
         raise IntegrityError(
