@@ -133,6 +133,7 @@ def read_csv_blocks(
         reader = _Reader(b"", header, source, max(1, careful_lines))
         carry = b""
         eof = False
+        yielded = False
         while not eof:
             block = f.read(block_bytes)
             on_bytes(block)
@@ -146,12 +147,15 @@ def read_csv_blocks(
             reader.data, reader.final = lines.data, eof
             rows, stopped = reader.read_block(lines, pos)
             if rows.table.num_rows or rows.rejects:
+                yielded = True
                 yield rows
             rest = int(lines.starts[stopped]) if stopped < lines.count else end
             carry = data[rest:]
             reader.offset += stopped
             pos = 0
             del data, lines, rows
+        if not yielded:  # a header and blank lines: the (empty) columns still speak
+            yield reader.read_block(_Lines(b""), 0)[0]
 
 
 def _text_with_content(path: Path, source: str, block_bytes: int) -> bool:
