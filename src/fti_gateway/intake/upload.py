@@ -20,9 +20,9 @@ read by intake's own readers, so an error names the same line and field either w
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
