@@ -5,12 +5,18 @@ rejects (a subject_id reused from an earlier block included), warnings and diges
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from fti_gateway.core.errors import InputError
-from fti_gateway.intake.upload import read_upload_blocks, read_with_upload
+from fti_gateway.intake.upload import (
+    CheckedBlock,
+    StreamedUpload,
+    read_upload_blocks,
+    read_with_upload,
+)
 
 MANIFEST = b"""\
 format: fti/request/v1
@@ -44,24 +50,34 @@ def _csv(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _both(tmp_path: Path, data: bytes, block_bytes: int) -> tuple[object, object, list]:
+def _both(
+    tmp_path: Path, data: bytes, block_bytes: int, slice_rows: int = 10**6
+) -> tuple[Any, StreamedUpload, list[CheckedBlock]]:
     whole_dir, block_dir = tmp_path / "whole", tmp_path / "blocks"
     for d in (whole_dir, block_dir):
         d.mkdir()
         (d / "subjects.csv").write_bytes(data)
     whole = read_with_upload(MANIFEST, "manifest.yaml", whole_dir / "subjects.csv")
     streamed = read_upload_blocks(
-        MANIFEST, "manifest.yaml", block_dir / "subjects.csv", block_bytes=block_bytes
+        MANIFEST,
+        "manifest.yaml",
+        block_dir / "subjects.csv",
+        block_bytes=block_bytes,
+        slice_rows=slice_rows,
     )
     blocks = list(streamed.blocks())
     return whole, streamed, blocks
 
 
-@pytest.mark.parametrize("block_bytes", [64, 300, 1000, 3000])
-def test_blocks_give_the_whole_file_result(tmp_path: Path, block_bytes: int) -> None:
+@pytest.mark.parametrize(
+    ("block_bytes", "slice_rows"), [(64, 10**6), (300, 1), (1000, 7), (3000, 10**6), (3000, 16)]
+)
+def test_blocks_give_the_whole_file_result(
+    tmp_path: Path, block_bytes: int, slice_rows: int
+) -> None:
     data = _csv(200)
     assert len(data) > 3 * block_bytes  # several blocks
-    whole, streamed, blocks = _both(tmp_path, data, block_bytes)
+    whole, streamed, blocks = _both(tmp_path, data, block_bytes, slice_rows)
     assert len(blocks) > 1
     got = pd.concat([b.subjects for b in blocks], ignore_index=True)
     pd.testing.assert_frame_equal(got, whole.subjects.reset_index(drop=True))

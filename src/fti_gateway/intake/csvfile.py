@@ -48,7 +48,7 @@ CAREFUL_LINES = 2048
 # Enough of the file to hold the header (a header longer than this is not a header).
 _HEADER_PREFIX = 1 << 20
 # read_csv_blocks: how much of the file is read at a time (a block ends at a line end).
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 4 << 20
 # What the csv module may read into one field (characters); values over MAX_FIELD_BYTES
 # are then rejected by validate, which names the column. Only ever raised, never lowered.
 CSV_READ_LIMIT = 8 * MAX_FIELD_BYTES
@@ -130,7 +130,10 @@ def read_csv_blocks(
         header, pos = _header(text[:_HEADER_PREFIX], source)
         del prefix, cut, text
         f.seek(0)
-        reader = _Reader(b"", header, source, max(1, careful_lines))
+        # The system allocator gives back what a block used (pyarrow's default pool keeps
+        # it, and the process would grow by a block's parse buffers again and again).
+        pool = pa.system_memory_pool()
+        reader = _Reader(b"", header, source, max(1, careful_lines), pool=pool)
         carry = b""
         eof = False
         yielded = False
@@ -146,6 +149,7 @@ def read_csv_blocks(
                 continue
             reader.data, reader.final = lines.data, eof
             rows, stopped = reader.read_block(lines, pos)
+            pool.release_unused()
             if rows.table.num_rows or rows.rejects:
                 yielded = True
                 yield rows
@@ -288,6 +292,8 @@ class _Reader:
     offset: int = 0
     final: bool = True
     stop_at: int | None = None
+    # Where pyarrow's parser allocates (None: its default pool, which keeps what it frees).
+    pool: pa.MemoryPool | None = None
 
     def read(self, header_lines: int) -> RawRows:
         return self.read_block(_Lines(self.data), header_lines)[0]
@@ -337,7 +343,9 @@ class _Reader:
         try:
             table = pacsv.read_csv(
                 pa.BufferReader(lines.buffer(first, end)),
-                read_options=pacsv.ReadOptions(column_names=self.header, block_size=16 << 20),
+                read_options=pacsv.ReadOptions(
+                    column_names=self.header, block_size=min(16 << 20, max(1 << 20, len(self.data)))
+                ),
                 parse_options=pacsv.ParseOptions(
                     newlines_in_values=False,
                     ignore_empty_lines=False,
@@ -348,6 +356,7 @@ class _Reader:
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
                 ),
+                memory_pool=self.pool,
             )
         except (pa.ArrowInvalid, pa.ArrowException):
             return None

@@ -49,13 +49,16 @@ from fti_gateway.intake.parse import (
 from fti_gateway.intake.parsed import ParsedRequest, RowError
 from fti_gateway.intake.subjects import CSV_SUFFIXES, require_columns, subject_file
 from fti_gateway.intake.validate import (
-    _dob_bad,
+    _duplicates,
     check_rows,
     dob_warning,
     duplicate_reject,
     normalize,
 )
 
+# check_rows' pandas frames cost ~50 bytes a value: checked and stored this many rows at a
+# time, a block's rows never all become Python objects at once.
+SLICE_ROWS = 16_384
 JSON_NAME = "manifest.json"
 YAML_NAME = "manifest.yaml"
 
@@ -153,6 +156,7 @@ class StreamedUpload:
     manifest_data: bytes
     file: Path
     block_bytes: int
+    slice_rows: int
     warnings: list[str]
     digest: str = ""
     accepted: int = 0
@@ -178,11 +182,12 @@ class StreamedUpload:
             reader_rejects += len(raw.rejects)
             table = normalize(raw.table)
             del raw.table
-            dob.add(table, raw.lines, self.manifest.received)
-            block = _check_block(table, raw.lines, raw.rejects, seen, self.manifest, label)
-            self.accepted += len(block.subjects)
-            self.rejected_rows += len({r.line for r in block.rejects})
-            yield block
+            parts = _check_block(table, raw.lines, raw.rejects, seen, self, dob)
+            for block in parts:
+                self.accepted += len(block.subjects)
+                self.rejected_rows += len({r.line for r in block.rejects})
+                yield block
+            del table
         self.digest = "sha256:" + h.hexdigest()
         if extras:
             self.warnings.extend(_extra_column_warnings(label, extras))
@@ -193,7 +198,12 @@ class StreamedUpload:
 
 
 def read_upload_blocks(
-    manifest_data: bytes, manifest_file: str, upload: Path, *, block_bytes: int = BLOCK_BYTES
+    manifest_data: bytes,
+    manifest_file: str,
+    upload: Path,
+    *,
+    block_bytes: int = BLOCK_BYTES,
+    slice_rows: int = SLICE_ROWS,
 ) -> StreamedUpload:
     """Read a kept manifest (as :func:`read_with_upload` does: a manifest error is raised
     now) and prepare its uploaded CSV file to be read block by block."""
@@ -210,61 +220,94 @@ def read_upload_blocks(
     manifest = validate_manifest(raw, content)
     warnings = unknown_field_warnings(raw, content)
     file = subject_file(path, spec, _where(raw, "subjects"))
-    return StreamedUpload(manifest, manifest_data, file, block_bytes, warnings)
+    return StreamedUpload(manifest, manifest_data, file, block_bytes, slice_rows, warnings)
 
 
 class _SeenIds:
-    """The subject_ids of earlier blocks and the line each was first used on, kept as
-    arrow text (a few bytes per id, not a Python object each)."""
+    """The subject_ids of earlier blocks and the line each was first used on.
+
+    The ids themselves are kept as arrow text (a few bytes each, not a Python object),
+    and found through a sorted array of their 64-bit hashes, which grows by insertion;
+    a hash that matches is confirmed against the kept id, so a collision is never taken
+    for a duplicate. Looking a block up costs its own size, not all the ids seen so far.
+    """
 
     def __init__(self) -> None:
+        self.hashes = np.empty(0, dtype=np.uint64)  # sorted
+        self.first = np.empty(0, dtype=np.int32)  # line of the first use, as ``hashes``
+        self.where = np.empty(0, dtype=np.int32)  # position in ``ids``, as ``hashes``
         self.ids: list[pa.Array] = []
-        self.lines: list[np.ndarray] = []
+        self.count = 0
 
-    def earlier(self, ids: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-        """Rows whose id an earlier block used, and that block's line for each."""
-        if not self.ids:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        known = pa.concat_arrays(self.ids) if len(self.ids) > 1 else self.ids[0]
-        self.ids = [known]
-        at = pc.index_in(ids, value_set=known)
-        rows = np.flatnonzero(np.asarray(pc.is_valid(at).to_numpy(zero_copy_only=False)))
-        if rows.size == 0:
-            return rows, rows
-        lines = np.concatenate(self.lines)
-        self.lines = [lines]
-        where = np.asarray(at.take(pa.array(rows)).to_numpy(zero_copy_only=False), np.int64)
-        return rows, lines[where]
+    def first_uses(self, ids: pa.ChunkedArray, lines: np.ndarray) -> np.ndarray:
+        """For each row of a block, the line its subject_id was first used on — in an
+        earlier block or earlier in this one — or 0 if this row is its first use; then
+        remember the block's first uses."""
+        first = np.zeros(len(lines), dtype=np.int64)
+        dup, dup_first = _duplicates(ids, lines)  # within the block, as validate finds them
+        first[dup] = dup_first
+        values = ids.to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(np.asarray(pc.is_valid(ids).to_numpy(), dtype=bool))
+        hashes = pd.util.hash_array(values[rows].astype(object))
+        if self.count:
+            for row, line in self._earlier(rows, hashes, values):
+                first[row] = line
+        new = first[rows] == 0
+        self._keep(hashes[new], lines[rows[new]], ids.take(pa.array(rows[new])))
+        return first
 
-    def add(self, ids: pa.ChunkedArray, lines: np.ndarray, skip: np.ndarray) -> None:
-        """Keep the first use of each id of this block (rows in ``skip`` are already known)."""
-        values = pd.Series(ids.to_numpy(zero_copy_only=False), dtype=object)
-        keep = values.notna().to_numpy()
-        keep[skip] = False
-        first = values[keep].drop_duplicates(keep="first")
-        if len(first):
-            self.ids.append(pa.array(first.to_numpy(), type=pa.string()))
-            self.lines.append(lines[first.index.to_numpy()])
+    def _earlier(
+        self, rows: np.ndarray, hashes: np.ndarray, values: np.ndarray
+    ) -> Iterator[tuple[int, int]]:
+        at = np.searchsorted(self.hashes, hashes)
+        inside = at < len(self.hashes)
+        hit = np.flatnonzero(inside & (self.hashes[np.minimum(at, len(self.hashes) - 1)] == hashes))
+        if not hit.size:
+            return
+        kept = pa.chunked_array(self.ids, type=pa.string())
+        for k in hit.tolist():
+            i = int(at[k])
+            while i < len(self.hashes) and self.hashes[i] == hashes[k]:  # equal hashes
+                if kept[int(self.where[i])].as_py() == values[rows[k]]:
+                    yield int(rows[k]), int(self.first[i])
+                    break
+                i += 1
+
+    def _keep(self, hashes: np.ndarray, lines: np.ndarray, ids: pa.ChunkedArray) -> None:
+        if not len(hashes):
+            return
+        order = np.argsort(hashes, kind="stable")
+        at = np.searchsorted(self.hashes, hashes[order])
+        self.hashes = np.insert(self.hashes, at, hashes[order])
+        self.first = np.insert(self.first, at, lines[order])
+        self.where = np.insert(self.where, at, self.count + order)
+        self.ids.extend(c.cast(pa.string()) for c in ids.chunks)
+        self.count += len(hashes)
 
 
 class _DobTally:
-    """The dob counts behind validate's file-wide warning, summed over the blocks."""
+    """The dob counts behind validate's file-wide warning, summed over the slices (from
+    their rejects: a dob too long to quote is not a date either)."""
 
     def __init__(self) -> None:
         self.present = self.invalid = 0
         self.example: tuple[str | None, int] | None = None
 
-    def add(self, table: pa.Table, lines: np.ndarray, received: date) -> None:
+    def add(self, table: pa.Table, lines: np.ndarray, rejects: list[RowError]) -> None:
         if "dob" not in table.column_names:
             return
-        col = table.column("dob")
-        self.present += int(pc.sum(pc.is_valid(col)).as_py() or 0)
-        bad = np.flatnonzero(
-            np.asarray(pc.fill_null(_dob_bad(col, received), False).to_numpy(), dtype=bool)
+        self.present += int(pc.sum(pc.is_valid(table.column("dob"))).as_py() or 0)
+        bad = sorted(
+            {
+                r.line
+                for r in rejects
+                if r.code == "dob-invalid" or (r.code == "field-too-long" and r.field == "dob")
+            }
         )
         self.invalid += len(bad)
-        if self.example is None and len(bad):
-            self.example = (col[int(bad[0])].as_py(), int(lines[bad[0]]))
+        if self.example is None and bad:
+            row = int(np.searchsorted(lines, bad[0]))
+            self.example = (table.column("dob")[row].as_py(), bad[0])
 
     def warning(self, label: str) -> str | None:
         if self.example is None:
@@ -277,29 +320,58 @@ def _check_block(
     lines: np.ndarray,
     reader_rejects: list[RowError],
     seen: _SeenIds,
-    manifest: Manifest,
+    upload: StreamedUpload,
+    dob: _DobTally,
+) -> Iterator[CheckedBlock]:
+    """validate.check_rows on one block, a slice at a time, with every reuse of a
+    subject_id — in this block or an earlier one — rejected as the whole-file reading
+    rejects it (naming the line of the first use)."""
+    if "subject_id" in table.column_names:
+        first = seen.first_uses(table.column("subject_id"), lines)
+    else:
+        first = np.zeros(len(lines), dtype=np.int64)
+    pending = list(reader_rejects)  # in line order; each goes with the slice it falls in
+    step = max(1, upload.slice_rows)
+    received = upload.manifest.received
+    for start in range(0, max(1, table.num_rows), step):
+        part, part_lines = table.slice(start, step), lines[start : start + step]
+        last = start + step >= table.num_rows
+        upto = len(pending) if last else _count_upto(pending, int(part_lines[-1]))
+        mine, pending = pending[:upto], pending[upto:]
+        checked = _check_slice(
+            part, part_lines, first[start : start + step], mine, received, upload.file.name
+        )
+        dob.add(part, part_lines, checked.rejects)
+        yield checked
+
+
+def _count_upto(rejects: list[RowError], line: int) -> int:
+    n = 0
+    while n < len(rejects) and rejects[n].line <= line:
+        n += 1
+    return n
+
+
+def _check_slice(
+    table: pa.Table,
+    lines: np.ndarray,
+    first: np.ndarray,
+    reader_rejects: list[RowError],
+    received: date,
     label: str,
 ) -> CheckedBlock:
-    """validate.check_rows on one block, with subject_ids of earlier blocks as duplicates."""
-    ids = table.column("subject_id") if "subject_id" in table.column_names else None
-    again, first = seen.earlier(ids) if ids is not None else (np.empty(0, np.int64),) * 2
-    checked = check_rows(table, lines, received=manifest.received, source=label, unit="line")
-    rejects = [*reader_rejects, *checked.rejects]
+    checked = check_rows(table, lines, received=received, source=label, unit="line")
+    rejects = [*reader_rejects]
+    rejects += [r for r in checked.rejects if r.code != "subject-id-duplicate"]
     subjects, extra = checked.subjects, checked.extra
+    again = np.flatnonzero(first)
     if again.size:
-        repeated = set(lines[again].tolist())
-        rejects = [
-            r for r in rejects if not (r.code == "subject-id-duplicate" and r.line in repeated)
-        ]
-        assert ids is not None
-        values = ids.take(pa.array(again)).to_pylist()
-        for value, line, was in zip(values, lines[again], first, strict=True):
+        values = table.column("subject_id").take(pa.array(again)).to_pylist()
+        for value, line, was in zip(values, lines[again], first[again], strict=True):
             rejects.append(duplicate_reject(value, int(line), int(was), label, "line"))
-        gone = subjects["line"].isin(repeated)
-        subjects = subjects.loc[~gone].reset_index(drop=True)
+        repeated = lines[again]
+        subjects = subjects.loc[~subjects["line"].isin(repeated)].reset_index(drop=True)
         if extra is not None:
             extra = extra.loc[~extra["line"].isin(repeated)].reset_index(drop=True)
-    if ids is not None:
-        seen.add(ids, lines, again)
     rejects.sort(key=lambda r: r.line)
     return CheckedBlock(subjects, extra, rejects)

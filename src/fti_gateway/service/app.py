@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from fastapi import APIRouter, Depends, FastAPI
 
 from fti_gateway import __version__
@@ -60,6 +61,9 @@ def create_app(
     The job queue is ``app.state.queue`` (tests wait on it with ``join()``).
     """
     ws = Workspace.open(Path(home))
+    # A long-lived server: pyarrow's default pool (mimalloc) keeps what it frees, so each
+    # upload's parse buffers would stay in the process; the system allocator gives them back.
+    pa.set_memory_pool(pa.system_memory_pool())
     store = StateStore.for_workspace(ws)
     config = AuthConfig(
         register=AgencyRegister(store),
