@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -106,3 +107,19 @@ def test_a_file_error_in_a_later_block_is_the_whole_file_error(tmp_path: Path) -
         _both(tmp_path / "again", data, 128)
     assert str(blocks.value) == str(whole.value)
     assert "line 164" in str(whole.value)
+
+
+def test_ids_whose_hashes_collide_are_told_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Earlier blocks' ids are found by a 64-bit hash; a match is confirmed against the id
+    itself, so even if every hash collided no row would be taken for a duplicate."""
+    from fti_gateway.intake import upload
+
+    def collide(values: Any) -> Any:
+        return np.full(len(values), 7, dtype=np.uint64)
+
+    monkeypatch.setattr(upload.pd.util, "hash_array", collide)
+    whole, _, blocks = _both(tmp_path, _csv(200), 300, 16)
+    assert [r for b in blocks for r in b.rejects] == whole.rejects
+    assert sum(len(b.subjects) for b in blocks) == whole.accepted
