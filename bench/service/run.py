@@ -42,9 +42,8 @@ from typing import Any
 
 import psutil
 import sqlalchemy as sa
-from joserfc.jwk import OKPKey
-
 from bench.intake.run import write_request
+from joserfc.jwk import OKPKey
 
 HERE = Path(__file__).parent
 PY = sys.executable
@@ -271,6 +270,12 @@ def backend_run(
             str(args.seconds),
             timeout=args.seconds + 180,
         )
+        if args.low_rate:
+            out["status_under_load_low_rate"] = client(
+                "load", "--base", base, "--key", str(key), "--auth",
+                "--path", f"/v1/requests/{rid}", "--rate", str(args.low_rate),
+                "--seconds", str(args.seconds / 2), timeout=args.seconds + 180,
+            )  # fmt: skip
         out["load_average_after_status"] = round(os.getloadavg()[0], 2)
         out["server_rss_after_mb"] = round(psutil.Process(server.pid).memory_info().rss / 1e6, 1)
     finally:
@@ -287,6 +292,7 @@ def queue_run(url: str, home: Path, folder: Path, args: argparse.Namespace) -> d
     os.environ["FTI_DATABASE_URL"] = url
     try:
         from bench.service.queue import measure
+
         from fti_gateway.core.workspace import Workspace
         from fti_gateway.intake import load_request
         from fti_gateway.intake.persist import receive
@@ -346,6 +352,13 @@ def render(results: dict[str, Any]) -> str:
             f"{s['p99_ms']} / {s['max_ms']} ms ({s['completed']:,} calls, "
             f"{s['statuses']}) | p99 < 50 ms |"
         )
+        lo = r.get("status_under_load_low_rate")
+        if lo:
+            md.append(
+                f"| {name} | status GET at {lo['rate']}/s, p50 / p99 / max | {lo['p50_ms']} / "
+                f"{lo['p99_ms']} / {lo['max_ms']} ms ({lo['completed']:,} calls, "
+                f"{lo['statuses']}) | |"
+            )
         if "health_closed_loop" in r:
             h, ho = r["health_closed_loop"], r["health_open_loop"]
             md.append(
@@ -378,6 +391,7 @@ def main() -> None:
     ap.add_argument("--no-sqlite", action="store_true")
     ap.add_argument("--rate", type=float, default=500)
     ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--low-rate", type=float, default=100, help="a second, lower rate (0: none)")
     ap.add_argument("--noop-jobs", type=int, default=1000)
     ap.add_argument("--step-jobs", type=int, default=200)
     ap.add_argument("--no-health", dest="health", action="store_false")
