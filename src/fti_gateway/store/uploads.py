@@ -10,6 +10,7 @@ both attach.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 
 from fti_gateway.core.formats import SUBJECT_COLUMNS
 from fti_gateway.store import models as m
-from fti_gateway.store.bulk import BulkLoader, loader_for
+from fti_gateway.store.bulk import RowSink, loader_for
 from fti_gateway.store.state import (
     REJECT_COLUMNS,
     DuplicateRequest,
@@ -193,8 +194,21 @@ def attach_blocks(
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return False
         conn = s.connection()
-        for block in blocks:
-            _store_block(conn, loader, request_pk, block)
+        with ExitStack() as sinks:
+            rejects = sinks.enter_context(
+                loader.sink(conn, m.RejectedRow.__table__, _REJECT_NAMES, later=True)  # type: ignore[arg-type]
+            )
+            rows: RowSink | None = None
+            for block in blocks:
+                subjects = _subject_rows(request_pk, block)
+                if rows is None:  # the columns (extra or not) are known with the first block
+                    rows = sinks.enter_context(
+                        loader.sink(conn, m.SubjectRow.__table__, list(subjects.columns))  # type: ignore[arg-type]
+                    )
+                rows.write(subjects)
+                rej = block.rejects.loc[:, list(REJECT_COLUMNS)].copy()
+                rej.insert(0, "request_pk", request_pk)
+                rejects.write(rej)
         done = totals()
         s.execute(
             sa.update(m.Request)
@@ -211,19 +225,17 @@ def attach_blocks(
     return True
 
 
-def _store_block(
-    conn: sa.Connection, loader: BulkLoader, request_pk: int, block: AttachedBlock
-) -> None:
+_REJECT_NAMES = ["request_pk", *REJECT_COLUMNS]
+
+
+def _subject_rows(request_pk: int, block: AttachedBlock) -> pd.DataFrame:
     rows = block.subjects.loc[:, [*SUBJECT_COLUMNS, "line"]].copy()
     if block.extra is not None and len(block.extra.columns) > 1:
         rows["extra"] = pd.Series(
             _extra_json(block.extra, rows["line"]), index=rows.index, dtype=object
         )
-    rej = block.rejects.loc[:, list(REJECT_COLUMNS)].copy()
     rows.insert(0, "request_pk", request_pk)
-    rej.insert(0, "request_pk", request_pk)
-    loader.load(conn, m.SubjectRow.__table__, rows)  # type: ignore[arg-type]
-    loader.load(conn, m.RejectedRow.__table__, rej)  # type: ignore[arg-type]
+    return rows
 
 
 def first_rejects(store: StateStore, request_pk: int, limit: int) -> list[dict[str, Any]]:
