@@ -48,7 +48,7 @@ CAREFUL_LINES = 2048
 # Enough of the file to hold the header (a header longer than this is not a header).
 _HEADER_PREFIX = 1 << 20
 # read_csv_blocks: how much of the file is read at a time (a block ends at a line end).
-BLOCK_BYTES = 4 << 20
+BLOCK_BYTES = 2 << 20
 # What the csv module may read into one field (characters); values over MAX_FIELD_BYTES
 # are then rejected by validate, which names the column. Only ever raised, never lowered.
 CSV_READ_LIMIT = 8 * MAX_FIELD_BYTES
