@@ -15,6 +15,10 @@ the file. A few broken lines in a million therefore cost a few small careful rea
 Every range starts on a record boundary: the header's end, the end of a clean range, or
 where the careful reader stopped (it always stops between records).
 
+Block by block (:func:`read_csv_blocks`, for uploads of any size): the same reader runs
+on one block of lines at a time, each block starting where the last one stopped, so the
+rows, lines and rejects are those of the whole file while memory holds one block.
+
 Long values: the csv module refuses a field over ``csv.field_size_limit()`` characters
 (128 Ki by default) with the same error as a quote that never closes. So that a long value
 is judged by the one documented rule (``validate.MAX_FIELD_BYTES``, for CSV, Parquet and
