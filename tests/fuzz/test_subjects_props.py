@@ -7,12 +7,13 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from fti_gateway.core.errors import FtiError
 from fti_gateway.intake import load_subjects
-from fti_gateway.intake.csvfile import read_csv_rows
+from fti_gateway.intake.csvfile import read_csv_blocks, read_csv_rows
 from fuzz import targets
 
 from .conftest import examples
@@ -147,3 +148,33 @@ def test_any_bytes_as_a_subject_file_are_read_or_refused(data: bytes) -> None:
     for target in (targets.subjects, targets.subject_rows):
         with contextlib.suppress(FtiError):
             target(data)
+
+
+@examples(150)
+@given(subject_files(), st.integers(1, 64), st.integers(1, 4))
+def test_reading_block_by_block_gives_the_whole_file_reading(
+    tmp_path_factory: pytest.TempPathFactory,
+    made: tuple[bytes, list[Line]],
+    block_bytes: int,
+    careful_lines: int,
+) -> None:
+    data, _ = made
+    path = tmp_path_factory.mktemp("blocks") / "s.csv"
+    path.write_bytes(data)
+    try:
+        whole = read_csv_rows(data, "s.csv")
+    except FtiError as e:
+        with pytest.raises(type(e)) as got:
+            list(read_csv_blocks(path, "s.csv", lambda _b: None, block_bytes=block_bytes))
+        assert str(got.value) == str(e)
+        return
+    seen: list[bytes] = []
+    blocks = list(
+        read_csv_blocks(
+            path, "s.csv", seen.append, block_bytes=block_bytes, careful_lines=careful_lines
+        )
+    )
+    assert b"".join(seen) == data
+    assert [r for b in blocks for r in b.table.to_pylist()] == whole.table.to_pylist()
+    assert [n for b in blocks for n in b.lines.tolist()] == whole.lines.tolist()
+    assert [r for b in blocks for r in b.rejects] == whole.rejects

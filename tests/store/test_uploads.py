@@ -9,6 +9,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
+from fti_gateway.core.errors import InputError
 from fti_gateway.store import DuplicateRequest, StateStore
 from fti_gateway.store import uploads as up
 from tests.store.test_state import NO_REJECTS, new_request, subjects
@@ -71,3 +72,28 @@ def test_pages_are_newest_first_by_keyset(store: StateStore) -> None:
     assert up.page(store, "ICE", after=made[0]) is None  # not ICE's to page from
     only = up.page(store, "DOJ", statuses=["queued"])
     assert only == ([], False)
+
+
+def _blocks(n: int, fail_after: int | None = None) -> Iterator[up.AttachedBlock]:
+    rows = subjects(n)
+    for i, start in enumerate(range(0, n, 2)):
+        if fail_after is not None and i == fail_after:
+            raise InputError("the file is not UTF-8 text", where="subjects.csv")
+        yield up.AttachedBlock(rows.iloc[start : start + 2], NO_REJECTS, None)
+
+
+def test_an_upload_stored_block_by_block_is_one_transaction(store: StateStore) -> None:
+    req = up.record_awaiting(store, new_request(), b"m")
+    totals = up.AttachedTotals(6, 0, "sha256:cc", ("w",))
+    with pytest.raises(InputError):  # the third block cannot be read: nothing is kept
+        up.attach_blocks(store, req.pk, "a" * 64, _blocks(6, fail_after=2), lambda: totals)
+    before = up.get(store, req.pk)
+    assert before.record.status == "awaiting-subjects" and before.subjects_sha256 is None
+    assert len(store.load_subjects(req.pk)) == 0
+    assert up.attach_blocks(store, req.pk, "a" * 64, _blocks(6), lambda: totals)
+    after = up.get(store, req.pk)
+    assert after.record.status == "queued" and after.record.subject_count == 6
+    assert after.record.digest == "sha256:cc" and after.record.warnings == ("w",)
+    assert len(store.load_subjects(req.pk)) == 6
+    # Taken: a second upload reads no block at all.
+    assert not up.attach_blocks(store, req.pk, "b" * 64, _blocks(6, fail_after=0), lambda: totals)

@@ -15,6 +15,10 @@ the file. A few broken lines in a million therefore cost a few small careful rea
 Every range starts on a record boundary: the header's end, the end of a clean range, or
 where the careful reader stopped (it always stops between records).
 
+Block by block (:func:`read_csv_blocks`, for uploads of any size): the same reader runs
+on one block of lines at a time, each block starting where the last one stopped, so the
+rows, lines and rejects are those of the whole file while memory holds one block.
+
 Long values: the csv module refuses a field over ``csv.field_size_limit()`` characters
 (128 Ki by default) with the same error as a quote that never closes. So that a long value
 is judged by the one documented rule (``validate.MAX_FIELD_BYTES``, for CSV, Parquet and
@@ -25,10 +29,12 @@ one line, and as a run-on quote when it spans lines.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -37,7 +43,7 @@ import pyarrow.csv as pacsv
 
 from fti_gateway.core.errors import InputError
 from fti_gateway.intake.parsed import RowError
-from fti_gateway.intake.text import decode_utf8
+from fti_gateway.intake.text import decode_utf8, read_file
 from fti_gateway.intake.validate import MAX_FIELD_BYTES
 
 _BOM = b"\xef\xbb\xbf"
@@ -45,6 +51,8 @@ _BOM = b"\xef\xbb\xbf"
 CAREFUL_LINES = 2048
 # Enough of the file to hold the header (a header longer than this is not a header).
 _HEADER_PREFIX = 1 << 20
+# read_csv_blocks: how much of the file is read at a time (a block ends at a line end).
+BLOCK_BYTES = 2 << 20
 # What the csv module may read into one field (characters); values over MAX_FIELD_BYTES
 # are then rejected by validate, which names the column. Only ever raised, never lowered.
 CSV_READ_LIMIT = 8 * MAX_FIELD_BYTES
@@ -81,6 +89,105 @@ def read_csv_rows(data: bytes, source: str, *, careful_lines: int = CAREFUL_LINE
     header, header_lines = _header(text[:_HEADER_PREFIX], source)
     del text
     return _Reader(data, header, source, max(1, careful_lines)).read(header_lines)
+
+
+def read_csv_blocks(
+    path: Path,
+    source: str,
+    on_bytes: Callable[[bytes], None],
+    *,
+    block_bytes: int = BLOCK_BYTES,
+    careful_lines: int = CAREFUL_LINES,
+) -> Iterator[RawRows]:
+    """Read a subject CSV file block by block, so memory stays flat whatever its size.
+
+    The blocks' rows, line numbers and rejects together are exactly what
+    :func:`read_csv_rows` gives for the whole file: each block ends at a line end, a
+    block starts where the previous one stopped (a record boundary), and a record the
+    block cuts short — a quoted value running past its last line — is read again from
+    its first line with the next block. Errors that concern the whole file (not UTF-8,
+    blank, a header that cannot be read) are found before any block is read, and said
+    exactly as the whole-file reader says them. ``on_bytes`` gets every byte of the file
+    once, in order (the request digest). A file of at most one block is read whole.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if size <= block_bytes or not _text_with_content(path, source, block_bytes):
+        data = read_file(path, source)
+        on_bytes(data)
+        yield read_csv_rows(data, source, careful_lines=careful_lines)
+        return
+    with path.open("rb") as f:
+        prefix = f.read(4 * _HEADER_PREFIX)
+        cut = prefix if len(prefix) == size else prefix[: prefix.rfind(b"\n") + 1]
+        text = decode_utf8(cut, source)  # the file is UTF-8: checked above
+        if len(cut) < size and len(text) < _HEADER_PREFIX:
+            # A header region that does not fit the prefix: whatever it is, the
+            # whole-file reader says it.
+            f.seek(0)
+            data = f.read()
+            on_bytes(data)
+            yield read_csv_rows(data, source, careful_lines=careful_lines)
+            return
+        header, pos = _header(text[:_HEADER_PREFIX], source)
+        del prefix, cut, text
+        f.seek(0)
+        # The system allocator gives back what a block used (pyarrow's default pool keeps
+        # it, and the process would grow by a block's parse buffers again and again).
+        pool = pa.system_memory_pool()
+        reader = _Reader(b"", header, source, max(1, careful_lines), pool=pool)
+        carry = b""
+        eof = False
+        yielded = False
+        while not eof:
+            block = f.read(block_bytes)
+            on_bytes(block)
+            eof = not block
+            data = carry + block
+            end = len(data) if eof else data.rfind(b"\n") + 1
+            lines = _Lines(data[:end]) if end else None
+            if lines is None or (pos >= lines.count and not eof):
+                carry = data  # no line end yet, or the header is still being read
+                continue
+            reader.data, reader.final = lines.data, eof
+            rows, stopped = reader.read_block(lines, pos)
+            pool.release_unused()
+            if rows.table.num_rows or rows.rejects:
+                yielded = True
+                yield rows
+            rest = int(lines.starts[stopped]) if stopped < lines.count else end
+            carry = data[rest:]
+            reader.offset += stopped
+            pos = 0
+            del data, lines, rows
+        if not yielded:  # a header and blank lines: the (empty) columns still speak
+            yield reader.read_block(_Lines(b""), 0)[0]
+
+
+def _text_with_content(path: Path, source: str, block_bytes: int) -> bool:
+    """Is the file UTF-8 text with something besides white space? Read in blocks; a file
+    that is not UTF-8 is refused here with the whole-file reader's own message."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    content = False
+    try:
+        with path.open("rb") as f:
+            first = f.read(block_bytes)
+            if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                decode_utf8(first, source)  # raises: UTF-16
+            block = first.removeprefix(codecs.BOM_UTF8)
+            while block:
+                text = decoder.decode(block)
+                content = content or bool(text.strip())
+                block = f.read(block_bytes)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        decode_utf8(read_file(path, source), source)  # raises, naming every bad line
+        raise  # not reached: decode_utf8 found what the decoder found
+    except OSError:
+        return False  # read_file says what is wrong
+    return content
 
 
 def _header(text: str, source: str) -> tuple[list[str], int]:
@@ -183,12 +290,27 @@ class _Reader:
     line_numbers: list[np.ndarray] = field(default_factory=list)
     rejects: list[RowError] = field(default_factory=list)
     careful: bool = False
+    # Reading a file block by block (read_csv_blocks): ``data`` is one block, whose first
+    # line is line ``offset + 1`` of the file; ``final`` is False while more blocks follow,
+    # and ``stop_at`` is then set to the first line of a record the block cuts short.
+    offset: int = 0
+    final: bool = True
+    stop_at: int | None = None
+    # Where pyarrow's parser allocates (None: its default pool, which keeps what it frees).
+    pool: pa.MemoryPool | None = None
 
     def read(self, header_lines: int) -> RawRows:
-        lines = _Lines(self.data)
-        pos = header_lines
-        while pos < lines.count:
+        return self.read_block(_Lines(self.data), header_lines)[0]
+
+    def read_block(self, lines: _Lines, pos: int) -> tuple[RawRows, int]:
+        """Read the block's lines from ``pos`` (a record boundary); the rows, and the line
+        where the next block must start (``lines.count`` unless a record is cut short)."""
+        self.stop_at = None
+        while pos < lines.count and self.stop_at is None:
             pos = self._range(lines, pos, lines.count)
+        return self._take(), pos if self.stop_at is None else self.stop_at
+
+    def _take(self) -> RawRows:
         table = (
             pa.concat_tables(self.tables)
             if self.tables
@@ -196,8 +318,9 @@ class _Reader:
         )
         numbers = np.concatenate(self.line_numbers) if self.line_numbers else np.empty(0, np.int64)
         table, numbers = _drop_blank(table, numbers)
-        self.rejects.sort(key=lambda r: r.line)
-        return RawRows(table, numbers, self.rejects, careful_path=self.careful)
+        rejects = sorted(self.rejects, key=lambda r: r.line)
+        self.tables, self.line_numbers, self.rejects = [], [], []
+        return RawRows(table, numbers, rejects, careful_path=self.careful)
 
     def _range(self, lines: _Lines, first: int, end: int) -> int:
         """Read lines [first, end) (``first`` on a record boundary); return where it stopped."""
@@ -206,10 +329,11 @@ class _Reader:
         table = self._fast(lines, first, end)
         if table is not None:
             self.tables.append(table)
-            self.line_numbers.append(np.arange(first + 1, end + 1, dtype=np.int64))
+            at = first + self.offset
+            self.line_numbers.append(np.arange(at + 1, at + end - first + 1, dtype=np.int64))
             return end
         pos = self._range(lines, first, max(first + 1, (first + end) // 2))
-        while pos < end:
+        while pos < end and self.stop_at is None:
             pos = self._range(lines, pos, end)
         return pos
 
@@ -223,7 +347,9 @@ class _Reader:
         try:
             table = pacsv.read_csv(
                 pa.BufferReader(lines.buffer(first, end)),
-                read_options=pacsv.ReadOptions(column_names=self.header, block_size=16 << 20),
+                read_options=pacsv.ReadOptions(
+                    column_names=self.header, block_size=min(16 << 20, max(1 << 20, len(self.data)))
+                ),
                 parse_options=pacsv.ParseOptions(
                     newlines_in_values=False,
                     ignore_empty_lines=False,
@@ -234,6 +360,7 @@ class _Reader:
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
                 ),
+                memory_pool=self.pool,
             )
         except (pa.ArrowInvalid, pa.ArrowException):
             return None
@@ -251,6 +378,7 @@ class _Reader:
         numbers: list[int] = []
         feed = _Feed(lines, first)
         reader = csv.reader(feed, strict=True)
+        at = self.offset  # line numbers in the file = line index in this block + at + 1
         while feed.pos < lines.count:
             if feed.pos >= end and feed.pos > first:
                 break  # at least one record read, and past the range: a record boundary
@@ -260,28 +388,32 @@ class _Reader:
             except StopIteration:
                 break
             except csv.Error as e:
-                self._reject(start + 1, _quote_problem(str(e), start, feed.pos), "csv-quote")
+                if not self.final and feed.pos >= lines.count:
+                    self.stop_at = start  # the record may go on in the next block
+                    break
+                problem = _quote_problem(str(e), start + at, feed.pos + at)
+                self._reject(start + at + 1, problem, "csv-quote")
                 feed.pos = start + 1
                 reader = csv.reader(feed, strict=True)
                 continue
             used = feed.pos - start
             if len(record) == ncols:
                 records.append(record)
-                numbers.append(start + 1)
+                numbers.append(start + at + 1)
             elif not any(v.strip() for v in record):
                 continue  # a blank line carries nothing to lose
             elif used > 1:
                 self._reject(
-                    start + 1,
+                    start + at + 1,
                     f"a double quote on this line is not closed where expected, so the row "
-                    f"ran on to line {start + used} and read as {len(record)} values; the "
+                    f"ran on to line {start + at + used} and read as {len(record)} values; the "
                     f"header has {ncols} columns",
                     "csv-quote",
                 )
                 feed.pos = start + 1
                 reader = csv.reader(feed, strict=True)
             else:
-                self._reject(start + 1, _count_problem(record, ncols), "csv-values")
+                self._reject(start + at + 1, _count_problem(record, ncols), "csv-values")
         if records:
             columns = zip(*records, strict=True)
             self.tables.append(

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from fti_gateway.core.errors import InputError
-from fti_gateway.intake.parsed import ParsedRequest
+from fti_gateway.intake.parsed import ParsedRequest, RowError
 from fti_gateway.store import DuplicateRequest, NewRequest, RequestRecord, StateStore
 
 
@@ -112,7 +112,12 @@ def _manifest_json(parsed: ParsedRequest) -> dict[str, Any]:
 
 
 def _rejects_frame(parsed: ParsedRequest) -> pd.DataFrame:
+    return rejects_frame(parsed.rejects)
+
+
+def rejects_frame(rejects: list[RowError]) -> pd.DataFrame:
+    """Rejects as the store keeps them."""
     return pd.DataFrame(
-        [(r.line, r.subject_id, r.field, r.reason, r.where, r.code) for r in parsed.rejects],
+        [(r.line, r.subject_id, r.field, r.reason, r.where, r.code) for r in rejects],
         columns=["line", "subject_id", "field", "reason", "location", "code"],
     )

@@ -124,18 +124,8 @@ def check_rows(
     dup_idx, first_line = _duplicates(sid, lines)
     rejects = _rejects(table, lines, found, source, unit)
     for i, first in zip(dup_idx, first_line, strict=True):
-        value = sid[int(i)].as_py()
         rejects.append(
-            RowError(
-                line=int(lines[i]),
-                subject_id=value,
-                field="subject_id",
-                reason=f"subject_id '{value}' is already used on {unit} {first}; "
-                "each subject_id may appear once in a request",
-                source=source,
-                unit=unit,
-                code="subject-id-duplicate",
-            )
+            duplicate_reject(sid[int(i)].as_py(), int(lines[i]), int(first), source, unit)
         )
     rejects.sort(key=lambda r: r.line)
     bad = np.zeros(n, dtype=bool)
@@ -299,11 +289,37 @@ def _warnings(
     present = int(pc.sum(pc.is_valid(table.column("dob"))).as_py() or 0)
     for f in found:
         idx = f.rows
-        if f.code == "dob-invalid" and present >= 10 and len(idx) * 2 >= present:
+        if f.code == "dob-invalid":
             example = table.column("dob")[int(idx[0])].as_py()
-            warnings.append(
-                f"{source}: {len(idx):,} of {present:,} dob values are not YYYY-MM-DD "
-                f"(e.g. '{example}' on {unit} {lines[idx[0]]}): the whole column may use "
-                "another date format; those rows were rejected, not guessed"
-            )
+            said = dob_warning(source, unit, len(idx), present, example, int(lines[idx[0]]))
+            warnings.extend([said] if said else [])
     return warnings
+
+
+def duplicate_reject(value: str | None, line: int, first: int, source: str, unit: str) -> RowError:
+    """The reject for a subject_id already used on ``first`` (also for a file read in
+    blocks, where the first use may be in an earlier block)."""
+    return RowError(
+        line=line,
+        subject_id=value,
+        field="subject_id",
+        reason=f"subject_id '{value}' is already used on {unit} {first}; "
+        "each subject_id may appear once in a request",
+        source=source,
+        unit=unit,
+        code="subject-id-duplicate",
+    )
+
+
+def dob_warning(
+    source: str, unit: str, invalid: int, present: int, example: str | None, line: int
+) -> str | None:
+    """One sentence when at least half of the (≥ 10) dob values given are not dates: the
+    column is probably in another format. ``example`` is the first such value, on ``line``."""
+    if present < 10 or invalid * 2 < present:
+        return None
+    return (
+        f"{source}: {invalid:,} of {present:,} dob values are not YYYY-MM-DD "
+        f"(e.g. '{example}' on {unit} {line}): the whole column may use "
+        "another date format; those rows were rejected, not guessed"
+    )

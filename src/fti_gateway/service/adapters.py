@@ -23,14 +23,13 @@ import pandas as pd
 from fti_gateway import __version__
 from fti_gateway.core.errors import InputError, IntegrityError, NotFoundError
 from fti_gateway.core.workspace import Workspace
-from fti_gateway.intake.parsed import ParsedRequest
-from fti_gateway.intake.persist import _rejects_frame, receive
+from fti_gateway.intake.persist import receive, rejects_frame
 from fti_gateway.intake.upload import (
     JSON_NAME,
     YAML_NAME,
     PostedManifest,
     read_posted_manifest,
-    read_with_upload,
+    read_upload_blocks,
 )
 from fti_gateway.pipeline.jobs import JobQueue
 from fti_gateway.service.errors import ForbiddenError
@@ -215,25 +214,22 @@ def attach_upload(svc: Service, req: ApiRequest, upload: Spooled) -> dict[str, A
         return _same_upload(svc, req, upload.sha256)
     assert req.manifest_raw is not None
     name = req.record.source.removeprefix(API_SOURCE)
-    parsed = read_with_upload(
+    streamed = read_upload_blocks(
         req.manifest_raw, name if name in (JSON_NAME, YAML_NAME) else YAML_NAME, upload.path
     )
-    if not up.attach_subjects(svc.store, req.pk, _attached(parsed, upload.sha256)):
+    blocks = (
+        up.AttachedBlock(b.subjects, rejects_frame(b.rejects), b.extra) for b in streamed.blocks()
+    )
+
+    def totals() -> up.AttachedTotals:
+        return up.AttachedTotals(
+            streamed.accepted, streamed.rejected_rows, streamed.digest, tuple(streamed.warnings)
+        )
+
+    if not up.attach_blocks(svc.store, req.pk, upload.sha256, blocks, totals):
         return _same_upload(svc, up.get(svc.store, req.pk), upload.sha256)
     svc.queue.enqueue(req.pk)
     return upload_answer(svc, req.pk)
-
-
-def _attached(parsed: ParsedRequest, sha256: str) -> up.Attached:
-    return up.Attached(
-        subjects=parsed.subjects,
-        rejects=_rejects_frame(parsed),
-        extra=parsed.extra,
-        reject_count=parsed.rejected_rows,
-        digest=parsed.digest,
-        warnings=tuple(parsed.warnings),
-        sha256=sha256,
-    )
 
 
 def _same_upload(svc: Service, req: ApiRequest, sha256: str) -> dict[str, Any]:

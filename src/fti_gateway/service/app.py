@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pyarrow as pa
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 
@@ -64,6 +65,9 @@ def create_app(
     The job queue is ``app.state.queue`` (tests wait on it with ``join()``).
     """
     ws = Workspace.open(Path(home))
+    # A long-lived server: pyarrow's default pool (mimalloc) keeps what it frees, so each
+    # upload's parse buffers would stay in the process; the system allocator gives them back.
+    pa.set_memory_pool(pa.system_memory_pool())
     store = StateStore.for_workspace(ws)
     config = AuthConfig(
         register=AgencyRegister(store),

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
 import numpy as np
@@ -24,10 +27,33 @@ BATCH_ROWS = 100_000
 _CSV_OUT = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
 
 
+class RowSink(Protocol):
+    def write(self, frame: pd.DataFrame) -> None:
+        """Insert the rows of ``frame`` (the columns the sink was opened with)."""
+        ...
+
+
 class BulkLoader(Protocol):
     def load(self, conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
         """Insert every row of ``frame`` (columns named as in ``table``); return the count."""
         ...
+
+    def sink(
+        self, conn: sa.Connection, table: sa.Table, names: list[str], *, later: bool = False
+    ) -> AbstractContextManager[RowSink]:
+        """Rows of many frames into ``table``, all inserted when the block ends. ``later``:
+        they may be held back until then (so another sink can stream meanwhile)."""
+        ...
+
+
+class _Each:
+    """A sink that inserts each frame as it comes."""
+
+    def __init__(self, loader: BulkLoader, conn: sa.Connection, table: sa.Table) -> None:
+        self.loader, self.conn, self.table = loader, conn, table
+
+    def write(self, frame: pd.DataFrame) -> None:
+        self.loader.load(self.conn, self.table, frame)
 
 
 def loader_for(dialect: sa.Dialect) -> BulkLoader:
@@ -72,6 +98,12 @@ class ExecuteManyLoader:
             conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
         return len(frame)
 
+    @contextmanager
+    def sink(
+        self, conn: sa.Connection, table: sa.Table, names: list[str], *, later: bool = False
+    ) -> Iterator[RowSink]:
+        yield _Each(self, conn, table)
+
 
 class CopyLoader:
     """PostgreSQL ``COPY … FROM STDIN (FORMAT csv)``: pyarrow writes, psycopg streams."""
@@ -79,9 +111,19 @@ class CopyLoader:
     def load(self, conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
         if frame.empty:
             return 0
+        with self.sink(conn, table, list(frame.columns)) as out:
+            out.write(frame)
+        return len(frame)
+
+    @contextmanager
+    def sink(
+        self, conn: sa.Connection, table: sa.Table, names: list[str], *, later: bool = False
+    ) -> Iterator[RowSink]:
+        """One ``COPY`` for every frame written: the server stores a block while the next
+        is being read, with no round trip between blocks. ``later``: the CSV is kept in
+        a temporary file and sent when the block ends."""
         from psycopg import sql
 
-        names = list(frame.columns)
         json_cols = {n for n in names if isinstance(table.c[n].type, sa.JSON)}
         stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
             sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
@@ -90,16 +132,35 @@ class CopyLoader:
         assert dbapi is not None
         error = conn.dialect.loaded_dbapi.Error
         try:
-            with dbapi.cursor() as cur, cur.copy(stmt) as copy:
-                for start in range(0, len(frame), BATCH_ROWS):
-                    chunk = _arrow_chunk(frame.iloc[start : start + BATCH_ROWS], json_cols)
-                    buf = io.BytesIO()
-                    pacsv.write_csv(chunk, buf, write_options=_CSV_OUT)
-                    copy.write(buf.getvalue())
+            if later:
+                with tempfile.TemporaryFile() as held:
+                    yield _CsvOut(held.write, names, json_cols)
+                    if held.tell():
+                        held.seek(0)
+                        with dbapi.cursor() as cur, cur.copy(stmt) as copy:
+                            while part := held.read(1 << 20):
+                                copy.write(part)
+            else:
+                with dbapi.cursor() as cur, cur.copy(stmt) as copy:
+                    yield _CsvOut(copy.write, names, json_cols)
         except error as e:
             # The same exception types as every other SQLAlchemy call (IntegrityError, …).
             raise sa.exc.DBAPIError.instance(stmt.as_string(dbapi), None, e, error) from e
-        return len(frame)
+
+
+class _CsvOut:
+    """Frames as COPY's CSV, to ``send``."""
+
+    def __init__(self, send: Any, names: list[str], json_cols: set[str]) -> None:
+        self.send, self.names, self.json_cols = send, names, json_cols
+
+    def write(self, frame: pd.DataFrame) -> None:
+        frame = frame.loc[:, self.names]
+        for start in range(0, len(frame), BATCH_ROWS):
+            chunk = _arrow_chunk(frame.iloc[start : start + BATCH_ROWS], self.json_cols)
+            buf = io.BytesIO()
+            pacsv.write_csv(chunk, buf, write_options=_CSV_OUT)
+            self.send(buf.getvalue())
 
 
 def _arrow_chunk(frame: pd.DataFrame, json_cols: set[str]) -> pa.Table:

@@ -9,7 +9,8 @@ both attach.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 
 from fti_gateway.core.formats import SUBJECT_COLUMNS
 from fti_gateway.store import models as m
-from fti_gateway.store.bulk import loader_for
+from fti_gateway.store.bulk import RowSink, loader_for
 from fti_gateway.store.state import (
     REJECT_COLUMNS,
     DuplicateRequest,
@@ -137,12 +138,48 @@ def attach_subjects(store: StateStore, request_pk: int, upload: Attached) -> boo
     Returns False (and changes nothing) if the request is no longer awaiting its
     subjects — another upload attached first; the caller re-reads and compares.
     """
-    rows = upload.subjects.loc[:, [*SUBJECT_COLUMNS, "line"]].copy()
-    if upload.extra is not None and len(upload.extra.columns) > 1:
-        rows["extra"] = pd.Series(
-            _extra_json(upload.extra, rows["line"]), index=rows.index, dtype=object
-        )
-    rej = upload.rejects.loc[:, list(REJECT_COLUMNS)].copy()
+    block = AttachedBlock(upload.subjects, upload.rejects, upload.extra)
+    totals = AttachedTotals(
+        len(upload.subjects), upload.reject_count, upload.digest, upload.warnings
+    )
+    return attach_blocks(store, request_pk, upload.sha256, [block], lambda: totals)
+
+
+@dataclass(frozen=True)
+class AttachedBlock:
+    """One block of an upload: accepted rows (SUBJECT_COLUMNS + line), rejects, extras."""
+
+    subjects: pd.DataFrame
+    rejects: pd.DataFrame
+    extra: pd.DataFrame | None
+
+
+@dataclass(frozen=True)
+class AttachedTotals:
+    """What is known of an upload once all its blocks are read."""
+
+    subject_count: int
+    reject_count: int
+    digest: str
+    warnings: tuple[str, ...]
+
+
+def attach_blocks(
+    store: StateStore,
+    request_pk: int,
+    sha256: str,
+    blocks: Iterable[AttachedBlock],
+    totals: Callable[[], AttachedTotals],
+) -> bool:
+    """Claim the awaiting request, store each block as it comes (COPY on PostgreSQL), then
+    the totals and the queued status — all in ONE transaction, so a block that fails to
+    read (its error raised from ``blocks``) leaves nothing stored, and the request is
+    queued only with every row in place.
+
+    The claim comes first: a second upload racing this one waits on the request's row
+    (PostgreSQL) or the database lock (SQLite), then finds it taken and returns False
+    without reading its file.
+    """
     loader = loader_for(store.engine.dialect)
     with store.session() as s:
         claimed = s.execute(
@@ -152,26 +189,53 @@ def attach_subjects(store: StateStore, request_pk: int, upload: Attached) -> boo
                 m.Request.status == AWAITING,
                 m.Request.subjects_sha256.is_(None),
             )
-            .values(
-                status=QUEUED,
-                subjects_sha256=upload.sha256,
-                subject_count=len(rows),
-                reject_count=upload.reject_count,
-                digest=upload.digest,
-                warnings=list(upload.warnings),
-                updated_at=m.utcnow(),
-            )
+            .values(status=QUEUED, subjects_sha256=sha256, updated_at=m.utcnow())
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return False
-        s.add(m.RequestEvent(request_pk=request_pk, status=QUEUED, note="subjects received"))
-        s.flush()
         conn = s.connection()
-        rows.insert(0, "request_pk", request_pk)
-        rej.insert(0, "request_pk", request_pk)
-        loader.load(conn, m.SubjectRow.__table__, rows)  # type: ignore[arg-type]
-        loader.load(conn, m.RejectedRow.__table__, rej)  # type: ignore[arg-type]
+        with ExitStack() as sinks:
+            rejects = sinks.enter_context(
+                loader.sink(conn, m.RejectedRow.__table__, _REJECT_NAMES, later=True)  # type: ignore[arg-type]
+            )
+            rows: RowSink | None = None
+            for block in blocks:
+                subjects = _subject_rows(request_pk, block)
+                if rows is None:  # the columns (extra or not) are known with the first block
+                    rows = sinks.enter_context(
+                        loader.sink(conn, m.SubjectRow.__table__, list(subjects.columns))  # type: ignore[arg-type]
+                    )
+                rows.write(subjects)
+                rej = block.rejects.loc[:, list(REJECT_COLUMNS)].copy()
+                rej.insert(0, "request_pk", request_pk)
+                rejects.write(rej)
+        done = totals()
+        s.execute(
+            sa.update(m.Request)
+            .where(m.Request.pk == request_pk)
+            .values(
+                subject_count=done.subject_count,
+                reject_count=done.reject_count,
+                digest=done.digest,
+                warnings=list(done.warnings),
+                updated_at=m.utcnow(),
+            )
+        )
+        s.add(m.RequestEvent(request_pk=request_pk, status=QUEUED, note="subjects received"))
     return True
+
+
+_REJECT_NAMES = ["request_pk", *REJECT_COLUMNS]
+
+
+def _subject_rows(request_pk: int, block: AttachedBlock) -> pd.DataFrame:
+    rows = block.subjects.loc[:, [*SUBJECT_COLUMNS, "line"]].copy()
+    if block.extra is not None and len(block.extra.columns) > 1:
+        rows["extra"] = pd.Series(
+            _extra_json(block.extra, rows["line"]), index=rows.index, dtype=object
+        )
+    rows.insert(0, "request_pk", request_pk)
+    return rows
 
 
 def first_rejects(store: StateStore, request_pk: int, limit: int) -> list[dict[str, Any]]:
