@@ -98,6 +98,10 @@ class Decision:
     # Elements the authority allowed or held that a deny refused, with the denying rule. Kept
     # as a field so that ``dataclasses.replace`` (check_resolved) carries it over.
     elements_voided: dict[str, str] = field(default_factory=dict)
+    # The dispositions (law.dispositions refs) this decision took into account, and its
+    # revision: 1 is the first decision, each disposition that takes effect adds one.
+    dispositions: list[str] = field(default_factory=list)
+    revision: int = 1
 
     def __post_init__(self) -> None:
         if self.outcome is not Outcome.DENY or not (self.elements_allowed or self.elements_review):
@@ -192,6 +196,9 @@ class Decision:
             "as_of": self.as_of.isoformat(),
             "periods": list(self.periods),
             "authority_info": self.authority.to_json(),
+            # extensions, present only on a decision recomputed after review
+            **({"revision": self.revision} if self.revision > 1 else {}),
+            **({"dispositions": list(self.dispositions)} if self.dispositions else {}),
         }
 
     def json_bytes(self) -> bytes:
