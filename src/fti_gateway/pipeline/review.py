@@ -91,7 +91,16 @@ def list_items(
 def locate(
     ws: Workspace, store: StateStore, wanted: str, *, subjects: bool = False
 ) -> tuple[RequestRecord, Item]:
-    """The request and item ``wanted`` names, bright-line failures included."""
+    """The request and item ``wanted`` names, bright-line failures included. An item
+    already decided is found through its disposition (once answered, the question is no
+    longer in the decision under its own id)."""
+    done = ReviewStore(store).by_item(wanted)
+    if done is not None:
+        record = store.request(done.request_pk)
+        return record, Item(
+            done.item_id, record.agency, record.id, done.kind, done.key, done.rule, "review",
+            f"decided on review: {done.outcome}",
+        )  # fmt: skip
     records = sorted(store.list_requests(), key=lambda r: r.status != "review")
     for record in records:
         for item in request_items(ws, store, record, failures=True):

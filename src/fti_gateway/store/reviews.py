@@ -176,6 +176,11 @@ class ReviewStore:
         found = self._select((t.request_pk == request_pk) & (t.item_id == item_id))
         return found[0] if found else None
 
+    def by_item(self, item_id: str) -> DispositionRecord | None:
+        """The disposition of item ``item_id``, whichever request it belongs to."""
+        found = self._select(m.ReviewDisposition.item_id == item_id)
+        return found[0] if found else None
+
     def for_request(self, request_pk: int, *, effective: bool = False) -> list[DispositionRecord]:
         """A request's dispositions in the order they took effect (proposals last)."""
         t = m.ReviewDisposition
