@@ -98,8 +98,8 @@ def leaves(ws: Workspace, kind: str) -> list[dict[str, object]]:
 
     cp, _note, reader = open_log(ws.ledger_dir, verifier_key(ws))
     data: list[bytes] = []
-    for index in range(-(-cp.size // TILE_WIDTH)):
-        data.extend(reader.bundle(index))
+    for tile in range(-(-cp.size // TILE_WIDTH)):
+        data.extend(reader.bundle(tile))
     parsed = [entries.parse(d) for d in data[: cp.size]]
     return [p for p in parsed if p["kind"] == kind]
 
