@@ -338,9 +338,9 @@ def decision(
     """The law stage's decision. ``subjects`` = counts (total/approved/denied/review);
     ``digest`` = sha256 of the decision JSON (FORMATS §5) as stored in the run folder.
     Identity: the request and ``revision`` (1 for the first decision; a later, different
-    decision on the same request — after a review, say — is revision 2, 3, ...). A later
-    revision names the ``previous`` decision leaf's id and the disposition leaf that
-    caused it (``cause``); revision 1 has neither, and its bytes are as they always were."""
+    decision on the same request — after a review, say — is revision 2, 3, ...). A
+    revision after review names the ``previous`` decision leaf's id and the disposition
+    leaf that caused it (``cause``); without them the leaf's bytes are as they always were."""
     if outcome not in ("approve", "partial", "deny", "review"):
         raise InputError(f"unknown decision outcome {outcome!r}")
     if isinstance(revision, bool) or not isinstance(revision, int) or revision < 1:
@@ -369,9 +369,9 @@ def decision(
         subjects={_check("count", k, "subjects"): int(v) for k, v in counts.items()},
         digest=_maybe("sha256", digest, "digest"),
     )
-    if revision > 1:
-        if previous is None or not LEAF_ID.fullmatch(previous):
-            raise InputError("a decision after the first names the previous decision leaf")
+    if previous is not None:
+        if revision < 2 or not LEAF_ID.fullmatch(previous):
+            raise InputError("only a decision after the first names a previous decision leaf")
         leaf.update(previous=previous, revision=revision)
         if cause is not None:
             leaf["cause"] = _check("sha256", cause, "cause")
