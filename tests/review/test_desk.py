@@ -207,6 +207,33 @@ def _clear_everything(ws: Workspace) -> desk.DeskResult:
     return last
 
 
+def released(ws: Workspace) -> list[str]:
+    """Every subject id in every package of the request, revision by revision."""
+    import pandas as pd
+
+    base = run_dir_for(ws, AGENCY, RID)
+    out: list[str] = []
+    for data in sorted(base.glob("**/package/data.parquet")):
+        out += pd.read_parquet(data)["subject_id"].astype(str).drop_duplicates().tolist()
+    return out
+
+
+def test_a_request_level_item_holds_everything_and_subject_level_items_allow_partial_release(
+    source: tuple[Workspace, Path], tmp_path: Path
+) -> None:
+    ws = fresh(source, tmp_path / "ws")
+    found = items(ws)
+    first = decide(ws, found["match"][0].item.id, "avery", "deny")
+    assert first.run is not None and first.run.disclosed == 0  # the signer holds everything
+    assert not (first.run.run_dir / "package").exists() and status(ws) == "review"
+    signer = found["request"][0].item.id
+    decide(ws, signer, "avery", "approve")
+    cleared = confirm(ws, signer, "blake")
+    assert cleared.run is not None and cleared.run.outcome == "review"  # matches still open
+    assert cleared.run.disclosed > 0 and status(ws) == "review"  # released: the rest wait
+    assert len(released(ws)) == cleared.run.disclosed
+
+
 def test_the_last_item_resumes_the_run_and_a_replay_gives_the_same_decision(
     source: tuple[Workspace, Path], tmp_path: Path
 ) -> None:
@@ -215,20 +242,24 @@ def test_the_last_item_resumes_the_run_and_a_replay_gives_the_same_decision(
     first = (base / "decision.json").read_bytes()
     last = _clear_everything(ws)
     assert last.open_items == 0 and last.run is not None
-    assert last.run.outcome in ("approve", "partial") and last.run.disclosed > 0
+    assert last.run.outcome in ("approve", "partial")
     n = last.disposition.revision
-    assert last.run.run_dir == base / "revisions" / str(n)
-    assert (last.run.run_dir / "package" / "manifest.json").is_file()
+    assert n is not None and last.run.run_dir == base / "revisions" / str(n)
     assert (base / "decision.json").read_bytes() == first  # revision 1 is never rewritten
     assert status(ws) == "disclosed"
+    # Each subject went out once, in the package of the revision that released it.
+    out = released(ws)
+    assert out and len(out) == len(set(out))
     findings = (last.run.run_dir / "subject_findings.csv").read_text()
     assert "chosen on review" in findings and "no candidate confirmed on review" in findings
-    # The chosen taxpayers were inspected and disclosed; the accounting shows dispositions.
     rows = accounting.load(ws.ledger_dir, verifier_key(ws)).rows
     kinds = Counter(r.kind for r in rows if r.request_id == RID)
+    assert kinds["disclosure"] == len(out)
+    # One leaf per disposition, plus the signer's proposal; a chosen taxpayer's own
+    # accounting shows the disposition that chose them.
     assert kinds["disposition"] == len(ReviewStore(StateStore.for_workspace(ws)).for_request(1)) + 1
-    chosen = [r for r in rows if r.kind == "disposition" and r.taxpayer]
-    assert len(chosen) == 2  # a chosen taxpayer's own accounting shows the disposition
+    assert len([r for r in rows if r.kind == "disposition" and r.taxpayer]) == 2
+    assert kinds["decision"] == n
 
     replay = fresh(source, tmp_path / "b")
     again = _clear_everything(replay)
@@ -238,6 +269,7 @@ def test_the_last_item_resumes_the_run_and_a_replay_gives_the_same_decision(
         last.run.run_dir / "decision.json"
     ).read_bytes()
     assert (other / "subject_findings.csv").read_bytes() == findings.encode()
+    assert released(replay) == out
 
 
 def test_a_retried_disposition_is_logged_once(

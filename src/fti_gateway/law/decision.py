@@ -162,6 +162,17 @@ class Decision:
         return Outcome.APPROVE
 
     @property
+    def held_whole(self) -> bool:
+        """Whether an open question holds the whole request (a request-level or element
+        review), as opposed to only some subjects: while only subjects are held, those
+        already approved may be released (partial release after review)."""
+        if self.outcome is not Outcome.REVIEW:
+            return False
+        return bool(self.elements_review) or any(
+            f.result is Result.REVIEW and f.level in ("request", "element") for f in self.findings
+        )
+
+    @property
     def approved_subjects(self) -> pd.Series:
         """Subject ids that may go on to disclosure (empty unless the outcome allows it)."""
         if self.outcome not in (Outcome.APPROVE, Outcome.PARTIAL):

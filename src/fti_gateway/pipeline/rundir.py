@@ -63,6 +63,19 @@ def latest_matches(run_dir: Path, before: int) -> Path | None:
     return None
 
 
+def released_earlier(run_dir: Path, before: int) -> set[str]:
+    """The subject ids the packages of revisions before ``before`` released."""
+    import pyarrow.parquet as pq
+
+    out: set[str] = set()
+    for n in range(1, before):
+        data = revision_dir(run_dir, n) / PACKAGE / "data.parquet"
+        if (data.parent / "manifest.json").is_file() and data.is_file():
+            ids = pq.read_table(data, columns=["subject_id"]).column(0).to_pylist()
+            out.update(str(i) for i in ids)
+    return out
+
+
 @contextlib.contextmanager
 def request_lock(run_dir: Path, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the run lock of one request; waits for a run of the same request to end.

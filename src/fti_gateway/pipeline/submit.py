@@ -61,6 +61,7 @@ from fti_gateway.pipeline.rundir import (
     clean_temporaries,
     finished,
     latest_matches,
+    released_earlier,
     request_lock,
     revision_dir,
     run_dir_for,
@@ -172,7 +173,7 @@ def run_steps(
         revision = 1 + len(effective)
         run_dir = revision_dir(base, revision)
         if finished(run_dir):
-            return _finished_result(store, run_dir, receipt)
+            return _finished_result(store, run_dir, receipt, released_earlier(base, revision))
         run_dir.mkdir(parents=True, exist_ok=True)
         parsed = load_stored(store, receipt.request_pk)
         run = _Run(ws, store, parsed, receipt, run_dir, say)
@@ -180,12 +181,15 @@ def run_steps(
         return run.execute(upto=upto, run_pk=run_pk)
 
 
-def _finished_result(store: StateStore, run_dir: Path, receipt: Receipt) -> RunResult:
+def _finished_result(
+    store: StateStore, run_dir: Path, receipt: Receipt, earlier: set[str] | None = None
+) -> RunResult:
     """A finished run's result. A run stopped after renaming ``decision.json`` in but
-    before its last bookkeeping (the request's status, the run's end) is settled here."""
+    before its last bookkeeping (the request's status, the run's end) is settled here.
+    ``earlier``: the subjects earlier revisions released (they count as disclosed)."""
     doc = json.loads((run_dir / DECISION).read_text())
     disclosed = (run_dir / PACKAGE / "manifest.json").is_file()
-    status = _status(str(doc["outcome"]), int(disclosed))
+    status = _status(str(doc["outcome"]), int(disclosed) + len(earlier or ()))
     if receipt.status != status and store.abandon_runs(receipt.request_pk):
         store.set_status(receipt.request_pk, status, note="settled after an interrupted run")
     return RunResult(
@@ -222,6 +226,7 @@ class _Run:
         self.base, self.revision = run_dir, 1
         self.dispositions: list[Disposition] = []
         self.cause: str | None = None
+        self.released_before: set[str] = set()
 
     def review(
         self, base: Path, revision: int, dispositions: list[Disposition], cause: str | None
@@ -255,7 +260,7 @@ class _Run:
                     decision = self.resolve(decision)
             if upto == "resolve":
                 return Paused(run_pk, upto)
-            with self.stage("disclose", skip=decision.outcome not in ("approve", "partial")):
+            with self.stage("disclose", skip=not self.releasable(decision)):
                 decision = self.disclose(decision)
             if upto == "disclose":
                 return Paused(run_pk, upto)
@@ -275,7 +280,9 @@ class _Run:
             self.store.finish_run(run_pk, "failed", {"error": reason})
             self.store.set_status(pk, "failed", note=reason)
             raise
-        self.store.set_status(pk, _status(decision.outcome, self.disclosed))
+        self.store.set_status(
+            pk, _status(decision.outcome, self.disclosed + len(self.released_before))
+        )
         self.store.finish_run(
             run_pk, "done", {"outcome": decision.outcome, "disclosed": self.disclosed}
         )
@@ -384,14 +391,26 @@ class _Run:
             matches = resolve(subjects, self.vault, models_dir=self.ws.models_dir)
         return matches
 
+    def releasable(self, decision: Decision) -> bool:
+        """An approve or partial decision is released; after review has begun (revision
+        2 on), so is a decision still in review when only subjects are held (partial
+        release): request-level and element questions hold everything."""
+        if decision.outcome in ("approve", "partial"):
+            return True
+        return decision.outcome == "review" and self.revision > 1 and not decision.held_whole
+
     def disclose(self, decision: Decision) -> Decision:
-        """Package the approved, matched subjects, and account each disclosure."""
-        if decision.outcome not in ("approve", "partial") or self.matches.empty:
+        """Package the approved, matched subjects, and account each disclosure. A revision
+        packages only the subjects no earlier revision released: each disclosure happens
+        once, in the package of the revision that made it."""
+        if not self.releasable(decision) or self.matches.empty:
             return decision
         released = decision.subject_findings.merge(
             self.matches[["subject_id", "taxpayer_id", "status"]], on="subject_id"
         )
         released = released[(released["result"] == "approve") & (released["status"] == "match")]
+        self.released_before = released_earlier(self.base, self.revision)
+        released = released[~released["subject_id"].astype(str).isin(self.released_before)]
         if not len(released) or not decision.elements_allowed:
             return decision
         spec = _package_spec(self.parsed, decision)
@@ -443,7 +462,8 @@ def _package_spec(parsed: ParsedRequest, decision: Decision) -> PackageSpec:
         elements=list(decision.elements_allowed),
         periods=list(decision.periods or m.taxable_periods),
         use_restriction=info.use_restriction,
-        outcome=decision.outcome,
+        # A partial release after review discloses as a partial decision would.
+        outcome=decision.outcome if decision.outcome != "review" else "partial",
     )
 
 
@@ -455,5 +475,8 @@ _STATUS = {"approve": "decided", "partial": "decided", "deny": "denied", "review
 
 
 def _status(outcome: str, disclosed: int) -> str:
-    """The request's status after a finished run."""
+    """The request's status after a finished run (in review while items are open, even
+    when a partial release has disclosed some subjects)."""
+    if outcome == "review":
+        return "review"
     return "disclosed" if disclosed else _STATUS[outcome]
