@@ -18,6 +18,7 @@ from fti_gateway.cli.officer import PasswordStdin, read_password
 from fti_gateway.core.errors import InputError
 from fti_gateway.pipeline.review import (
     DeskResult,
+    Listed,
     confirm_item,
     decide_item,
     history,
@@ -44,21 +45,24 @@ def list_(
     ws = open_workspace(home)
     listed = list_items(ws, StateStore.for_workspace(ws), request_id=request)
     if as_json:
-        rows = [{**x.item.to_json(), "state": x.state} for x in listed]
-        console.print_json(json.dumps(rows))
+        docs = [{**x.item.to_json(), "state": x.state} for x in listed]
+        console.print_json(json.dumps(docs))
         return
     if not listed:
         console.print("no open review items")
         return
-    table = Table("item", "request", "kind", "key", "rule", "state", "question")
-    for column in table.columns:
-        column.overflow = "fold"
+    # One table per request; the question itself is in `fti review show ITEM`.
+    by_request: dict[tuple[str, str], list[Listed]] = {}
     for x in listed:
-        i = x.item
-        state = f"proposed by {x.proposal.officer}" if x.proposal else x.state
-        table.add_row(i.id, f"{i.agency} {i.request_id}", i.kind, i.key, i.rule, state,
-                      i.message[:120])  # fmt: skip
-    console.print(table)
+        by_request.setdefault((x.item.agency, x.item.request_id), []).append(x)
+    for (agency, rid), group in by_request.items():
+        table = Table("item", "kind", "key", "rule", "state", title=f"{agency} {rid}")
+        table.columns[0].no_wrap = True
+        for x in group:
+            i = x.item
+            state = f"proposed by {x.proposal.officer}" if x.proposal else x.state
+            table.add_row(i.id, i.kind, i.key, i.rule, state)
+        console.print(table)
 
 
 @app.command()
