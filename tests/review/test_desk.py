@@ -294,3 +294,42 @@ def test_a_retried_disposition_is_logged_once(
     logged = [x for x in leaves(ws, "disposition") if x["item"] == match.id]
     assert len(logged) == 1
     assert len([d for d in leaves(ws, "decision") if d.get("revision") == 2]) == 1
+
+
+def _decide_in_process(home: str, item: str, start: object) -> None:
+    start.wait(30)  # type: ignore[attr-defined]
+    desk.decide_item(
+        Workspace.open(Path(home)), item, outcome="deny", reason="cannot tell which",
+        officer="avery", password=pw("avery"),
+    )  # fmt: skip
+
+
+def test_two_desks_deciding_at_once_get_their_own_revisions(
+    source: tuple[Workspace, Path],
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On both backends: on PostgreSQL the two transactions read the same latest revision
+    and the unique constraint turns the second one away, to take the next number."""
+    import multiprocessing
+
+    monkeypatch.setenv("FTI_DATABASE_URL", database_url)  # the desks' processes inherit it
+    ws = fresh(source, tmp_path / "ws")
+    a, b = (x.item.id for x in items(ws)["match"][:2])
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Event()
+    procs = [ctx.Process(target=_decide_in_process, args=(str(ws.home), i, start)) for i in (a, b)]
+    for p in procs:
+        p.start()
+    start.set()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    done = ReviewStore(StateStore.for_workspace(ws)).for_request(1, effective=True)
+    assert sorted(d.revision or 0 for d in done) == [2, 3]
+    latest = StateStore.for_workspace(ws).latest_decision(1)
+    assert latest is not None
+    assert latest[1]["revision"] == 3 and len(latest[1]["dispositions"]) == 2
+    logged = Counter(str(x["item"]) for x in leaves(ws, "disposition"))
+    assert logged == {a: 1, b: 1}

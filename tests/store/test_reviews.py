@@ -55,3 +55,22 @@ def test_revisions_follow_the_order_dispositions_take_effect(reviews: ReviewStor
         reviews.confirm(proposal.pk, blake)
     assert [d.item_id for d in reviews.for_request(pk, effective=True)] == ["it-b", "it-a"]
     assert reviews.by_item("it-a") == confirmed
+
+
+def test_a_revision_taken_meanwhile_is_not_mistaken_for_a_decided_item(
+    reviews: ReviewStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two desks decide two items of one request at once: both read "next is 2" before
+    either commits. The second is turned away by the unique (request, revision) and takes
+    3 — it is not told that its item "already has a disposition"."""
+    pk = reviews.store.record_request(new_request(), subjects(2), NO_REJECTS).pk
+    avery = reviews.add_officer("avery", "officer", "$argon2id$x")
+    assert reviews.record(new(pk, "it-a"), avery).revision == 2
+    real = ReviewStore._next_revision
+    stale = iter([2])  # what a transaction that read before it-a committed would compute
+
+    def racing(s: object, request_pk: int) -> int:
+        return next(stale, None) or real(s, request_pk)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ReviewStore, "_next_revision", staticmethod(racing))
+    assert reviews.record(new(pk, "it-b"), avery).revision == 3

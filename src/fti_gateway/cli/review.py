@@ -89,7 +89,7 @@ def show(
         return
     console.print(f"[bold]{it.id}[/] {it.kind} item of {it.agency} {it.request_id}")
     console.print(f"rule {it.rule} ({it.result}): {it.message}", highlight=False)
-    if not it.open:
+    if not it.open and d is None:
         console.print("a bright-line failure: the law refuses it; it cannot be approved")
     ev = it.evidence
     if ev.get("subject"):

@@ -93,15 +93,14 @@ def locate(
 ) -> tuple[RequestRecord, Item]:
     """The request and item ``wanted`` names, bright-line failures included. An item
     already decided is found through its disposition (once answered, the question is no
-    longer in the decision under its own id)."""
+    longer in the decision under its own id); with ``subjects`` (to show the evidence) the
+    decisions are searched first, so a decided item still shows what it was about."""
     done = ReviewStore(store).by_item(wanted)
-    if done is not None:
-        record = store.request(done.request_pk)
-        return record, Item(
-            done.item_id, record.agency, record.id, done.kind, done.key, done.rule, "review",
-            f"decided on review: {done.outcome}",
-        )  # fmt: skip
+    if done is not None and not subjects:
+        return _decided(store, done)
     records = sorted(store.list_requests(), key=lambda r: r.status != "review")
+    if done is not None:
+        records = [store.request(done.request_pk)]
     for record in records:
         for item in request_items(ws, store, record, failures=True):
             if item.id == wanted:
@@ -109,10 +108,20 @@ def locate(
                     full = request_items(ws, store, record, failures=True, subjects=True)
                     item = next(i for i in full if i.id == wanted)
                 return record, item
+    if done is not None:
+        return _decided(store, done)
     raise NotFoundError(
         f"no review item {wanted!r} in this workspace",
         hint="`fti review list` shows the open items and their ids",
     )
+
+
+def _decided(store: StateStore, done: DispositionRecord) -> tuple[RequestRecord, Item]:
+    record = store.request(done.request_pk)
+    return record, Item(
+        done.item_id, record.agency, record.id, done.kind, done.key, done.rule, "review",
+        f"decided on review: {done.outcome}",
+    )  # fmt: skip
 
 
 def history(store: StateStore, record: RequestRecord, item: Item) -> DispositionRecord | None:
@@ -145,6 +154,9 @@ def decide_item(
                 f"item {item.id} was already {state} by {done.officer} ({done.outcome})",
                 hint="a decided item is not decided again; `fti review show` has its history",
             )
+        if not done.needs_confirmation and not done.effective:  # stopped in between
+            reviews.take_effect(done.pk)
+            done = reviews.get(done.pk)
         return _carry_out(ws, store, record, item, done)  # a retry: finish what it began
     if not item.open:
         raise BrightLineError(
@@ -176,9 +188,11 @@ def confirm_item(ws: Workspace, wanted: str, *, officer: str, password: str) -> 
             f"nothing is proposed on item {item.id} that waits for a supervisor",
             hint="an officer proposes with `fti review decide`; subject items need no second person",
         )
-    if proposal.effective:
+    if proposal.effective or proposal.confirmed_by is not None:
         if proposal.confirmed_by != who.name:
             raise InputError(f"item {item.id} was already confirmed by {proposal.confirmed_by}")
+        if not proposal.effective:  # confirmed, then stopped before it took effect
+            proposal = reviews.confirm(proposal.pk, who)
         return _carry_out(ws, store, record, item, proposal, confirming=True)
     check_may_confirm(who, proposal)
     return _carry_out(ws, store, record, item, reviews.confirm(proposal.pk, who), confirming=True)

@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from fti_gateway.core.errors import InputError, NotFoundError
+from fti_gateway.core.errors import BusyError, InputError, NotFoundError
 from fti_gateway.store import models as m
 from fti_gateway.store.state import StateStore
 
@@ -139,27 +139,57 @@ class ReviewStore:
                 )
                 s.add(row)
                 s.flush()
-                if not new.needs_confirmation:
-                    row.revision = self._next_revision(s, new.request_pk)
                 pk = row.pk
         except IntegrityError:
             raise InputError(
                 f"item {new.item_id} already has a disposition",
                 hint="`fti review show` gives its state; a decided item is not decided again",
             ) from None
-        return self._get(pk)
+        if not new.needs_confirmation:
+            self.take_effect(pk)
+        return self.get(pk)
 
     def confirm(self, disposition_pk: int, supervisor: OfficerRecord) -> DispositionRecord:
         with self.store.session() as s:
-            row = s.get(m.ReviewDisposition, disposition_pk, with_for_update=True)
+            row = s.get(m.ReviewDisposition, disposition_pk)
             if row is None:
                 raise NotFoundError(f"no disposition {disposition_pk}")
             if row.revision is not None:
                 raise InputError(f"item {row.item_id} is already decided")
-            row.confirmed_by_pk = supervisor.pk
-            row.confirmed_at = m.utcnow()
-            row.revision = self._next_revision(s, row.request_pk)
-        return self._get(disposition_pk)
+            # Claimed in one statement: of two supervisors confirming at once, one wins.
+            # The same supervisor again (a retry after a crash) goes on to take effect.
+            claimed = s.execute(
+                sa.update(m.ReviewDisposition)
+                .where(
+                    (m.ReviewDisposition.pk == disposition_pk)
+                    & (
+                        m.ReviewDisposition.confirmed_by_pk.is_(None)
+                        | (m.ReviewDisposition.confirmed_by_pk == supervisor.pk)
+                    )
+                )
+                .values(confirmed_by_pk=supervisor.pk, confirmed_at=m.utcnow())
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                raise InputError(f"item {row.item_id} is already decided")
+        self.take_effect(disposition_pk)
+        return self.get(disposition_pk)
+
+    def take_effect(self, pk: int, attempts: int = 20) -> None:
+        """Give disposition ``pk`` the request's next revision number. Two desks deciding
+        items of one request at once both compute the same number; the unique constraint
+        refuses the second, which takes the number after (never the same, never a gap)."""
+        for _ in range(attempts):
+            try:
+                with self.store.session() as s:
+                    row = s.get(m.ReviewDisposition, pk)
+                    assert row is not None
+                    if row.revision is not None:
+                        return
+                    row.revision = self._next_revision(s, row.request_pk)
+                return
+            except IntegrityError:
+                continue
+        raise BusyError("other dispositions kept taking the next revision", where=str(pk))
 
     @staticmethod
     def _next_revision(s: sa.orm.Session, request_pk: int) -> int:
@@ -167,7 +197,7 @@ class ReviewStore:
         top = s.scalar(sa.select(sa.func.max(t.revision)).where(t.request_pk == request_pk))
         return int(top or 1) + 1
 
-    def _get(self, pk: int) -> DispositionRecord:
+    def get(self, pk: int) -> DispositionRecord:
         found = self._select(m.ReviewDisposition.pk == pk)
         return found[0]
 
