@@ -52,11 +52,23 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Path]:
     return ws, files.manifest
 
 
-def fresh(source: tuple[Workspace, Path], path: Path) -> Workspace:
-    """A new workspace holding the same vault and model, the request submitted, officers added."""
+def fresh(source: tuple[Workspace, Path], path: Path, *, informant: str | None = None) -> Workspace:
+    """A new workspace holding the same vault and model, the request submitted, officers
+    added; ``informant``: a taxpayer the copy's vault flags as a confidential informant
+    (the flags play no part in matching, so the trained model still fits)."""
     src, manifest = source
     ws = Workspace.init(path)
     shutil.copytree(src.vault_dir, ws.vault_dir, dirs_exist_ok=True)
+    if informant is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        for part in (ws.vault_dir / "master").glob("*.parquet"):
+            t = pq.read_table(part)
+            col = "irs.confidential_informant"
+            flagged = pc.or_(t[col], pc.equal(t["taxpayer_id"], pa.scalar(informant)))
+            pq.write_table(t.set_column(t.schema.get_field_index(col), col, flagged), part)
     # The trained model, under the copy's fingerprint (it names the vault's files by path).
     trained = index.locate(Vault.for_workspace(src), src.models_dir).dir
     shutil.copytree(trained, index.locate(Vault.for_workspace(ws), ws.models_dir).dir)
@@ -333,3 +345,25 @@ def test_two_desks_deciding_at_once_get_their_own_revisions(
     assert latest[1]["revision"] == 3 and len(latest[1]["dispositions"]) == 2
     logged = Counter(str(x["item"]) for x in leaves(ws, "disposition"))
     assert logged == {a: 1, b: 1}
+
+
+def test_a_cleared_match_to_a_confidential_informant_is_barred_under_i6(
+    source: tuple[Workspace, Path], tmp_path: Path
+) -> None:
+    import json
+
+    import pandas as pd
+
+    src, _ = source
+    matches = pd.read_parquet(run_dir_for(src, AGENCY, RID) / "matches.parquet")
+    row = matches[matches["status"] == "ambiguous"].iloc[0]
+    sid, best = str(row["subject_id"]), json.loads(row["explanation"])["best"]["taxpayer_id"]
+    ws = fresh(source, tmp_path / "ws", informant=best)
+    (match,) = [x.item for x in items(ws)["match"] if x.item.key == sid]
+    done = decide(ws, match.id, "avery", "approve", candidate=best)
+    assert done.run is not None
+    findings = pd.read_csv(done.run.run_dir / "subject_findings.csv", dtype=str)
+    got = findings.set_index("subject_id").loc[sid]
+    assert (got["result"], got["rule"]) == ("deny", "6103(i)(6)")
+    assert f"taxpayer {best} chosen on review" in got["message"]
+    assert "confidential informant" in got["message"]
