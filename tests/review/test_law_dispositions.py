@@ -7,9 +7,13 @@ approved, and a cleared match is checked against the bars on the chosen taxpayer
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
+import yaml
 
+from fti_gateway.intake import load_request
 from fti_gateway.intake.models import SUBJECT_COLUMNS, Manifest
 from fti_gateway.law import (
     BrightLineError,
@@ -23,6 +27,7 @@ from fti_gateway.law import (
 from fti_gateway.law.dispositions import after_resolution, request_keys, settle_matches
 from fti_gateway.law.registries import Registry
 
+SCENARIOS = Path(__file__).parents[1] / "law" / "scenarios"
 SIGNER_RULE = "6103(i)(2)(A)"
 ADDRESS_RULE = "6103(i)(2)(B)(i)"
 
@@ -160,3 +165,25 @@ def test_a_cleared_match_runs_the_i6_bar_on_the_chosen_taxpayer(reg: Registry) -
 def test_a_match_is_approved_only_with_a_chosen_taxpayer() -> None:
     with pytest.raises(Exception, match="chosen taxpayer"):
         Disposition("match", "S1", "6103(a)", "approve", "r")
+
+
+def test_an_element_held_for_review_is_allowed_or_refused_by_its_disposition(
+    reg: Registry, tmp_path: Path
+) -> None:
+    """(i)(3)(B): identity goes out, other elements only "to the extent necessary": a
+    person confirms each (the shipped scenario of that name)."""
+    sc = yaml.safe_load((SCENARIOS / "i3b-elements-beyond-identity-go-to-review.yaml").read_text())
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(sc["manifest"]))
+    parsed = load_request(tmp_path / "m.yaml")
+    m, s = parsed.manifest, parsed.subjects
+    element = "info_return.w2.employer"
+    assert decide(m, s, reg).elements_review == {element: "6103(i)(3)(B)"}
+    ok = Disposition("element", element, "6103(i)(3)(B)", "approve", "it-e/r2")
+    approved = decide(m, s, reg, dispositions=[ok])
+    assert element in approved.elements_allowed and not approved.elements_review
+    assert approved.outcome == "partial"  # return.copy stays refused
+    assert any("cleared on review (it-e/r2)" in f.message for f in approved.findings)
+    no = Disposition("element", element, "6103(i)(3)(B)", "deny", "it-e/r2")
+    denied = decide(m, s, reg, dispositions=[no])
+    assert denied.elements_refused[element] == "6103(i)(3)(B)"
+    assert element not in denied.elements_allowed
