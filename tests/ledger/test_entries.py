@@ -79,7 +79,7 @@ def test_a_raw_tin_or_name_can_never_become_a_leaf(taxpayer: str) -> None:
         )
 
 
-def test_the_four_kinds_parse_back() -> None:
+def test_the_five_kinds_parse_back() -> None:
     c = entries.commit_taxpayer(SECRET, "900123456")
     leaves = [
         entries.request_received(
@@ -119,6 +119,20 @@ def test_the_four_kinds_parse_back() -> None:
             request_id="R-1",
             inspector="officer-7",
             reason_digest=entries.digest_text(SECRET, "review of an ambiguous match"),
+            taxpayer=c,
+            time=T,
+        ),
+        entries.disposition(
+            agency="DOJ",
+            request_id="R-1",
+            item="it-" + "0" * 20,
+            item_kind="match",
+            rule="6103(a)",
+            action="decide",
+            outcome="approve",
+            reason_digest=entries.digest_text(SECRET, "the DOB agrees"),
+            officer=entries.pseudonym(SECRET, "avery"),
+            revision=2,
             taxpayer=c,
             time=T,
         ),

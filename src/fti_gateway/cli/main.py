@@ -21,9 +21,11 @@ from fti_gateway.cli import (
     disclose,
     law,
     ledger,
+    officer,
     report,
     request,
     resolve,
+    review,
     serve,
     synth,
     vault,
@@ -50,6 +52,8 @@ app.add_typer(disclose.app, name="disclose")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(report.app, name="report")
 app.add_typer(agency.app, name="agency")
+app.add_typer(officer.app, name="officer")
+app.add_typer(review.app, name="review")
 app.add_typer(db.app, name="db")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)

@@ -106,6 +106,10 @@ class Decision:
     # Elements the authority allowed or held that a deny refused, with the denying rule. Kept
     # as a field so that ``dataclasses.replace`` (check_resolved) carries it over.
     elements_voided: dict[str, str] = field(default_factory=dict)
+    # The dispositions (law.dispositions refs) this decision took into account, and its
+    # revision: 1 is the first decision, each disposition that takes effect adds one.
+    dispositions: list[str] = field(default_factory=list)
+    revision: int = 1
 
     def __post_init__(self) -> None:
         if self.outcome is not Outcome.DENY or not (self.elements_allowed or self.elements_review):
@@ -166,6 +170,17 @@ class Decision:
         return Outcome.APPROVE
 
     @property
+    def held_whole(self) -> bool:
+        """Whether an open question holds the whole request (a request-level or element
+        review), as opposed to only some subjects: while only subjects are held, those
+        already approved may be released (partial release after review)."""
+        if self.outcome is not Outcome.REVIEW:
+            return False
+        return bool(self.elements_review) or any(
+            f.result is Result.REVIEW and f.level in ("request", "element") for f in self.findings
+        )
+
+    @property
     def approved_subjects(self) -> pd.Series:
         """Subject ids that may go on to disclosure (empty unless the outcome allows it)."""
         if self.outcome not in (Outcome.APPROVE, Outcome.PARTIAL):
@@ -200,6 +215,9 @@ class Decision:
             "as_of": self.as_of.isoformat(),
             "periods": list(self.periods),
             "authority_info": self.authority.to_json(),
+            # extensions, present only on a decision recomputed after review
+            **({"revision": self.revision} if self.revision > 1 else {}),
+            **({"dispositions": list(self.dispositions)} if self.dispositions else {}),
         }
 
     def json_bytes(self) -> bytes:

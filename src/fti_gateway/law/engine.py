@@ -19,6 +19,7 @@ from fti_gateway.intake.models import Manifest
 from fti_gateway.law.authorities import AUTHORITIES
 from fti_gateway.law.authorities.base import Authority, Context, Verdict, subject_frame
 from fti_gateway.law.decision import SUBJECT_COLUMNS, AuthorityInfo, Decision
+from fti_gateway.law.dispositions import Disposition, refs, settle
 from fti_gateway.law.findings import Finding, Result, SubjectResult, failed
 from fti_gateway.law.registries import Registry
 
@@ -33,9 +34,12 @@ def decide(
     *,
     rejects: Sequence[Any] | None = None,
     as_of: date | None = None,
+    dispositions: Sequence[Disposition] | None = None,
 ) -> Decision:
     """Decide a request. ``as_of`` (default: the day it was received) dates every registry
-    lookup, so a decision can be reproduced after the registries change."""
+    lookup, so a decision can be reproduced after the registries change. ``dispositions``
+    (law.dispositions) are a person's answers to earlier ``review`` findings: the checks
+    run as before, and each answered question becomes a finding citing its disposition."""
     on = as_of or manifest.received
     subjects = subjects.reset_index(drop=True)
     authority = AUTHORITIES.get(manifest.authority.strip())
@@ -49,6 +53,9 @@ def decide(
     frame, subject_level = authority.subject_findings(ctx)
     findings += subject_level
     frame = _with_rejects(frame, rejects or [])
+    if dispositions:
+        s = settle(findings, allowed, refused, held, frame, dispositions)
+        findings, allowed, refused, held, frame = s.findings, s.allowed, s.refused, s.held, s.frame
     return Decision(
         request_agency=manifest.requester.agency,
         request_id=manifest.id,
@@ -61,6 +68,7 @@ def decide(
         as_of=on,
         periods=list(manifest.taxable_periods),
         bar_rule=authority.bar_rule,
+        dispositions=refs(dispositions or []),
     )
 
 

@@ -1,6 +1,6 @@
 """Ledger leaves (FORMATS §7, ``fti/ledger-entry/v1``): one canonical JSON object per event.
 
-Four kinds, each carrying what the (p)(3)(A) accounting needs — date, reason, authority,
+Five kinds, each carrying what the (p)(3)(A) accounting needs — date, reason, authority,
 recipient and elements — and nothing that identifies a taxpayer in the clear:
 
 - ``request_received``: a written request reached the disclosure office;
@@ -9,7 +9,10 @@ recipient and elements — and nothing that identifies a taxpayer in the clear:
   commitment ``hmac-sha256:<hex>`` = HMAC-SHA256(workspace secret, TIN). Whoever holds
   the secret (the disclosure office) can answer "who saw my data?" for a TIN; anyone
   else sees an opaque value that cannot be brute-forced over the 10⁹ possible TINs;
-- ``inspection``: someone examined return information ((b)(7)).
+- ``inspection``: someone examined return information ((b)(7));
+- ``disposition``: an officer decided, proposed or confirmed a review item (the review
+  desk). Its own layout is versioned (``"v": 1``) so it can grow without a new format;
+  the officer is a keyed pseudonym (:func:`pseudonym`), never a name.
 
 The log can never be edited, so **no free text enters a leaf**: a reason is a keyed digest
 (:func:`digest_text`; the text itself stays in the state store), and every other string
@@ -40,7 +43,9 @@ from fti_gateway.core.identifiers import IDENTIFIERS
 from fti_gateway.ledger.tiles import MAX_ENTRY
 
 FORMAT = "fti/ledger-entry/v1"
-KINDS = ("request_received", "decision", "disclosure", "inspection")
+KINDS = ("request_received", "decision", "disclosure", "inspection", "disposition")
+DISPOSITION_VERSION = 1
+DISPOSITION_ACTIONS = ("decide", "propose", "confirm")
 COMMITMENT = re.compile(r"^hmac-sha256:[0-9a-f]{64}$")
 DIGEST = COMMITMENT
 """A text digest from :func:`digest_text` has the commitment's shape (both are HMACs)."""
@@ -48,6 +53,7 @@ LEAF_ID = re.compile(r"[0-9a-f]{64}")
 _TIN_DIGITS = re.compile(r"^[0-9]{9}$")
 _ID_DOMAIN = "fti/ledger-id/v1"
 _TEXT_DOMAIN = b"fti/text/v1\x00"
+_OFFICER_DOMAIN = b"fti/officer/v1\x00"
 
 # What each string field of a leaf may hold: (pattern, what it is, an example). The
 # patterns are ASCII (plus § in citations) and bounded, so a name, an address, a date of
@@ -65,6 +71,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     ),
     "sha256": (re.compile(r"(?:sha256:)?[0-9a-f]{64}"), "a SHA-256 in hex"),
     "count": (re.compile(r"[a-z][a-z_]{0,31}"), "a count's name, e.g. approved"),
+    "item": (re.compile(r"it-[0-9a-f]{20}"), "a review item id, e.g. it-0123456789abcdef0123"),
+    "item_kind": (re.compile(r"request|element|subject|match"), "a review item kind"),
 }
 MAX_LIST = {"elements": 200, "periods": 100, "statutes": 50, "counts": 16}
 """Bounds on every list a leaf holds; with the patterns' lengths a leaf stays < 40 KB."""
@@ -124,6 +132,18 @@ def digest_text(secret: bytes, text: str) -> str:
         ) from None
     mac = hmac.new(secret, _TEXT_DOMAIN + data, hashlib.sha256)
     return "hmac-sha256:" + mac.hexdigest()
+
+
+def pseudonym(secret: bytes, officer: str) -> str:
+    """An officer's stable pseudonymous id in the ledger: HMAC-SHA256 of the account name
+    under the workspace secret, domain-separated from text digests and commitments. The
+    same officer always gets the same id (who decided what can be counted and audited);
+    only the office, holding the secret and the account list, can say who it is."""
+    _check_secret(secret)
+    return (
+        "hmac-sha256:"
+        + hmac.new(secret, _OFFICER_DOMAIN + officer.encode(), hashlib.sha256).hexdigest()
+    )
 
 
 def _check_secret(secret: bytes) -> None:
@@ -311,12 +331,16 @@ def decision(
     subjects: Mapping[str, int] | None = None,
     digest: str | None = None,
     revision: int = 1,
+    previous: str | None = None,
+    cause: str | None = None,
     time: datetime | None = None,
 ) -> bytes:
     """The law stage's decision. ``subjects`` = counts (total/approved/denied/review);
     ``digest`` = sha256 of the decision JSON (FORMATS §5) as stored in the run folder.
     Identity: the request and ``revision`` (1 for the first decision; a later, different
-    decision on the same request — after a review, say — is revision 2, 3, ...)."""
+    decision on the same request — after a review, say — is revision 2, 3, ...). A
+    revision after review names the ``previous`` decision leaf's id and the disposition
+    leaf that caused it (``cause``); without them the leaf's bytes are as they always were."""
     if outcome not in ("approve", "partial", "deny", "review"):
         raise InputError(f"unknown decision outcome {outcome!r}")
     if isinstance(revision, bool) or not isinstance(revision, int) or revision < 1:
@@ -344,6 +368,58 @@ def decision(
         },
         subjects={_check("count", k, "subjects"): int(v) for k, v in counts.items()},
         digest=_maybe("sha256", digest, "digest"),
+    )
+    if previous is not None:
+        if revision < 2 or not LEAF_ID.fullmatch(previous):
+            raise InputError("only a decision after the first names a previous decision leaf")
+        leaf.update(previous=previous, revision=revision)
+        if cause is not None:
+            leaf["cause"] = _check("sha256", cause, "cause")
+    return _leaf(leaf)
+
+
+def disposition(
+    *,
+    agency: str,
+    request_id: str,
+    item: str,
+    item_kind: str,
+    rule: str,
+    action: str,
+    outcome: str,
+    reason_digest: str,
+    officer: str,
+    confirmed_by: str | None = None,
+    revision: int | None = None,
+    taxpayer: str | None = None,
+    time: datetime | None = None,
+) -> bytes:
+    r"""A review item was decided (``decide``), proposed for a supervisor (``propose``) or
+    confirmed by one (``confirm``). ``officer`` and ``confirmed_by`` are
+    :func:`pseudonym`\ s; ``reason_digest`` is :func:`digest_text` of the stated reason
+    (the text stays in the state store); ``revision`` the decision it produced (none for
+    a proposal); ``taxpayer`` the commitment of the taxpayer a cleared match chose, so
+    that taxpayer's accounting shows it. Identity: the request, the item and the action
+    (an item is decided once; a retry writes nothing new)."""
+    if action not in DISPOSITION_ACTIONS:
+        raise InputError(f"unknown disposition action {action!r}")
+    if outcome not in ("approve", "deny"):
+        raise InputError(f"a disposition approves or denies, not {outcome!r}")
+    if revision is not None and (isinstance(revision, bool) or revision < 2):
+        raise InputError(f"a disposition produces revision 2 or later, not {revision!r}")
+    leaf = _base("disposition", agency, request_id, time, _check("item", item, "item"), action)
+    leaf.update(
+        v=DISPOSITION_VERSION,
+        item=item,
+        item_kind=_check("item_kind", item_kind, "item_kind"),
+        rule=_check("rule", rule, "rule"),
+        action=action,
+        outcome=outcome,
+        reason=_digest(reason_digest, "reason"),
+        officer=_digest(officer, "officer"),
+        confirmed_by=_digest(confirmed_by, "confirmed_by", optional=True),
+        revision=revision,
+        taxpayer=None if taxpayer is None else _commitment(taxpayer),
     )
     return _leaf(leaf)
 

@@ -81,8 +81,14 @@ def disclosures(
     ]
 
 
-def decision(parsed: ParsedRequest, decision: Decision, secret: bytes) -> bytes:
+def decision(
+    parsed: ParsedRequest, decision: Decision, secret: bytes, *, cause: str | None = None
+) -> bytes:
+    """The decision leaf; a revision after review points at the one before it and at the
+    disposition leaf (``cause``) that made it."""
     m = parsed.manifest
+    n = decision.revision
+    previous = entries.leaf_id("decision", m.requester.agency, m.id, n - 1) if n > 1 else None
     return entries.decision(
         agency=m.requester.agency,
         request_id=m.id,
@@ -95,6 +101,9 @@ def decision(parsed: ParsedRequest, decision: Decision, secret: bytes) -> bytes:
         },
         subjects=decision.counts,
         digest=hashlib.sha256(decision.json_bytes()).hexdigest(),
+        revision=n,
+        previous=previous,
+        cause=cause,
     )
 
 

@@ -6,6 +6,12 @@ get different folders. Files are written under a temporary name and renamed into
 and ``decision.json`` is renamed last: a folder with a ``decision.json`` is a finished run.
 A lock file serializes runs of one request (two submits of one manifest, a retry beside
 a worker), while runs of other requests go on beside it.
+
+A request decided again after review (each disposition that takes effect makes a new
+revision of its decision) never overwrites a finished folder: revision 1 stays where it
+always was, ``runs/<key>/``, and revision n ≥ 2 is a complete run folder of its own,
+``runs/<key>/revisions/<n>/`` (its decision, findings, matches, package, summary and
+checkpoint), finished, like the first, when its ``decision.json`` is renamed in.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ PACKAGE = "package"
 SUMMARY = "summary.md"
 CHECKPOINT = "checkpoint"
 LOCK = ".lock"
+REVISIONS = "revisions"
 
 
 def run_dir_for(ws: Workspace, agency: str, request_id: str) -> Path:
@@ -36,6 +43,37 @@ def run_dir_for(ws: Workspace, agency: str, request_id: str) -> Path:
     key = hashlib.sha256(f"{agency}\x00{request_id}".encode()).hexdigest()[:12]
     readable = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{agency}__{request_id}")
     return ws.runs_dir / f"{readable[:100]}--{key}"
+
+
+def revision_dir(run_dir: Path, revision: int) -> Path:
+    """The folder of decision revision ``revision`` of the request whose folder is
+    ``run_dir`` (revision 1: ``run_dir`` itself)."""
+    if revision < 1:
+        raise ValueError(f"revisions count from 1, not {revision}")
+    return run_dir if revision == 1 else run_dir / REVISIONS / str(revision)
+
+
+def latest_matches(run_dir: Path, before: int) -> Path | None:
+    """The newest ``matches.parquet`` of a revision before ``before``: the subjects already
+    resolved, whose inspections are already accounted."""
+    for n in range(before - 1, 0, -1):
+        path = revision_dir(run_dir, n) / MATCHES
+        if path.is_file():
+            return path
+    return None
+
+
+def released_earlier(run_dir: Path, before: int) -> set[str]:
+    """The subject ids the packages of revisions before ``before`` released."""
+    import pyarrow.parquet as pq
+
+    out: set[str] = set()
+    for n in range(1, before):
+        data = revision_dir(run_dir, n) / PACKAGE / "data.parquet"
+        if (data.parent / "manifest.json").is_file() and data.is_file():
+            ids = pq.read_table(data, columns=["subject_id"]).column(0).to_pylist()
+            out.update(str(i) for i in ids)
+    return out
 
 
 @contextlib.contextmanager

@@ -16,6 +16,13 @@ A run can stop anywhere (``kill -9``, a failed step) and be started again:
   beside each other, and only runs of the *same* request wait for one another;
 - a failure is recorded (run ``failed``, request ``failed``, with the reason) before it
   is raised; a run that died without a word is marked ``abandoned`` by the next one.
+
+After review, the same steps run again as the request's next *revision* (one per
+disposition that takes effect, ``review.ReviewStore.revision``): the law stage takes the
+dispositions, subjects newly cleared are resolved (those resolved before are read back
+from the earlier revision's matches), a cleared match is settled on the chosen taxpayer
+before the bars run, and the package and decision are written to the revision's own
+folder (``rundir.revision_dir``) — a finished folder is never rewritten.
 """
 
 from __future__ import annotations
@@ -38,9 +45,11 @@ from fti_gateway.disclose.reopen import reopen_package
 from fti_gateway.intake import ParsedRequest, load_request
 from fti_gateway.intake.parsed import RowError
 from fti_gateway.intake.persist import Receipt, receive
-from fti_gateway.law import Decision, check_resolved, decide, load_registry
+from fti_gateway.law import Decision, Disposition, check_resolved, decide, load_registry
+from fti_gateway.law.dispositions import after_resolution, settle_matches
 from fti_gateway.ledger.workspace import open_ledger
 from fti_gateway.pipeline import leaves
+from fti_gateway.pipeline.deskleaves import cause_of
 from fti_gateway.pipeline.facts import FLAG_COLUMNS, vault_facts
 from fti_gateway.pipeline.rundir import (
     CHECKPOINT,
@@ -51,7 +60,10 @@ from fti_gateway.pipeline.rundir import (
     SUMMARY,
     clean_temporaries,
     finished,
+    latest_matches,
+    released_earlier,
     request_lock,
+    revision_dir,
     run_dir_for,
     staged,
     write_atomic,
@@ -59,7 +71,9 @@ from fti_gateway.pipeline.rundir import (
 from fti_gateway.pipeline.stored import load_stored
 from fti_gateway.report.decision import render_summary
 from fti_gateway.resolve import resolve
+from fti_gateway.review.dispositions import law_dispositions
 from fti_gateway.store import StateStore
+from fti_gateway.store.reviews import ReviewStore
 from fti_gateway.vault.store import Vault
 
 Progress = Callable[[str], None]
@@ -151,20 +165,31 @@ def run_steps(
     say = progress or (lambda _msg: None)
     store = store or StateStore.for_workspace(ws)
     record = store.request(receipt.request_pk)
-    run_dir = run_dir_for(ws, record.agency, record.id)
-    with request_lock(run_dir, on_wait=say):
+    base = run_dir_for(ws, record.agency, record.id)
+    with request_lock(base, on_wait=say):
+        # The revision is read under the lock: a disposition that took effect while an
+        # earlier revision ran is picked up by the run that waited for it.
+        effective = ReviewStore(store).for_request(receipt.request_pk, effective=True)
+        revision = 1 + len(effective)
+        run_dir = revision_dir(base, revision)
         if finished(run_dir):
-            return _finished_result(store, run_dir, receipt)
+            return _finished_result(store, run_dir, receipt, released_earlier(base, revision))
+        run_dir.mkdir(parents=True, exist_ok=True)
         parsed = load_stored(store, receipt.request_pk)
-        return _Run(ws, store, parsed, receipt, run_dir, say).execute(upto=upto, run_pk=run_pk)
+        run = _Run(ws, store, parsed, receipt, run_dir, say)
+        run.review(base, revision, law_dispositions(effective), cause_of(record, effective))
+        return run.execute(upto=upto, run_pk=run_pk)
 
 
-def _finished_result(store: StateStore, run_dir: Path, receipt: Receipt) -> RunResult:
+def _finished_result(
+    store: StateStore, run_dir: Path, receipt: Receipt, earlier: set[str] | None = None
+) -> RunResult:
     """A finished run's result. A run stopped after renaming ``decision.json`` in but
-    before its last bookkeeping (the request's status, the run's end) is settled here."""
+    before its last bookkeeping (the request's status, the run's end) is settled here.
+    ``earlier``: the subjects earlier revisions released (they count as disclosed)."""
     doc = json.loads((run_dir / DECISION).read_text())
     disclosed = (run_dir / PACKAGE / "manifest.json").is_file()
-    status = _status(str(doc["outcome"]), int(disclosed))
+    status = _status(str(doc["outcome"]), int(disclosed) + len(earlier or ()))
     if receipt.status != status and store.abandon_runs(receipt.request_pk):
         store.set_status(receipt.request_pk, status, note="settled after an interrupted run")
     return RunResult(
@@ -198,6 +223,18 @@ class _Run:
         self.matches = pd.DataFrame()
         self.disclosed = self.no_data = 0
         self.checkpoint = ""
+        self.base, self.revision = run_dir, 1
+        self.dispositions: list[Disposition] = []
+        self.cause: str | None = None
+        self.released_before: set[str] = set()
+
+    def review(
+        self, base: Path, revision: int, dispositions: list[Disposition], cause: str | None
+    ) -> None:
+        """Make this run revision ``revision`` of the request whose folder is ``base``,
+        decided with ``dispositions`` (``cause``: the disposition leaf that made it)."""
+        self.base, self.revision = base, revision
+        self.dispositions, self.cause = dispositions, cause
 
     def execute(self, *, upto: str = STEPS[-1], run_pk: int | None = None) -> RunResult | Paused:
         pk = self.receipt.request_pk
@@ -223,25 +260,29 @@ class _Run:
                     decision = self.resolve(decision)
             if upto == "resolve":
                 return Paused(run_pk, upto)
-            with self.stage("disclose", skip=decision.outcome not in ("approve", "partial")):
+            with self.stage("disclose", skip=not self.releasable(decision)):
                 decision = self.disclose(decision)
             if upto == "disclose":
                 return Paused(run_pk, upto)
             with self.stage("ledger"):
                 doc = decision.to_json(subject_findings_name=FINDINGS)
-                self.append([leaves.decision(p, decision, self.secret)])
+                self.append([leaves.decision(p, decision, self.secret, cause=self.cause)])
                 # Stored before decision.json marks the run finished, and once: a run
                 # that stopped between the two finds the same decision already there.
                 latest = self.store.latest_decision(pk)
                 if latest is None or latest[1] != doc:
-                    self.store.save_decision(pk, doc, decision.subject_findings)
+                    self.store.save_decision(
+                        pk, doc, decision.subject_findings, revision=self.revision
+                    )
                 summary = self.write_folder(decision, doc)
         except BaseException as e:
             reason = f"{type(e).__name__}: {e}"[:2000]
             self.store.finish_run(run_pk, "failed", {"error": reason})
             self.store.set_status(pk, "failed", note=reason)
             raise
-        self.store.set_status(pk, _status(decision.outcome, self.disclosed))
+        self.store.set_status(
+            pk, _status(decision.outcome, self.disclosed + len(self.released_before))
+        )
         self.store.finish_run(
             run_pk, "done", {"outcome": decision.outcome, "disclosed": self.disclosed}
         )
@@ -288,7 +329,11 @@ class _Run:
         self.say("law: deciding the request")
         registry = load_registry(self.ws.registry_dir if self.ws.registry_dir.exists() else None)
         p = self.parsed
-        return decide(p.manifest, p.subjects, registry, rejects=p.rejects)
+        decision = decide(
+            p.manifest, p.subjects, registry, rejects=p.rejects, dispositions=self.dispositions
+        )
+        decision.revision = self.revision
+        return decision
 
     def resolve(self, decision: Decision) -> Decision:
         """Match the subjects the law let through, account the inspections, apply the bars."""
@@ -297,7 +342,10 @@ class _Run:
         if not len(approved):
             return decision
         subjects = self.parsed.subjects
-        self.matches = self._matches(subjects[subjects["subject_id"].isin(approved)])
+        matches = self._matches(subjects[subjects["subject_id"].isin(approved)])
+        # A cleared match goes on as a match to the taxpayer the officer chose: that
+        # taxpayer's record is inspected and the bars below run on it.
+        self.matches = settle_matches(matches, self.dispositions)
         found = self.matches.loc[self.matches["status"] == "match", "taxpayer_id"].dropna()
         facts = vault_facts(self.vault, found.astype(str).tolist())
         commitments = leaves.commitments(self.secret, facts)
@@ -307,15 +355,32 @@ class _Run:
         resolved = self.matches.merge(
             facts.drop(columns=["tin"]), on="taxpayer_id", how="left"
         ).reindex(columns=["subject_id", "taxpayer_id", "status", *FLAG_COLUMNS])
-        return check_resolved(decision, resolved)
+        return after_resolution(check_resolved(decision, resolved), self.dispositions)
 
     def _matches(self, subjects: pd.DataFrame) -> pd.DataFrame:
         """The resolver's matches, kept in the run folder and reused by a resumed run (the
-        inspections already accounted were of exactly these taxpayers)."""
+        inspections already accounted were of exactly these taxpayers). A revision after
+        review reads back the subjects an earlier revision resolved and resolves only
+        those cleared since."""
         path = self.run_dir / MATCHES
         if path.is_file():
             self.say("resolve: reusing the matches of an earlier, interrupted run")
             return pd.read_parquet(path)
+        earlier = latest_matches(self.base, self.revision)
+        if earlier is not None:
+            known = pd.read_parquet(earlier)
+            known = known[known["subject_id"].isin(subjects["subject_id"])]
+            fresh = self._resolve(subjects[~subjects["subject_id"].isin(known["subject_id"])])
+            matches = pd.concat([known, fresh], ignore_index=True) if len(fresh) else known
+        else:
+            matches = self._resolve(subjects)
+        with staged(path) as tmp:
+            matches.to_parquet(tmp, index=False)
+        return matches
+
+    def _resolve(self, subjects: pd.DataFrame) -> pd.DataFrame:
+        if not len(subjects):
+            return pd.DataFrame()
         if self.vault.is_empty():
             # No taxpayer at all: every subject is a no-match, decided as such below.
             matches = pd.DataFrame(
@@ -324,18 +389,28 @@ class _Run:
         else:
             self.say(f"resolve: matching {len(subjects):,} subjects against the vault")
             matches = resolve(subjects, self.vault, models_dir=self.ws.models_dir)
-        with staged(path) as tmp:
-            matches.to_parquet(tmp, index=False)
         return matches
 
+    def releasable(self, decision: Decision) -> bool:
+        """An approve or partial decision is released; after review has begun (revision
+        2 on), so is a decision still in review when only subjects are held (partial
+        release): request-level and element questions hold everything."""
+        if decision.outcome in ("approve", "partial"):
+            return True
+        return decision.outcome == "review" and self.revision > 1 and not decision.held_whole
+
     def disclose(self, decision: Decision) -> Decision:
-        """Package the approved, matched subjects, and account each disclosure."""
-        if decision.outcome not in ("approve", "partial") or self.matches.empty:
+        """Package the approved, matched subjects, and account each disclosure. A revision
+        packages only the subjects no earlier revision released: each disclosure happens
+        once, in the package of the revision that made it."""
+        if not self.releasable(decision) or self.matches.empty:
             return decision
         released = decision.subject_findings.merge(
             self.matches[["subject_id", "taxpayer_id", "status"]], on="subject_id"
         )
         released = released[(released["result"] == "approve") & (released["status"] == "match")]
+        self.released_before = released_earlier(self.base, self.revision)
+        released = released[~released["subject_id"].astype(str).isin(self.released_before)]
         if not len(released) or not decision.elements_allowed:
             return decision
         spec = _package_spec(self.parsed, decision)
@@ -387,7 +462,8 @@ def _package_spec(parsed: ParsedRequest, decision: Decision) -> PackageSpec:
         elements=list(decision.elements_allowed),
         periods=list(decision.periods or m.taxable_periods),
         use_restriction=info.use_restriction,
-        outcome=decision.outcome,
+        # A partial release after review discloses as a partial decision would.
+        outcome=decision.outcome if decision.outcome != "review" else "partial",
     )
 
 
@@ -399,5 +475,8 @@ _STATUS = {"approve": "decided", "partial": "decided", "deny": "denied", "review
 
 
 def _status(outcome: str, disclosed: int) -> str:
-    """The request's status after a finished run."""
+    """The request's status after a finished run (in review while items are open, even
+    when a partial release has disclosed some subjects)."""
+    if outcome == "review":
+        return "review"
     return "disclosed" if disclosed else _STATUS[outcome]

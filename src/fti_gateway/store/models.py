@@ -161,6 +161,8 @@ class Decision(Base):
     outcome: Mapped[str] = mapped_column(sa.String(20))
     decision: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # 1 for the first decision; each disposition that takes effect recomputes it (n+1).
+    revision: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
 
 class SubjectFinding(Base):
@@ -264,3 +266,49 @@ class SeenJti(Base):
     kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # assertion | proof
     jti: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # SHA-256 of issuer+jti
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Officer(Base):
+    """A review-desk account: a named person with one role and an argon2 password hash."""
+
+    __tablename__ = "officers"
+    __table_args__ = (sa.UniqueConstraint("name", name="uq_officers_name"),)
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ReviewDisposition(Base):
+    """A person's answer to one review item of one request (one row per item).
+
+    A proposal that needs a supervisor has no ``revision`` until it is confirmed; the
+    revision is the decision it produced (2, 3, ...), unique per request, so dispositions
+    replay in the order they took effect."""
+
+    __tablename__ = "review_dispositions"
+    __table_args__ = (
+        sa.UniqueConstraint("request_pk", "item_id", name="uq_review_dispositions_item"),
+        sa.UniqueConstraint("request_pk", "revision", name="uq_review_dispositions_revision"),
+    )
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    request_pk: Mapped[int] = mapped_column(
+        sa.ForeignKey("requests.pk", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    key: Mapped[str] = mapped_column(sa.Text)
+    rule: Mapped[str] = mapped_column(sa.String(60))
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    candidate: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    officer_pk: Mapped[int] = mapped_column(sa.ForeignKey("officers.pk"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    needs_confirmation: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    confirmed_by_pk: Mapped[int | None] = mapped_column(sa.ForeignKey("officers.pk"), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revision: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)

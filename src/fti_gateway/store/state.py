@@ -311,9 +311,15 @@ class StateStore:
     # -- decisions ----------------------------------------------------------------------
 
     def save_decision(
-        self, request_pk: int, decision: dict[str, Any], subject_findings: pd.DataFrame
+        self,
+        request_pk: int,
+        decision: dict[str, Any],
+        subject_findings: pd.DataFrame,
+        *,
+        revision: int = 1,
     ) -> int:
-        """Store a FORMATS §5 decision and its per-subject findings; returns the decision key."""
+        """Store a FORMATS §5 decision and its per-subject findings; returns the decision key.
+        ``revision`` counts the decisions of one request (n+1 after each disposition)."""
         outcome = str(decision.get("outcome", ""))
         if not outcome:
             raise ValueError("a decision needs an outcome")
@@ -321,7 +327,9 @@ class StateStore:
         with self.session() as s:
             if s.get(m.Request, request_pk) is None:
                 raise NotFoundError(f"no request with key {request_pk} in the state store")
-            row = m.Decision(request_pk=request_pk, outcome=outcome, decision=decision)
+            row = m.Decision(
+                request_pk=request_pk, outcome=outcome, decision=decision, revision=revision
+            )
             s.add(row)
             s.flush()
             findings.insert(0, "decision_pk", row.pk)

@@ -1,0 +1,369 @@
+"""The review desk end to end: officers, separation of duties, dispositions in the ledger,
+the run resumed after the last item, and a replay on a fresh workspace.
+
+One synthetic vault and one (i)(2) request signed by a component head (a contested signer:
+a request-level item) whose resolution leaves ambiguous matches (match items); each test
+gets its own workspace with a copy of the vault and its trained model.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+import fti_gateway.pipeline.review as desk
+from fti_gateway.core.keys import load_commitment_secret
+from fti_gateway.core.workspace import Workspace
+from fti_gateway.law import BrightLineError
+from fti_gateway.ledger import accounting, entries
+from fti_gateway.ledger.workspace import verifier_key
+from fti_gateway.pipeline.submit import run_dir_for, submit
+from fti_gateway.resolve import index
+from fti_gateway.review import NotAllowed, add_officer
+from fti_gateway.review.items import candidate_ids
+from fti_gateway.store import StateStore
+from fti_gateway.store.reviews import ReviewStore
+from fti_gateway.vault.store import Vault
+from fti_gateway.vault.synth import master, request
+
+OFFICERS = {"avery": "officer", "blake": "supervisor", "casey": "supervisor", "drew": "auditor"}
+AGENCY, RID = "DOJ", "DOJ-DESK-1"
+
+
+def pw(name: str) -> str:
+    return f"correct horse battery {name}"
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Path]:
+    """A workspace whose vault and model the tests copy, and the request's manifest."""
+    ws = Workspace.init(tmp_path_factory.mktemp("desk-src") / "home")
+    master.generate(ws.vault_dir / "master", 3000, seed=2025)
+    files = request.generate(Vault.for_workspace(ws), "criminal-i2", 200, 2025, ws.home / "req")
+    doc = yaml.safe_load(files.manifest.read_text())
+    doc["id"] = RID
+    doc["requester"]["position"] = "component-head"  # contested under (i)(2)(A): review
+    files.manifest.write_text(yaml.safe_dump(doc))
+    submit(ws, files.manifest)  # trains the model once
+    return ws, files.manifest
+
+
+def fresh(source: tuple[Workspace, Path], path: Path, *, informant: str | None = None) -> Workspace:
+    """A new workspace holding the same vault and model, the request submitted, officers
+    added; ``informant``: a taxpayer the copy's vault flags as a confidential informant
+    (the flags play no part in matching, so the trained model still fits)."""
+    src, manifest = source
+    ws = Workspace.init(path)
+    shutil.copytree(src.vault_dir, ws.vault_dir, dirs_exist_ok=True)
+    if informant is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        for part in (ws.vault_dir / "master").glob("*.parquet"):
+            t = pq.read_table(part)
+            col = "irs.confidential_informant"
+            flagged = pc.or_(t[col], pc.equal(t["taxpayer_id"], pa.scalar(informant)))
+            pq.write_table(t.set_column(t.schema.get_field_index(col), col, flagged), part)
+    # The trained model, under the copy's fingerprint (it names the vault's files by path).
+    trained = index.locate(Vault.for_workspace(src), src.models_dir).dir
+    shutil.copytree(trained, index.locate(Vault.for_workspace(ws), ws.models_dir).dir)
+    shutil.copytree(manifest.parent, path / "req")
+    submit(ws, path / "req" / manifest.name)
+    reviews = ReviewStore(StateStore.for_workspace(ws))
+    for name, role in OFFICERS.items():
+        add_officer(reviews, name, role, pw(name))
+    return ws
+
+
+def items(ws: Workspace) -> dict[str, list[desk.Listed]]:
+    out: dict[str, list[desk.Listed]] = {}
+    for x in desk.list_items(ws, StateStore.for_workspace(ws)):
+        out.setdefault(x.item.kind, []).append(x)
+    return out
+
+
+def decide(ws: Workspace, item: str, who: str, outcome: str, **kw: object) -> desk.DeskResult:
+    reason = str(kw.pop("reason", f"{who} checked the file"))
+    return desk.decide_item(
+        ws,
+        item,
+        outcome=outcome,
+        reason=reason,
+        officer=who,
+        password=pw(who),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def confirm(ws: Workspace, item: str, who: str) -> desk.DeskResult:
+    return desk.confirm_item(ws, item, officer=who, password=pw(who))
+
+
+def leaves(ws: Workspace, kind: str) -> list[dict[str, object]]:
+    from fti_gateway.ledger.proofs import open_log
+    from fti_gateway.ledger.tiles import TILE_WIDTH
+
+    cp, _note, reader = open_log(ws.ledger_dir, verifier_key(ws))
+    data: list[bytes] = []
+    for tile in range(-(-cp.size // TILE_WIDTH)):
+        data.extend(reader.bundle(tile))
+    parsed = [entries.parse(d) for d in data[: cp.size]]
+    return [p for p in parsed if p["kind"] == kind]
+
+
+def status(ws: Workspace) -> str:
+    record = StateStore.for_workspace(ws).get_request(AGENCY, RID)
+    assert record is not None
+    return record.status
+
+
+def test_the_request_holds_a_request_level_item_and_match_items(
+    source: tuple[Workspace, Path], tmp_path: Path
+) -> None:
+    ws = fresh(source, tmp_path / "ws")
+    found = items(ws)
+    assert len(found["request"]) == 1 and found["request"][0].item.rule == "6103(i)(2)(A)"
+    assert len(found.get("match", [])) >= 2
+    match = found["match"][0].item
+    ev = match.evidence
+    assert [c["role"] for c in ev["candidates"]][:1] == ["best"]
+    assert all({"field", "level", "weight"} <= set(f) for f in ev["candidates"][0]["fields"])
+    assert ev["guard_reasons"]
+    # Stable ids: the same question has the same id in another workspace.
+    again = fresh(source, tmp_path / "ws2")
+    assert {x.item.id for k in found.values() for x in k} == {
+        x.item.id for k in items(again).values() for x in k
+    }
+
+
+def test_an_auditor_decides_nothing_and_an_officer_confirms_nothing(
+    source: tuple[Workspace, Path], tmp_path: Path
+) -> None:
+    ws = fresh(source, tmp_path / "ws")
+    found = items(ws)
+    match = found["match"][0].item
+    with pytest.raises(NotAllowed, match="auditor"):
+        decide(ws, match.id, "drew", "deny")
+    signer = found["request"][0].item
+    with pytest.raises(NotAllowed, match="auditor"):
+        decide(ws, signer.id, "drew", "approve")
+    assert ReviewStore(StateStore.for_workspace(ws)).for_request(1) == []
+    assert leaves(ws, "disposition") == []
+    decide(ws, signer.id, "avery", "approve")
+    with pytest.raises(NotAllowed, match="only a supervisor confirms"):
+        confirm(ws, signer.id, "avery")
+
+
+def test_four_eyes_a_request_level_approval_waits_for_another_supervisor(
+    source: tuple[Workspace, Path], tmp_path: Path
+) -> None:
+    ws = fresh(source, tmp_path / "ws")
+    signer = items(ws)["request"][0].item
+    proposed = decide(ws, signer.id, "blake", "approve", reason="the ICE Director heads ICE")
+    assert not proposed.disposition.effective and proposed.run is None
+    assert status(ws) == "review"
+    with pytest.raises(NotAllowed, match="cannot confirm it"):
+        confirm(ws, signer.id, "blake")
+    done = confirm(ws, signer.id, "casey")
+    assert done.disposition.revision == 2 and done.run is not None
+    doc = done.run.decision
+    (finding,) = [f for f in doc["findings"] if "component-head" in f["message"]]
+    assert finding["result"] == "pass"
+    assert f"cleared on review ({signer.id}/r2)" in finding["message"]
+    assert doc["revision"] == 2 and doc["dispositions"] == [f"{signer.id}/r2"]
+
+    secret = load_commitment_secret(ws.keys_dir)
+    logged = {str(x["action"]): x for x in leaves(ws, "disposition")}
+    assert set(logged) == {"propose", "confirm"}
+    assert logged["propose"]["officer"] == entries.pseudonym(secret, "blake")
+    assert logged["confirm"]["confirmed_by"] == entries.pseudonym(secret, "casey")
+    assert logged["confirm"]["reason"] == entries.digest_text(secret, "the ICE Director heads ICE")
+    assert "blake" not in str(logged) and "ICE Director" not in str(logged)
+    (rev2,) = [d for d in leaves(ws, "decision") if d.get("revision") == 2]
+    assert rev2["previous"] == entries.leaf_id("decision", AGENCY, RID, 1)
+    assert rev2["cause"] == logged["confirm"]["id"]
+
+
+def test_a_bright_line_failure_cannot_be_approved_at_the_desk(
+    source: tuple[Workspace, Path], tmp_path: Path
+) -> None:
+    ws = fresh(source, tmp_path / "ws")
+    store = StateStore.for_workspace(ws)
+    record = store.get_request(AGENCY, RID)
+    assert record is not None
+    failed = [i for i in desk.request_items(ws, store, record, failures=True) if not i.open]
+    assert failed, "no-match subjects are refused under 6103(a)"
+    with pytest.raises(BrightLineError, match="cannot be approved"):
+        decide(ws, failed[0].id, "avery", "approve")
+    assert ReviewStore(store).for_request(record.pk) == []
+
+
+def _clear_everything(ws: Workspace) -> desk.DeskResult:
+    """Approve the signer (four eyes), approve the first two matches (the best candidate,
+    then the runner-up) and deny the rest, as one desk would."""
+    found = items(ws)
+    signer = found["request"][0].item.id
+    decide(ws, signer, "avery", "approve", reason="the ICE Director heads ICE")
+    last = confirm(ws, signer, "blake")
+    for n, x in enumerate(found["match"]):
+        if n < 2:
+            pick = candidate_ids(x.item)[min(n, len(candidate_ids(x.item)) - 1)]
+            last = decide(ws, x.item.id, "avery", "approve", candidate=pick)
+        else:
+            last = decide(ws, x.item.id, "avery", "deny")
+    return last
+
+
+def released(ws: Workspace) -> list[str]:
+    """Every subject id in every package of the request, revision by revision."""
+    import pandas as pd
+
+    base = run_dir_for(ws, AGENCY, RID)
+    out: list[str] = []
+    for data in sorted(base.glob("**/package/data.parquet")):
+        out += pd.read_parquet(data)["subject_id"].astype(str).drop_duplicates().tolist()
+    return out
+
+
+def test_a_request_level_item_holds_everything_and_subject_level_items_allow_partial_release(
+    source: tuple[Workspace, Path], tmp_path: Path
+) -> None:
+    ws = fresh(source, tmp_path / "ws")
+    found = items(ws)
+    first = decide(ws, found["match"][0].item.id, "avery", "deny")
+    assert first.run is not None and first.run.disclosed == 0  # the signer holds everything
+    assert not (first.run.run_dir / "package").exists() and status(ws) == "review"
+    signer = found["request"][0].item.id
+    decide(ws, signer, "avery", "approve")
+    cleared = confirm(ws, signer, "blake")
+    assert cleared.run is not None and cleared.run.outcome == "review"  # matches still open
+    assert cleared.run.disclosed > 0 and status(ws) == "review"  # released: the rest wait
+    assert len(released(ws)) == cleared.run.disclosed
+
+
+def test_the_last_item_resumes_the_run_and_a_replay_gives_the_same_decision(
+    source: tuple[Workspace, Path], tmp_path: Path
+) -> None:
+    ws = fresh(source, tmp_path / "a")
+    base = run_dir_for(ws, AGENCY, RID)
+    first = (base / "decision.json").read_bytes()
+    last = _clear_everything(ws)
+    assert last.open_items == 0 and last.run is not None
+    assert last.run.outcome in ("approve", "partial")
+    n = last.disposition.revision
+    assert n is not None and last.run.run_dir == base / "revisions" / str(n)
+    assert (base / "decision.json").read_bytes() == first  # revision 1 is never rewritten
+    assert status(ws) == "disclosed"
+    # Each subject went out once, in the package of the revision that released it.
+    out = released(ws)
+    assert out and len(out) == len(set(out))
+    findings = (last.run.run_dir / "subject_findings.csv").read_text()
+    assert "chosen on review" in findings and "no candidate confirmed on review" in findings
+    rows = accounting.load(ws.ledger_dir, verifier_key(ws)).rows
+    kinds = Counter(r.kind for r in rows if r.request_id == RID)
+    assert kinds["disclosure"] == len(out)
+    # One leaf per disposition, plus the signer's proposal; a chosen taxpayer's own
+    # accounting shows the disposition that chose them.
+    assert kinds["disposition"] == len(ReviewStore(StateStore.for_workspace(ws)).for_request(1)) + 1
+    assert len([r for r in rows if r.kind == "disposition" and r.taxpayer]) == 2
+    assert kinds["decision"] == n
+
+    replay = fresh(source, tmp_path / "b")
+    again = _clear_everything(replay)
+    other = run_dir_for(replay, AGENCY, RID) / "revisions" / str(n)
+    assert again.run is not None and again.run.run_dir == other
+    assert (other / "decision.json").read_bytes() == (
+        last.run.run_dir / "decision.json"
+    ).read_bytes()
+    assert (other / "subject_findings.csv").read_bytes() == findings.encode()
+    assert released(replay) == out
+
+
+def test_a_retried_disposition_is_logged_once(
+    source: tuple[Workspace, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = fresh(source, tmp_path / "ws")
+    match = items(ws)["match"][0].item
+
+    def crash(*_a: object, **_k: object) -> None:
+        raise OSError("power cut (simulated) after the disposition was logged")
+
+    monkeypatch.setattr(desk, "run_request", crash)
+    with pytest.raises(OSError, match="simulated"):
+        decide(ws, match.id, "avery", "deny", reason="neither candidate is the subject")
+    monkeypatch.undo()
+    # The same command again finishes the run; a different answer is refused.
+    with pytest.raises(Exception, match="already decided"):
+        decide(ws, match.id, "avery", "approve", reason="x", candidate=candidate_ids(match)[0])
+    done = decide(ws, match.id, "avery", "deny", reason="neither candidate is the subject")
+    assert done.run is not None and done.disposition.revision == 2
+    decide(ws, match.id, "avery", "deny", reason="neither candidate is the subject")
+    logged = [x for x in leaves(ws, "disposition") if x["item"] == match.id]
+    assert len(logged) == 1
+    assert len([d for d in leaves(ws, "decision") if d.get("revision") == 2]) == 1
+
+
+def _decide_in_process(home: str, item: str, start: object) -> None:
+    start.wait(30)  # type: ignore[attr-defined]
+    desk.decide_item(
+        Workspace.open(Path(home)), item, outcome="deny", reason="cannot tell which",
+        officer="avery", password=pw("avery"),
+    )  # fmt: skip
+
+
+def test_two_desks_deciding_at_once_get_their_own_revisions(
+    source: tuple[Workspace, Path],
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On both backends: on PostgreSQL the two transactions read the same latest revision
+    and the unique constraint turns the second one away, to take the next number."""
+    import multiprocessing
+
+    monkeypatch.setenv("FTI_DATABASE_URL", database_url)  # the desks' processes inherit it
+    ws = fresh(source, tmp_path / "ws")
+    a, b = (x.item.id for x in items(ws)["match"][:2])
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Event()
+    procs = [ctx.Process(target=_decide_in_process, args=(str(ws.home), i, start)) for i in (a, b)]
+    for p in procs:
+        p.start()
+    start.set()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    done = ReviewStore(StateStore.for_workspace(ws)).for_request(1, effective=True)
+    assert sorted(d.revision or 0 for d in done) == [2, 3]
+    latest = StateStore.for_workspace(ws).latest_decision(1)
+    assert latest is not None
+    assert latest[1]["revision"] == 3 and len(latest[1]["dispositions"]) == 2
+    logged = Counter(str(x["item"]) for x in leaves(ws, "disposition"))
+    assert logged == {a: 1, b: 1}
+
+
+def test_a_cleared_match_to_a_confidential_informant_is_barred_under_i6(
+    source: tuple[Workspace, Path], tmp_path: Path
+) -> None:
+    import json
+
+    import pandas as pd
+
+    src, _ = source
+    matches = pd.read_parquet(run_dir_for(src, AGENCY, RID) / "matches.parquet")
+    row = matches[matches["status"] == "ambiguous"].iloc[0]
+    sid, best = str(row["subject_id"]), json.loads(row["explanation"])["best"]["taxpayer_id"]
+    ws = fresh(source, tmp_path / "ws", informant=best)
+    (match,) = [x.item for x in items(ws)["match"] if x.item.key == sid]
+    done = decide(ws, match.id, "avery", "approve", candidate=best)
+    assert done.run is not None
+    findings = pd.read_csv(done.run.run_dir / "subject_findings.csv", dtype=str)
+    got = findings.set_index("subject_id").loc[sid]
+    assert (got["result"], got["rule"]) == ("deny", "6103(i)(6)")
+    assert f"taxpayer {best} chosen on review" in got["message"]
+    assert "confidential informant" in got["message"]
