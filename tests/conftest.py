@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from fti_gateway.core.workspace import Workspace
+from fti_gateway.store import StateStore
 
 
 @pytest.fixture
@@ -19,6 +20,15 @@ def workspace(tmp_path: Path) -> Workspace:
 
 def _postgres_url() -> str | None:
     return os.environ.get("FTI_TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[StateStore]:
+    """A state store on each backend (``database_url``), tables at head."""
+    s = StateStore(database_url)
+    s.create_all()
+    yield s
+    s.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,14 +15,6 @@ from fti_gateway.intake.persist import receive
 from fti_gateway.store import StateStore
 from fti_gateway.store import models as m
 from fti_gateway.store import state as store_state
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[StateStore]:
-    s = StateStore(database_url)
-    s.create_all()
-    yield s
-    s.dispose()
 
 
 @pytest.fixture

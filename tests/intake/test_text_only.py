@@ -9,7 +9,6 @@ refused at intake with its line, or becomes a row reject the store can keep.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,14 +23,6 @@ from fti_gateway.store import StateStore
 from .conftest import MakeRequest, base_manifest
 
 HEADER = b"subject_id,last_name,dob,tin\n"
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[StateStore]:
-    s = StateStore(database_url)
-    s.create_all()
-    yield s
-    s.dispose()
 
 
 def _refused(path: Path) -> InputError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -14,14 +13,6 @@ from fti_gateway.core.errors import ConfigError, NotFoundError
 from fti_gateway.intake.models import SUBJECT_COLUMNS
 from fti_gateway.store import DuplicateRequest, NewRequest, StateStore
 from fti_gateway.store import models as m
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[StateStore]:
-    s = StateStore(database_url)
-    s.create_all()
-    yield s
-    s.dispose()
 
 
 def new_request(id: str = "R-1", digest: str = "sha256:aa") -> NewRequest:

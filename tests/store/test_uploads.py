@@ -15,14 +15,6 @@ from fti_gateway.store import uploads as up
 from tests.store.test_state import NO_REJECTS, new_request, subjects
 
 
-@pytest.fixture
-def store(database_url: str) -> Iterator[StateStore]:
-    s = StateStore(database_url)
-    s.create_all()
-    yield s
-    s.dispose()
-
-
 def attached(n: int, sha: str = "a" * 64) -> up.Attached:
     rejects = pd.DataFrame(
         [(n + 2, "SX", "last_name", "last_name is empty", "subjects.csv line 9", "x")],

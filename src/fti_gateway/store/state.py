@@ -112,6 +112,25 @@ class NewRequest:
     source: str
     warnings: tuple[str, ...] = ()
 
+    def row(self, status: str, *, subject_count: int, reject_count: int, **extra: Any) -> m.Request:
+        """The ``requests`` row for this request, in ``status``; ``extra`` sets further
+        columns (the uploads' ``manifest_raw``)."""
+        return m.Request(
+            agency=self.agency,
+            external_id=self.id,
+            authority=self.authority,
+            received=self.received,
+            format=self.format,
+            manifest=self.manifest,
+            digest=self.digest,
+            source=self.source,
+            status=status,
+            subject_count=subject_count,
+            reject_count=reject_count,
+            warnings=list(self.warnings),
+            **extra,
+        )
+
 
 STAGE_STATES = ("pending", "running", "done", "failed", "skipped")
 
@@ -220,19 +239,10 @@ class StateStore:
         loader = loader_for(self.engine.dialect)
         try:
             with self.session() as s:
-                req = m.Request(
-                    agency=new.agency,
-                    external_id=new.id,
-                    authority=new.authority,
-                    received=new.received,
-                    format=new.format,
-                    manifest=new.manifest,
-                    digest=new.digest,
-                    source=new.source,
-                    status="received",
+                req = new.row(
+                    "received",
                     subject_count=len(rows),
                     reject_count=len(rej) if reject_count is None else reject_count,
-                    warnings=list(new.warnings),
                 )
                 s.add(req)
                 s.flush()

@@ -95,21 +95,7 @@ def record_awaiting(store: StateStore, new: NewRequest, manifest_raw: bytes) -> 
     :class:`DuplicateRequest` if (agency, id) is already stored."""
     try:
         with store.session() as s:
-            row = m.Request(
-                agency=new.agency,
-                external_id=new.id,
-                authority=new.authority,
-                received=new.received,
-                format=new.format,
-                manifest=new.manifest,
-                digest=new.digest,
-                source=new.source,
-                status=AWAITING,
-                subject_count=0,
-                reject_count=0,
-                warnings=list(new.warnings),
-                manifest_raw=manifest_raw,
-            )
+            row = new.row(AWAITING, subject_count=0, reject_count=0, manifest_raw=manifest_raw)
             s.add(row)
             s.flush()
             s.add(m.RequestEvent(request_pk=row.pk, status=AWAITING, note="manifest received"))
