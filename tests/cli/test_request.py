@@ -12,27 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from fti_gateway.cli.main import main
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.intake import load_request
 from fti_gateway.intake.persist import receive
 from fti_gateway.store import StateStore
+from tests.cli.runner import run
 
 DATA = Path(__file__).parents[1] / "intake" / "data"
-
-
-def run(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["fti", *args])
-    monkeypatch.setenv("COLUMNS", "200")
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

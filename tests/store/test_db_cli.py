@@ -3,28 +3,12 @@ driven through the real entry point with the workspace pointed at each backend."
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 import sqlalchemy as sa
 
-from fti_gateway.cli.main import main
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.store import migrate
-
-
-def run(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["fti", *args])
-    monkeypatch.setenv("COLUMNS", "200")
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.runner import run
 
 
 def test_status_then_upgrade_of_a_database_made_before_migrations(
