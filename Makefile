@@ -35,7 +35,15 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+# axe-core for the browser tests, from the npm registry (tests/browser/package-lock.json).
+# Without npm the browser tests skip (CI requires them: FTI_REQUIRE_BROWSER=1).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error && touch $(AXE); \
+	else echo "make: npm not found; the browser tests will skip (install Node.js and npm)"; fi
+
+pytest: $(STAMP) $(AXE)
 	$(BIN)/pytest -q
 
 test: lint typecheck layers pytest
@@ -49,4 +57,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) demo-home .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-home .pytest_cache .mypy_cache .ruff_cache tests/browser/node_modules artifacts
