@@ -187,3 +187,32 @@ def test_an_element_held_for_review_is_allowed_or_refused_by_its_disposition(
     denied = decide(m, s, reg, dispositions=[no])
     assert denied.elements_refused[element] == "6103(i)(3)(B)"
     assert element not in denied.elements_allowed
+
+
+REASON_RULE = "6103(i)(2)(B)(iv)"
+
+
+def test_clearing_one_question_leaves_a_subjects_next_question_open(reg: Registry) -> None:
+    """A subject held twice — a detention facility as its address and a boilerplate reason
+    shared by 102 subjects — shows one question at a time. Clearing the address must not
+    approve the reason no one has looked at: the subject is held again under (B)(iv), and
+    a refusal of the boilerplate at the request level refuses it too."""
+    m = manifest()
+    s = subjects(["18201 Detention Center Rd", *(f"{i} Elm St" for i in range(1, 102))])
+    s["reason"] = "suspected of an offence"
+    first = decide(m, s, reg)
+    rows = first.subject_findings.set_index("subject_id")
+    assert (rows.loc["S0", "result"], rows.loc["S0", "rule"]) == ("review", ADDRESS_RULE)
+    assert (rows.loc["S1", "result"], rows.loc["S1", "rule"]) == ("review", REASON_RULE)
+
+    address_ok = Disposition("subject", "S0", ADDRESS_RULE, "approve", "it-a/r2")
+    next_up = decide(m, s, reg, dispositions=[address_ok]).subject_findings.set_index("subject_id")
+    assert (next_up.loc["S0", "result"], next_up.loc["S0", "rule"]) == ("review", REASON_RULE)
+
+    boilerplate_no = Disposition(
+        "request", _key(first, "identical reason"), REASON_RULE, "deny", "it-b/r2"
+    )
+    both = decide(m, s, reg, dispositions=[address_ok, boilerplate_no])
+    rows = both.subject_findings.set_index("subject_id")
+    assert (rows.loc["S0", "result"], rows.loc["S0", "rule"]) == ("deny", REASON_RULE)
+    assert set(rows["result"]) == {"deny"} and both.outcome == "deny"

@@ -45,7 +45,10 @@ def decide(
     authority = AUTHORITIES.get(manifest.authority.strip())
     if authority is None:
         return _unknown_authority(manifest, subjects, rejects or [], on)
-    ctx = Context(manifest=manifest, subjects=subjects, registry=registry, as_of=on)
+    answers = {(d.key, d.rule): d for d in dispositions or [] if d.kind == "subject"}
+    ctx = Context(
+        manifest=manifest, subjects=subjects, registry=registry, as_of=on, answers=answers
+    )
 
     findings = authority.request_findings(ctx)
     allowed, refused, held, element_findings = _elements(authority, ctx)

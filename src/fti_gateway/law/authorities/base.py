@@ -10,7 +10,8 @@ happens then — always review or refusal, never a guess).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -25,6 +26,7 @@ from fti_gateway.law.decision import (
     SUBJECT_COLUMNS,
     AuthorityInfo,
 )
+from fti_gateway.law.dispositions import Disposition, cleared
 from fti_gateway.law.findings import Finding, SubjectResult, failed, passed, review
 from fti_gateway.law.registries import Registry, SignerStatus
 from fti_gateway.law.text import Quote
@@ -90,6 +92,8 @@ class Context:
     subjects: pd.DataFrame
     registry: Registry
     as_of: date
+    # A person's answers to subject-level reviews, by (subject id, rule): see SubjectTable.
+    answers: Mapping[tuple[str, str], Disposition] = field(default_factory=dict)
 
     def extra(self, *path: str) -> object:
         """An optional extension field (FORMATS: extend, never rename), or None."""
@@ -115,13 +119,21 @@ class SubjectTable:
     result: np.ndarray
     rule: np.ndarray
     message: np.ndarray
+    # Answers to subject reviews, applied where each review arises (apply_subject_rule):
+    # a row holds one open question at a time, so an answer to it must let the next rule
+    # see the row, or a second question (a denied boilerplate reason behind a cleared
+    # detention address) would be approved with the first, unseen by anyone.
+    answers: Mapping[tuple[str, str], Disposition] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.subject_id)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame) -> SubjectTable:
-        return cls(*(df[c].to_numpy(dtype=object).copy() for c in SUBJECT_COLUMNS))
+        subject_id, result, rule, message = (
+            df[c].to_numpy(dtype=object).copy() for c in SUBJECT_COLUMNS
+        )
+        return cls(subject_id, result, rule, message)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -142,8 +154,14 @@ def truthy(value: object) -> bool:
     )
 
 
-def subject_frame(subjects: pd.DataFrame, rule: str, message: str) -> SubjectTable:
-    """Every subject approved under ``rule`` (the starting point of subject checks)."""
+def subject_frame(
+    subjects: pd.DataFrame,
+    rule: str,
+    message: str,
+    answers: Mapping[tuple[str, str], Disposition] | None = None,
+) -> SubjectTable:
+    """Every subject approved under ``rule`` (the starting point of subject checks);
+    ``answers`` (Context.answers) settle subject reviews as they arise."""
     n = len(subjects)
     ids = (
         subjects["subject_id"]
@@ -155,6 +173,7 @@ def subject_frame(subjects: pd.DataFrame, rule: str, message: str) -> SubjectTab
         result=np.full(n, SubjectResult.APPROVE.value, dtype=object),
         rule=np.full(n, rule, dtype=object),
         message=np.full(n, message, dtype=object),
+        answers=answers or {},
     )
 
 
@@ -184,6 +203,18 @@ def apply_subject_rule(
         table.message[take] = message.to_numpy(dtype=object)[take]
     else:
         table.message[take] = message
+    if result is SubjectResult.REVIEW and table.answers:
+        _answer(table, take, rule)
+
+
+def _answer(table: SubjectTable, take: np.ndarray, rule: str) -> None:
+    """Rows just held for review under ``rule`` that a person has answered take the answer
+    now, so a later rule can still hold an approved row for a question of its own."""
+    for i in np.flatnonzero(take).tolist():
+        d = table.answers.get((str(table.subject_id[i]), rule))
+        if d is not None:
+            table.result[i] = d.outcome
+            table.message[i] = cleared(d, str(table.message[i]))
 
 
 class Authority:
@@ -399,7 +430,9 @@ class Authority:
     # ------------------------------------------------------------------ subjects
     def subject_findings(self, ctx: Context) -> tuple[pd.DataFrame, list[Finding]]:
         """Per-subject results (vectorized) plus any request-level findings they imply."""
-        table = subject_frame(ctx.subjects, self.id, f"meets the requirements of {self.id}")
+        table = subject_frame(
+            ctx.subjects, self.id, f"meets the requirements of {self.id}", ctx.answers
+        )
         return table.frame(), []
 
     # ------------------------------------------------------------------ explain

@@ -168,7 +168,7 @@ class C(Authority):
         return refuse(RULE, "not named in the taxpayer's consent")
 
     def subject_findings(self, ctx: Context) -> tuple[pd.DataFrame, list[Finding]]:
-        frame = subject_frame(ctx.subjects, RULE, "the consenting taxpayer")
+        frame = subject_frame(ctx.subjects, RULE, "the consenting taxpayer", ctx.answers)
         consent = ctx.manifest.consent
         tin = (consent.taxpayer_tin or "").replace("-", "").replace(" ", "") if consent else ""
         col = (

@@ -137,7 +137,9 @@ class I2(Authority):
 
     def subject_findings(self, ctx: Context) -> tuple[pd.DataFrame, list[Finding]]:
         subjects = ctx.subjects
-        frame = subject_frame(subjects, self.id, "name, usable address and reason stated")
+        frame = subject_frame(
+            subjects, self.id, "name, usable address and reason stated", ctx.answers
+        )
         if len(subjects) == 0:
             return frame.frame(), []
         reg = ctx.registry

@@ -111,7 +111,7 @@ class I7A(Authority):
     )
 
     def subject_findings(self, ctx: Context) -> tuple[pd.DataFrame, list[Finding]]:
-        frame = subject_frame(ctx.subjects, self.id, "within the terrorism request")
+        frame = subject_frame(ctx.subjects, self.id, "within the terrorism request", ctx.answers)
         reason = effective_reasons(ctx.subjects, ctx.manifest.purpose.reason)
         missing = (reason == "").to_numpy()
         if len(frame) and missing.all():
