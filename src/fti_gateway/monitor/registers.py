@@ -37,6 +37,7 @@ _TIN = re.compile(r"^[0-9]{3}-?[0-9]{2}-?[0-9]{4}$")
 _HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SHOWN_ERRORS = 20
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 
 
 def _tin(v: str) -> str:
@@ -268,8 +269,8 @@ def _read(spec: Kind, file: Path) -> tuple[list[tuple[int, Any]], date | None]:
 
 def _read_yaml(spec: Kind, file: Path, text: str) -> tuple[list[tuple[int, Any]], date | None]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        doc = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_LOADER)
+        doc = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as e:
         raise InputError(f"not YAML: {e}".splitlines()[0], where=str(file)) from None
     if not isinstance(doc, dict) or node is None:

@@ -12,6 +12,7 @@ Vectorized with numpy and pandas: ten million events take seconds, not minutes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -73,9 +74,20 @@ def _tins(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.char.zfill(values.astype(str), 9)
 
 
+CHUNK = 1_000_000
+"""Normal events are made this many at a time, so ten million never sit in numpy at once."""
+
+
 def generate(
-    events: int = 50_000, employees: int = 200, plants: int = 10, seed: int = 19, year: int = 2026
+    events: int = 50_000,
+    employees: int = 200,
+    plants: int = 10,
+    seed: int = 19,
+    year: int = 2026,
+    sink: Callable[[pa.Table], None] | None = None,
 ) -> Trail:
+    """A trail of ``events`` events. With ``sink``, the events go to it a chunk at a time
+    (unsorted) and the returned trail's ``events`` is empty — for benchmarks."""
     rng = np.random.default_rng(seed)
     n_emp = employees
     n_pool = max(20_000, n_emp * CASES_PER_EMPLOYEE * SUBJECTS_PER_CASE)
@@ -118,35 +130,21 @@ def generate(
     planted_rows = plant.all(plants)
     n_norm = max(0, events - len(planted_rows))
     rate = rng.uniform(0.5, 1.5, size=n_emp)
-    who = rng.choice(n_emp, size=n_norm, p=rate / rate.sum())
-    case = who * CASES_PER_EMPLOYEE + rng.integers(0, CASES_PER_EMPLOYEE, size=n_norm)
-    subj = subjects[case, rng.integers(0, SUBJECTS_PER_CASE, size=n_norm)]
-    day = days.values[rng.integers(0, len(days), size=n_norm)]
-    minute = rng.integers(8 * 60 + 30, 16 * 60 + 30, size=n_norm)
-    local = (
-        pd.to_datetime(day)
-        + pd.to_timedelta(minute, unit="m")
-        + pd.to_timedelta(rng.integers(0, 60, size=n_norm), unit="s")
-    )
-    utc = _to_utc(local, zones[who])
-    export = rng.random(n_norm) < 0.01
-    denied = rng.random(n_norm) < 0.003
-    normal = {
-        "id": np.char.add("IDRS-", np.char.zfill(np.arange(n_norm).astype(str), 10)),
-        "time": utc,
-        "principal": emp_ids[who],
-        "role": np.full(n_norm, "revenue-agent"),
-        "taxpayer": np.where(export, None, subj),
-        "action": np.where(export, "export", "lookup"),
-        "rows": np.where(export, rng.integers(2, SUBJECTS_PER_CASE, size=n_norm), 1),
-        "case_id": case_ids[case],
-        "purpose": np.full(n_norm, "examination"),
-        "source_system": np.full(n_norm, "IDRS"),
-        "outcome": np.where(denied, "denied", "allowed"),
-    }
-    documented = int(((~export) & (~denied)).sum())
-    table = pa.concat_tables([_arrow(normal), _arrow_rows(planted_rows)])
-    table = table.sort_by([("time", "ascending")])
+    tables: list[pa.Table] = []
+    documented = 0
+    for start in range(0, n_norm, CHUNK):
+        chunk, docs = _normal(rng, min(CHUNK, n_norm - start), start, rate, emp_ids, zones, case_ids, subjects, days)  # fmt: skip
+        documented += docs
+        if sink is not None:
+            sink(chunk)
+        else:
+            tables.append(chunk)
+    if sink is not None:
+        sink(_arrow_rows(planted_rows))
+        table = SCHEMA.empty_table()
+    else:
+        table = pa.concat_tables([*tables, _arrow_rows(planted_rows)])
+        table = table.sort_by([("time", "ascending")])
     return Trail(
         employees=emps + plant.extra_employees,
         cases=cases + plant.extra_cases,
@@ -160,6 +158,48 @@ def generate(
         documented=documented,
         year=year,
     )
+
+
+def _normal(
+    rng: np.random.Generator,
+    n: int,
+    offset: int,
+    rate: np.ndarray,
+    emp_ids: np.ndarray,
+    zones: np.ndarray,
+    case_ids: np.ndarray,
+    subjects: np.ndarray,
+    days: pd.DatetimeIndex,
+) -> tuple[pa.Table, int]:
+    """``n`` documented events: own cases' subjects, weekdays, inside work hours."""
+    n_emp = len(emp_ids)
+    who = rng.choice(n_emp, size=n, p=rate / rate.sum())
+    case = who * CASES_PER_EMPLOYEE + rng.integers(0, CASES_PER_EMPLOYEE, size=n)
+    subj = subjects[case, rng.integers(0, SUBJECTS_PER_CASE, size=n)]
+    day = days.values[rng.integers(0, len(days), size=n)]
+    minute = rng.integers(8 * 60 + 30, 16 * 60 + 30, size=n)
+    local = (
+        pd.to_datetime(day)
+        + pd.to_timedelta(minute, unit="m")
+        + pd.to_timedelta(rng.integers(0, 60, size=n), unit="s")
+    )
+    utc = _to_utc(pd.DatetimeIndex(local), zones[who])
+    export = rng.random(n) < 0.01
+    denied = rng.random(n) < 0.003
+    normal = {
+        "id": np.char.add("IDRS-", np.char.zfill((np.arange(n) + offset).astype(str), 10)),
+        "time": utc,
+        "principal": emp_ids[who],
+        "role": np.full(n, "revenue-agent"),
+        "taxpayer": np.where(export, None, subj),
+        "action": np.where(export, "export", "lookup"),
+        "rows": np.where(export, rng.integers(2, SUBJECTS_PER_CASE, size=n), 1),
+        "case_id": case_ids[case],
+        "purpose": np.full(n, "examination"),
+        "source_system": np.full(n, "IDRS"),
+        "outcome": np.where(denied, "denied", "allowed"),
+    }
+    return _arrow(normal), int(((~export) & (~denied)).sum())
 
 
 def _to_utc(local: pd.DatetimeIndex, zones: np.ndarray) -> np.ndarray:
@@ -393,6 +433,8 @@ def write_registers(trail: Trail, folder: Path) -> dict[str, Path]:
     out = {}
     for kind, (fmt, key, items) in docs.items():
         p = folder / f"{kind}.yaml"
-        p.write_text(yaml.safe_dump({"format": fmt, "as_of": as_of, key: items}, sort_keys=False))
+        doc = {"format": fmt, "as_of": as_of, key: items}
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        p.write_text(yaml.dump(doc, Dumper=dumper, sort_keys=False))
         out[kind] = p
     return out
