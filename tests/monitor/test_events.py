@@ -84,3 +84,16 @@ def test_a_required_field_is_required(workspace: Workspace, tmp_path: Path, miss
     r = import_file(workspace, _write(tmp_path / "t.jsonl", [doc]))
     assert r.imported == 0
     assert missing in r.rejects[0][1]
+
+
+def test_an_overlapping_export_stores_each_event_once(workspace: Workspace, tmp_path: Path) -> None:
+    first = import_file(workspace, _write(tmp_path / "a.jsonl", [GOOD, {**GOOD, "id": "IDRS-2"}]))
+    other_source = {**GOOD, "source_system": "AMS"}  # the same id in another system is new
+    second = import_file(
+        workspace,
+        _write(
+            tmp_path / "b.jsonl", [{**GOOD, "id": "IDRS-2"}, {**GOOD, "id": "IDRS-3"}, other_source]
+        ),
+    )
+    assert (first.imported, second.imported, second.present, second.rejected) == (2, 2, 1, 0)
+    assert [x[0] for x in _rows(second.folder)] == ["IDRS-3", "IDRS-1"]

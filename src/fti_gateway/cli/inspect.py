@@ -34,6 +34,8 @@ def import_(
         )
         return
     console.print(f"imported {r.imported:,} events from {file}", highlight=False)
+    if r.present:
+        console.print(f"{r.present:,} events were already imported (same source and id)")
     if r.rejected:
         print_rejects(
             (f"line {n}: {why}" for n, why in r.rejects),

@@ -32,7 +32,6 @@ from fti_gateway.ledger.workspace import commitment_secret, open_ledger
 from fti_gateway.monitor import catalogue, engine, registers
 from fti_gateway.monitor.household import household_tins
 from fti_gateway.monitor.paths import imported_dir, inspections_dir, monitor_dir
-from fti_gateway.review.officers import NotAllowed
 
 FORMAT = "fti/alert/v1"
 ALERTS = "alerts.jsonl"
@@ -212,6 +211,8 @@ def find(ws: Workspace, alert: str) -> dict[str, Any]:
 def reviewer(ws: Workspace, who: str, alert: dict[str, Any], cat: catalogue.Catalogue) -> None:
     """``who`` may open and decide ``alert``: in the latest register, in a reviewer role,
     employed today, and not the alert's own principal."""
+    from fti_gateway.review.officers import NotAllowed  # exit 7; the law loads with it (slow)
+
     path = registers.latest(ws, "employees")
     rows = pq.read_table(path).to_pylist() if path else []
     emp = next((r for r in rows if r["id"] == who), None)

@@ -1,7 +1,7 @@
 """The monitor's rules as DuckDB SQL over every inspection event.
 
-One connection holds the inputs as views and small tables — ``ev`` (every event, read
-once from Parquet and JSON Lines, deduplicated by source and id), ``emp`` (the latest
+One connection holds the inputs as views and small tables — ``ev`` (every event, from
+the imported Parquet parts and the JSON Lines logs), ``emp`` (the latest
 employee register), ``cases`` with ``case_assign``/``case_subj`` (one row per
 assignment and subject), ``hp`` (the high-profile list) and ``household`` (employee,
 TIN of someone at their household address) — and each rule is one query returning
@@ -102,15 +102,9 @@ def connect(
         con.register("_no_events", SCHEMA.empty_table())
         parts.append(f"SELECT {COLUMNS} FROM _no_events")
     union = " UNION ALL ".join(parts)
-    dedupe = (
-        "QUALIFY row_number() OVER (PARTITION BY source_system, id) = 1"
-        if len(parts) > 1 or len(src.parquet) > 1
-        else ""
-    )
-    con.execute(
-        f"""CREATE VIEW ev AS SELECT *, CAST(time AS DATE) AS d FROM ({union})
-            WHERE true {dedupe}"""
-    )
+    # No deduplication here: the importer already drops an event whose (source, id) an
+    # earlier import holds, so a window over every event is not paid by every rule.
+    con.execute(f"CREATE VIEW ev AS SELECT *, CAST(time AS DATE) AS d FROM ({union})")
     _register(con, "emp", src.employees, "employees")
     _register(con, "cases", src.cases, "cases")
     _register(con, "hp", src.high_profile, "high-profile")

@@ -8,9 +8,9 @@ Parquet parts under ``inspections/imported/<digest>/`` — columnar, so the moni
 reads only the columns each rule needs from ten million events.
 
 Re-importing the same file (same bytes) is a no-op: the folder is named by the file's
-SHA-256. An id is unique per source system: a repeat within the file is a bad line; a
-repeat across files (an overlapping re-export) is the same event, and the monitor reads
-it once.
+SHA-256. An id is unique per source system: a repeat within the file is a bad line; an event an
+earlier import already holds (an overlapping re-export) is the same event, counted and
+not stored again — so the monitor reads each event once without deduplicating.
 """
 
 from __future__ import annotations
@@ -122,6 +122,8 @@ class ImportResult:
     folder: Path
     imported: int = 0
     rejected: int = 0
+    present: int = 0
+    """Events an earlier import already holds (same source system and id): not stored twice."""
     already: bool = False
     rejects: list[tuple[int, str]] = field(default_factory=list)
     """The first :data:`SHOWN_REJECTS` bad lines: (line number, reason)."""
@@ -206,7 +208,7 @@ def import_file(ws: Workspace, file: Path) -> ImportResult:
         tmp.mkdir(parents=True)
         try:
             _write_parts(file, tmp, result)
-            _drop_repeated_ids(tmp, result)
+            _drop_repeated_ids(tmp, result, imported_dir(ws))
             meta = {
                 "format": "fti/inspection-import/v1",
                 "file": file.name,
@@ -257,34 +259,53 @@ def _flush(folder: Path, part: int, batch: list[tuple[Any, ...]]) -> int:
     return part + 1
 
 
-def _drop_repeated_ids(folder: Path, result: ImportResult) -> None:
-    """An id repeated within one source system is a bad line (the first one is kept)."""
-    glob = str(folder / "part-*.parquet").replace("'", "''")
+def _drop_repeated_ids(folder: Path, result: ImportResult, store: Path) -> None:
+    """An id repeated within one source system is a bad line (the first one is kept); an
+    event an earlier import holds is dropped and counted in ``result.present``."""
+    glob = _q(folder / "part-*.parquet")
+    earlier = sorted(store.glob("[0-9a-f]*/part-*.parquet"))
     con = duckdb.connect()
     try:
         dups = con.execute(
             f"""
-            SELECT line, first_line, id FROM (
-              SELECT line, id, min(line) OVER (PARTITION BY source_system, id) AS first_line
-              FROM read_parquet('{glob}'))
+            SELECT line, first_line FROM (
+              SELECT line, min(line) OVER (PARTITION BY source_system, id) AS first_line
+              FROM read_parquet({glob}))
             WHERE line <> first_line ORDER BY line
             """
         ).fetchall()
-        if not dups:
+        present: list[int] = []
+        if earlier:
+            files = "[" + ", ".join(_q(p) for p in earlier) + "]"
+            present = [
+                int(r[0])
+                for r in con.execute(
+                    f"""SELECT n.line FROM read_parquet({glob}) n
+                        SEMI JOIN read_parquet({files}) o
+                          ON o.source_system = n.source_system AND o.id = n.id"""
+                ).fetchall()
+            ]
+        if not dups and not present:
             return
         with (folder / "rejects.jsonl").open("ab") as rejects:
-            for line, first, _id in dups:
+            for line, first in dups:
                 reason = f"id: repeats the id of line {first} (ids are unique per source)"
                 _reject(result, rejects, int(line), reason)
-        result.imported -= len(dups)
-        out = str(folder / "dedup.parquet").replace("'", "''")
+        dropped = {int(line) for line, _ in dups} | set(present)
+        result.present = len(set(present) - {int(line) for line, _ in dups})
+        result.imported -= len(dropped)
+        con.register("_dropped", pa.table({"line": pa.array(sorted(dropped), pa.int64())}))
+        out = _q(folder / "dedup.parquet")
         con.execute(
-            f"""COPY (SELECT * FROM read_parquet('{glob}')
-                 QUALIFY row_number() OVER (PARTITION BY source_system, id ORDER BY line) = 1
-                 ORDER BY line) TO '{out}' (FORMAT parquet, COMPRESSION zstd)"""
+            f"""COPY (SELECT * FROM read_parquet({glob}) ANTI JOIN _dropped USING (line)
+                 ORDER BY line) TO {out} (FORMAT parquet, COMPRESSION zstd)"""
         )
     finally:
         con.close()
     for p in folder.glob("part-*.parquet"):
         p.unlink()
     (folder / "dedup.parquet").rename(folder / "part-00000.parquet")
+
+
+def _q(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"

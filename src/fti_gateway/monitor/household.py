@@ -37,7 +37,7 @@ def household_tins(ws: Workspace) -> pa.Table:
         con.register("_emp", pq.read_table(path, columns=["id", "street", "address_unit", "zip"]))
         emp_key = KEY.format(s="street", u="address_unit", z="zip")
         tp_key = KEY.format(s="t.street", u="t.unit", z="t.zip")
-        return con.execute(
+        return con.sql(
             f"""
             WITH e AS (SELECT id, {emp_key} AS k FROM _emp WHERE street IS NOT NULL)
             SELECT DISTINCT e.id AS principal, replace(t.tin, '-', '') AS tin
