@@ -69,8 +69,9 @@ def _iso(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def sources(ws: Workspace) -> engine.Sources:
-    """Every event file and the latest registers of the workspace."""
+def sources(ws: Workspace, *, household: bool = True) -> engine.Sources:
+    """Every event file and the latest registers of the workspace (and, unless
+    ``household`` is False, the vault's answer to who lives with each employee)."""
     ins = inspections_dir(ws)
     return engine.Sources(
         parquet=sorted(imported_dir(ws).glob("[0-9a-f]*/part-*.parquet")),
@@ -78,7 +79,7 @@ def sources(ws: Workspace) -> engine.Sources:
         employees=registers.latest(ws, "employees"),
         cases=registers.latest(ws, "cases"),
         high_profile=registers.latest(ws, "high-profile"),
-        household=household_tins(ws),
+        household=household_tins(ws) if household else None,
     )
 
 
@@ -258,7 +259,7 @@ def open_alert(
 
 
 def _event_tins(ws: Workspace, ids: Sequence[str]) -> list[str]:
-    con = engine.connect(sources(ws))
+    con = engine.connect(sources(ws, household=False))
     try:
         con.register("_ids", pa.table({"id": list(ids)}))
         rows = con.execute(
