@@ -40,6 +40,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "resolve-report": ["bench/resolve/report.py"],
     "ledger": ["-m", "bench.ledger.run"],
     "service": ["-m", "bench.service.run"],
+    "inspect-monitor": ["-m", "bench.inspect.monitor", "--sizes", "1000000", "3000000", "10000000"],
 }
 
 

@@ -43,6 +43,15 @@ def _commands(tmp: Path) -> list[list[str]]:
         ["report", "p3c"],
         ["disclose", "key"],
         ["serve"],
+        ["inspect", "import", str(master)],
+        ["employees", "load", str(master)],
+        ["cases", "load", str(master)],
+        ["high-profile", "load", str(master)],
+        ["monitor", "run"],
+        ["monitor", "show", "al-00000000000000000000"],
+        ["monitor", "decide", "al-00000000000000000000", "--not-substantiated", "--reason", "r"]
+        + ["--officer", "A"],
+        ["monitor", "summary", "--year", "2026"],
     ]
 
 

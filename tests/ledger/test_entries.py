@@ -79,7 +79,7 @@ def test_a_raw_tin_or_name_can_never_become_a_leaf(taxpayer: str) -> None:
         )
 
 
-def test_the_five_kinds_parse_back() -> None:
+def test_every_kind_parses_back() -> None:
     c = entries.commit_taxpayer(SECRET, "900123456")
     leaves = [
         entries.request_received(
@@ -136,8 +136,51 @@ def test_the_five_kinds_parse_back() -> None:
             taxpayer=c,
             time=T,
         ),
+        entries.alert(
+            alert_id="al-" + "1" * 20,
+            rule="self-household",
+            rule_version="1",
+            principal=entries.pseudonym(SECRET, "E00017"),
+            events=1,
+            events_digest="cd" * 32,
+            score=95,
+            taxpayer=c,
+            seen=T,
+            time=T,
+        ),
+        entries.alert_disposition(
+            alert_id="al-" + "1" * 20,
+            outcome="substantiated",
+            reason_digest=entries.digest_text(SECRET, "looked up own refund"),
+            officer=entries.pseudonym(SECRET, "AUD001"),
+            taxpayer=c,
+            time=T,
+        ),
     ]
     assert [entries.parse(x)["kind"] for x in leaves] == list(entries.KINDS)
+
+
+def test_an_alert_leaf_holds_no_tin_no_name_no_text() -> None:
+    good = {
+        "alert_id": "al-" + "1" * 20, "rule": "no-case", "rule_version": "1",
+        "principal": entries.pseudonym(SECRET, "E1"), "events": 2, "events_digest": "ab" * 32,
+        "score": 40, "taxpayer": None, "seen": T,
+    }  # fmt: skip
+    assert entries.parse(entries.alert(**good))["alert"] == good["alert_id"]
+    for bad in (
+        {"taxpayer": "900123456"},  # a TIN, not a commitment
+        {"principal": "E1"},  # a name, not a pseudonym
+        {"rule": "looked up a neighbour"},  # free text
+        {"score": 101},
+        {"events": 0},
+    ):
+        with pytest.raises(InputError):
+            entries.alert(**{**good, **bad})
+    with pytest.raises(InputError):
+        entries.alert_disposition(
+            alert_id=good["alert_id"], outcome="substantiated", reason_digest="curiosity",
+            officer=entries.pseudonym(SECRET, "AUD"),
+        )  # fmt: skip
 
 
 def test_non_canonical_or_foreign_json_is_not_a_leaf() -> None:

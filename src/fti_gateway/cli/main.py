@@ -19,9 +19,12 @@ from fti_gateway.cli import (
     db,
     demo,
     disclose,
+    inspect,
     law,
     ledger,
+    monitor,
     officer,
+    registers,
     report,
     request,
     resolve,
@@ -55,6 +58,11 @@ app.add_typer(agency.app, name="agency")
 app.add_typer(officer.app, name="officer")
 app.add_typer(review.app, name="review")
 app.add_typer(db.app, name="db")
+app.add_typer(inspect.app, name="inspect")
+app.add_typer(registers.employees, name="employees")
+app.add_typer(registers.cases, name="cases")
+app.add_typer(registers.high_profile, name="high-profile")
+app.add_typer(monitor.app, name="monitor")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
 app.command(name="worker")(worker.worker)

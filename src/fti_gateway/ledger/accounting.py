@@ -110,7 +110,9 @@ def _rows(data: Sequence[bytes], where: str) -> Iterable[Row]:
             request_id=key[1],
             authority=obj.get("authority"),
             recipient=obj.get("recipient"),
-            reason=obj.get("reason") if kind in ("inspection", "disposition") else reasons.get(key),
+            reason=obj.get("reason")
+            if kind in ("inspection", "disposition", "alert_disposition")
+            else reasons.get(key),
             purpose=obj.get("purpose"),
             elements=list(elements),
             periods=list(obj.get("periods", [])),

@@ -12,7 +12,14 @@ recipient and elements — and nothing that identifies a taxpayer in the clear:
 - ``inspection``: someone examined return information ((b)(7));
 - ``disposition``: an officer decided, proposed or confirmed a review item (the review
   desk). Its own layout is versioned (``"v": 1``) so it can grow without a new format;
-  the officer is a keyed pseudonym (:func:`pseudonym`), never a name.
+  the officer is a keyed pseudonym (:func:`pseudonym`), never a name;
+- ``alert``: the UNAX monitor found a look at return information that a rule of its
+  catalogue calls suspect (§ 7213A); the employee is a pseudonym, the taxpayer a
+  commitment, the evidence a count and a digest of the inspection event ids. Versioned
+  (``"v": 1``). Its "request" is the alert itself (agency ``TREASURY``, id ``al-…``), so
+  the (p)(3)(A) accounting reads it like every other leaf;
+- ``alert_disposition``: a reviewer found an alert substantiated or not; reason as a
+  digest, reviewer as a pseudonym. Versioned (``"v": 1``).
 
 The log can never be edited, so **no free text enters a leaf**: a reason is a keyed digest
 (:func:`digest_text`; the text itself stays in the state store), and every other string
@@ -43,8 +50,20 @@ from fti_gateway.core.identifiers import IDENTIFIERS
 from fti_gateway.ledger.tiles import MAX_ENTRY
 
 FORMAT = "fti/ledger-entry/v1"
-KINDS = ("request_received", "decision", "disclosure", "inspection", "disposition")
+KINDS = (
+    "request_received",
+    "decision",
+    "disclosure",
+    "inspection",
+    "disposition",
+    "alert",
+    "alert_disposition",
+)
 DISPOSITION_VERSION = 1
+ALERT_VERSION = 1
+ALERT_AGENCY = "TREASURY"
+"""The "agency" of an alert's leaves: the monitor is the Department's own control."""
+ALERT_OUTCOMES = ("substantiated", "not-substantiated")
 DISPOSITION_ACTIONS = ("decide", "propose", "confirm")
 COMMITMENT = re.compile(r"^hmac-sha256:[0-9a-f]{64}$")
 DIGEST = COMMITMENT
@@ -73,6 +92,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "count": (re.compile(r"[a-z][a-z_]{0,31}"), "a count's name, e.g. approved"),
     "item": (re.compile(r"it-[0-9a-f]{20}"), "a review item id, e.g. it-0123456789abcdef0123"),
     "item_kind": (re.compile(r"request|element|subject|match"), "a review item kind"),
+    "alert": (re.compile(r"al-[0-9a-f]{20}"), "an alert id, e.g. al-0123456789abcdef0123"),
+    "version": (re.compile(r"[0-9]{1,4}(?:\.[0-9]{1,4}){0,2}"), "a rule version, e.g. 1.0"),
 }
 MAX_LIST = {"elements": 200, "periods": 100, "statutes": 50, "counts": 16}
 """Bounds on every list a leaf holds; with the patterns' lengths a leaf stays < 40 KB."""
@@ -419,6 +440,73 @@ def disposition(
         officer=_digest(officer, "officer"),
         confirmed_by=_digest(confirmed_by, "confirmed_by", optional=True),
         revision=revision,
+        taxpayer=None if taxpayer is None else _commitment(taxpayer),
+    )
+    return _leaf(leaf)
+
+
+def alert(
+    *,
+    alert_id: str,
+    rule: str,
+    rule_version: str,
+    principal: str,
+    events: int,
+    events_digest: str,
+    score: int,
+    taxpayer: str | None,
+    seen: datetime,
+    time: datetime | None = None,
+) -> bytes:
+    """The monitor raised ``alert_id`` under catalogue rule ``rule`` (at ``rule_version``).
+    ``principal`` is the employee's :func:`pseudonym`; ``events`` how many inspection
+    events are its evidence and ``events_digest`` the SHA-256 of their sorted ids (the
+    ids themselves are in the workspace's alert store); ``seen`` the time of the last of
+    them, ``time`` when the monitor raised it (the detection lag is the difference).
+    Identity: the alert id (a re-run of the monitor raises nothing twice)."""
+    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
+        raise InputError(f"an alert's score is a whole number 0..100, not {score!r}")
+    if isinstance(events, bool) or not isinstance(events, int) or events < 1:
+        raise InputError("an alert has at least one inspection event as its evidence")
+    _check("alert", alert_id, "alert")
+    leaf = _base("alert", ALERT_AGENCY, alert_id, time)
+    leaf.update(
+        v=ALERT_VERSION,
+        alert=alert_id,
+        rule=_check("rule", rule, "rule"),
+        rule_version=_check("version", rule_version, "rule_version"),
+        principal=_digest(principal, "principal"),
+        events=events,
+        events_digest=_check("sha256", events_digest, "events_digest"),
+        score=score,
+        seen=_time(seen),
+        taxpayer=None if taxpayer is None else _commitment(taxpayer),
+    )
+    return _leaf(leaf)
+
+
+def alert_disposition(
+    *,
+    alert_id: str,
+    outcome: str,
+    reason_digest: str,
+    officer: str,
+    taxpayer: str | None = None,
+    time: datetime | None = None,
+) -> bytes:
+    """A reviewer decided an alert: ``substantiated`` (a referral follows) or
+    ``not-substantiated``. ``officer`` is a :func:`pseudonym`, ``reason_digest`` a
+    :func:`digest_text`; ``taxpayer`` the alert's commitment, so that taxpayer's
+    accounting shows the outcome. Identity: the alert (decided once)."""
+    if outcome not in ALERT_OUTCOMES:
+        raise InputError(f"an alert is substantiated or not-substantiated, not {outcome!r}")
+    leaf = _base("alert_disposition", ALERT_AGENCY, _check("alert", alert_id, "alert"), time)
+    leaf.update(
+        v=ALERT_VERSION,
+        alert=alert_id,
+        outcome=outcome,
+        reason=_digest(reason_digest, "reason"),
+        officer=_digest(officer, "officer"),
         taxpayer=None if taxpayer is None else _commitment(taxpayer),
     )
     return _leaf(leaf)

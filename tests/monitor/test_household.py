@@ -1,0 +1,56 @@
+"""The self-or-household seam: taxpayers whose latest address in the vault is an
+employee's household address, compared in the resolver's normal form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from fti_gateway.core.workspace import Workspace
+from fti_gateway.monitor import registers
+from fti_gateway.monitor.household import household_tins
+from fti_gateway.vault.schema import master_schema
+from fti_gateway.vault.store import Vault
+
+EMPLOYEES = """\
+format: fti/employees/v1
+as_of: 2026-01-01
+employees:
+  - {id: E1, unit: U1, role: revenue-agent, tin: 900-00-0011,
+     household_address: {street: 12 Oak Street Apt 4, unit: null, city: Springfield,
+                         state: IL, zip: "62701"},
+     work_hours: {days: [Mon], start: "08:00", end: "17:00", timezone: America/Chicago},
+     start: 2015-01-01, separation: null}
+"""
+
+
+def _vault(ws: Workspace, rows: list[dict[str, object]]) -> None:
+    schema = master_schema()
+    full = [{f.name: r.get(f.name) for f in schema} for r in rows]
+    folder = Vault.for_workspace(ws).master_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(full, schema=schema), folder / "part-00000.parquet")
+
+
+def test_household_found_in_normal_form(workspace: Workspace, tmp_path: Path) -> None:
+    f = tmp_path / "e.yaml"
+    f.write_text(EMPLOYEES)
+    registers.load(workspace, "employees", f)
+    base = {"tin_kind": "ssn", "last_name": "DOE", "city": "Springfield", "state": "IL"}
+    _vault(
+        workspace,
+        [
+            {**base, "taxpayer_id": "T1", "tin": "900-00-0101", "street": "12 OAK ST #4",
+             "zip": "62701-1234", "tax_year": 2024},  # same household, other spelling
+            {**base, "taxpayer_id": "T2", "tin": "900-00-0102", "street": "12 Oak St",
+             "unit": "5", "zip": "62701", "tax_year": 2024},  # another flat
+            {**base, "taxpayer_id": "T3", "tin": "900-00-0103", "street": "12 Oak St Apt 4",
+             "zip": "62701", "tax_year": 2020},  # moved away since:
+            {**base, "taxpayer_id": "T3", "tin": "900-00-0103", "street": "9 Elm St",
+             "zip": "62701", "tax_year": 2024},
+        ],
+    )  # fmt: skip
+    got = household_tins(workspace).to_pylist()
+    assert got == [{"principal": "E1", "tin": "900000101"}]
