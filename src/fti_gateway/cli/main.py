@@ -29,6 +29,7 @@ from fti_gateway.cli import (
     serve,
     synth,
     vault,
+    witness,
     worker,
 )
 from fti_gateway.cli.common import HomeOpt, console, err_console
@@ -55,6 +56,7 @@ app.add_typer(agency.app, name="agency")
 app.add_typer(officer.app, name="officer")
 app.add_typer(review.app, name="review")
 app.add_typer(db.app, name="db")
+app.add_typer(witness.app, name="witness")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
 app.command(name="worker")(worker.worker)
