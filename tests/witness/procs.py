@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -57,3 +58,36 @@ class WitnessProcess:
             self.proc.terminate()
             self.proc.wait(30)
             self.proc = None
+
+
+class ThreadedWitness(WitnessProcess):
+    """The same witness app and HTTP server (uvicorn) in a thread of the test process:
+    real HTTP on a real port, without paying a process start per restart."""
+
+    def __init__(self, dir: Path, name: str, log_vkey: str) -> None:
+        super().__init__(dir, name, log_vkey)
+        self.server: object | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        import uvicorn
+
+        from fti_gateway.witness.server import app, load_witness
+
+        witness = load_witness(self.key, self.state, [self.log_vkey])
+        config = uvicorn.Config(app(witness), host="127.0.0.1", port=self.port, log_level="error")
+        server = uvicorn.Server(config)
+        self.server = server
+        self.thread = threading.Thread(target=server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("witness did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.server is not None and self.thread is not None:
+            self.server.should_exit = True  # type: ignore[attr-defined]
+            self.thread.join(30)
+            self.server = self.thread = None
