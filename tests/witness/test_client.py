@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
 from tlog_scales.signing import NoteSignature, Vkey
 from tlog_scales.tlog import Checkpoint as ScalesCheckpoint
 
@@ -18,6 +19,7 @@ from fti_gateway.ledger.checkpoint import Signer
 from fti_gateway.ledger.log import Ledger
 from fti_gateway.ledger.storage import FsStorage
 from fti_gateway.ledger.workspace import open_ledger
+from fti_gateway.service import create_app
 from fti_gateway.service.public import served_checkpoint
 from fti_gateway.witness.client import ClientState, cosign, witness_dir
 from fti_gateway.witness.cosignature import Cosigner
@@ -72,6 +74,8 @@ def test_a_served_witness_cosigns_a_growing_log_and_remembers_it(
         verifier = Vkey.from_string(w.cosigner.verifier_key).get_verifier()
         verifier.verify_note(NoteSignature.from_line(lines[1]), cp)  # independent check
         assert cp.size == size
+        served = TestClient(create_app(ws.home)).get("/ledger/checkpoint")
+        assert served.status_code == 200 and served.content == note
     # A restarted witness remembers size 300; a client that forgot learns it by one 409.
     w.stop()
     w.start()

@@ -137,7 +137,12 @@ class Cosigner:
 
     def save(self, path: Path) -> None:
         """Write the private key, readable by its owner only, never over another key."""
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError as e:
+            raise InputError(
+                "a file is already there; a witness key is never overwritten", where=str(path)
+            ) from e
         with os.fdopen(fd, "w", encoding="ascii") as f:
             f.write(self.private_key_text() + "\n")
             f.flush()
