@@ -112,40 +112,31 @@ def _fork(ws: Workspace, dir: Path, size: int) -> bytes:
         return led.latest
 
 
-def test_a_witness_that_saw_a_larger_tree_is_an_alarm(ws: Workspace, tmp_path: Path) -> None:
-    witness, policy = _in_process(ws, tmp_path)
-    forged = _fork(ws, tmp_path / "fork", 20)
-    assert witness.add_checkpoint(b"old 0\n\n" + forged).status == 200
-    _grow(ws, 8)
-    result = cosign(ws, policy, _post(witness))
-    assert not result.satisfied and [o.result for o in result.outcomes] == ["alarm"]
-    [alarm] = ClientState(witness_dir(ws)).alarms()
-    assert alarm[3] == "witness-ahead"
-
-
-def test_a_witness_holding_another_root_at_our_size_is_an_alarm(
-    ws: Workspace, tmp_path: Path
+@pytest.mark.parametrize(
+    ("forged_size", "ours", "client_alarm", "witness_alarms"),
+    [
+        (20, 8, "witness-ahead", ["smaller-tree"]),  # the witness cosigned a larger tree of ours
+        (8, 8, "conflict", ["split-view"]),  # same size, another root (after one retry)
+        (5, 12, "proof-refused", ["bad-proof"]),  # another tree at the witness's size
+    ],
+)
+def test_a_witness_shown_another_tree_is_an_alarm(
+    ws: Workspace,
+    tmp_path: Path,
+    forged_size: int,
+    ours: int,
+    client_alarm: str,
+    witness_alarms: list[str],
 ) -> None:
     witness, policy = _in_process(ws, tmp_path)
-    forged = _fork(ws, tmp_path / "fork", 8)
+    forged = _fork(ws, tmp_path / "fork", forged_size)
     assert witness.add_checkpoint(b"old 0\n\n" + forged).status == 200
-    _grow(ws, 8)
+    _grow(ws, ours)
     result = cosign(ws, policy, _post(witness))
-    assert not result.satisfied
-    kinds = [a[3] for a in ClientState(witness_dir(ws)).alarms()]
-    assert kinds == ["conflict"]  # after the one retry from the witness's size
-    assert [a.kind for a in witness.state.alarms()] == ["split-view"]
-
-
-def test_a_witness_holding_another_smaller_tree_is_an_alarm(ws: Workspace, tmp_path: Path) -> None:
-    witness, policy = _in_process(ws, tmp_path)
-    forged = _fork(ws, tmp_path / "fork", 5)
-    assert witness.add_checkpoint(b"old 0\n\n" + forged).status == 200
-    _grow(ws, 12)
-    result = cosign(ws, policy, _post(witness))
-    assert not result.satisfied
-    assert [a[3] for a in ClientState(witness_dir(ws)).alarms()] == ["proof-refused"]
-    assert [a.kind for a in witness.state.alarms()] == ["bad-proof"]
+    assert not result.satisfied and [o.result for o in result.outcomes] == ["alarm"]
+    assert [a[3] for a in ClientState(witness_dir(ws)).alarms()] == [client_alarm]
+    assert [a.kind for a in witness.state.alarms()] == witness_alarms
+    assert not (witness_dir(ws) / "quorum").exists()
 
 
 def test_an_unreachable_witness_is_not_an_alarm(ws: Workspace) -> None:

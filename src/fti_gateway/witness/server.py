@@ -26,8 +26,6 @@ checkpoint the witness did cosign is only a 409.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +37,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from fti_gateway.core.errors import InputError, IntegrityError
+from fti_gateway.disclose.signing import strict_b64
 from fti_gateway.ledger.checkpoint import Checkpoint, Verifier
 from fti_gateway.ledger.tree import HASH_SIZE, ProofError, verify_consistency
 from fti_gateway.witness.cosignature import Cosigner
@@ -92,12 +91,9 @@ def parse_submission(data: bytes) -> Submission:
     proof = []
     for n, text in enumerate(proof_lines, start=2):
         try:
-            h = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError) as e:
-            raise BadRequest(f"line {n} is not a base64 hash") from e
-        if len(h) != HASH_SIZE or base64.b64encode(h).decode() != text:
-            raise BadRequest(f"line {n} is not a canonical base64 32-byte hash")
-        proof.append(h)
+            proof.append(strict_b64(text, HASH_SIZE, f"line {n}"))
+        except ValueError as e:
+            raise BadRequest(str(e)) from e
     return Submission(int(size_text), proof, note)
 
 
