@@ -93,3 +93,25 @@ def test_two_down_holds_the_package_until_they_are_back(
     assert note is not None
     w1.stop()
     w3.stop()
+
+
+def test_the_services_watch_retries_cosigning(
+    setup: tuple[Workspace, Path, list[ThreadedWitness]],
+) -> None:
+    """`fti serve`'s ledger watch asks again each round and releases what it covers."""
+    from fti_gateway.service.ledgerwatch import LedgerWatch
+
+    ws, manifest, (_w1, w2, w3) = setup
+    run = submit(ws, _copy(manifest, "C"))  # every witness down
+    assert run.disclosed > 0 and _status(ws, run.request_pk) == "awaiting-witness"
+    watch = LedgerWatch(ws, 300)
+    watch.check()
+    assert _status(ws, run.request_pk) == "awaiting-witness"
+    w2.start()
+    w3.start()
+    try:
+        watch.check()
+        assert _status(ws, run.request_pk) == "disclosed"
+    finally:
+        w2.stop()
+        w3.stop()
