@@ -18,11 +18,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from fti_gateway.core.errors import FtiError
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.pipeline.rundir import CHECKPOINT
 from fti_gateway.store import StateStore
 from fti_gateway.witness.client import CosignResult, Post, cosign, http_post, witnessed
-from fti_gateway.witness.policy import load_policy
+from fti_gateway.witness.policy import Policy, load_policy
 
 AWAITING = "awaiting-witness"
 RELEASED = "disclosed"
@@ -36,21 +37,36 @@ def checkpoint_size(note: str) -> int:
 
 def gate(ws: Workspace, status: str, checkpoint: str, post: Post = http_post) -> str:
     """``status`` as the release gate lets it stand: a ``disclosed`` request whose
-    checkpoint (note text) the quorum has not cosigned is ``awaiting-witness``."""
+    checkpoint (note text) the quorum has not cosigned is ``awaiting-witness``. Nothing
+    here fails a finished run: a policy that cannot be read, or a cosigning round that
+    fails, holds the package (in doubt, do not release) and is logged."""
     if status != RELEASED:
         return status
-    policy = load_policy(ws)
+    try:
+        policy = load_policy(ws)
+    except FtiError:
+        log.exception("the witness policy cannot be read; the package waits")
+        return AWAITING
     if policy is None:
         return status
     size = checkpoint_size(checkpoint)
-    done = witnessed(ws, policy)
-    if done is None or done.size < size:
-        try:
-            cosign(ws, policy, post)
-        except Exception:  # a failed round holds the package; it never fails the run
-            log.exception("cosigning failed; the package waits for witnesses")
+    if _covered(ws, policy, size):
+        return RELEASED
+    try:
+        cosign(ws, policy, post)
+    except Exception:
+        log.exception("cosigning failed; the package waits for witnesses")
+    return RELEASED if _covered(ws, policy, size) else AWAITING
+
+
+def _covered(ws: Workspace, policy: Policy, size: int) -> bool:
+    """Whether the quorum has cosigned a checkpoint of at least ``size``."""
+    try:
         done = witnessed(ws, policy)
-    return RELEASED if done is not None and done.size >= size else AWAITING
+    except FtiError:
+        log.exception("the quorum's checkpoint does not verify; the package waits")
+        return False
+    return done is not None and done.size >= size
 
 
 def request_checkpoint(store: StateStore, request_pk: int) -> str | None:
