@@ -23,6 +23,7 @@ from tests.service.authclient import Agency
 
 RELEASED_ID = "a" * 24
 DENIED_ID = "b" * 24
+AWAITING_ID = "c" * 24
 
 
 @dataclass
@@ -56,6 +57,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     records = {
         RELEASED_ID: downloads.RequestRecord(RELEASED_ID, agency, manifest["id"], "released"),
         DENIED_ID: downloads.RequestRecord(DENIED_ID, agency, denied["id"], "denied"),
+        # The same package, held until a witness quorum cosigns its checkpoint.
+        AWAITING_ID: downloads.RequestRecord(
+            AWAITING_ID, agency, manifest["id"], "awaiting-witness"
+        ),
     }
 
     def resolve(home: Path, principal: Principal, resource_id: str) -> downloads.RequestRecord:

@@ -15,7 +15,7 @@ from fti_gateway.disclose import verify_package
 from fti_gateway.ledger import accounting
 from fti_gateway.ledger.workspace import verifier_key
 from tests.service import c2sp
-from tests.service.conftest import DENIED_ID, RELEASED_ID, Served
+from tests.service.conftest import AWAITING_ID, DENIED_ID, RELEASED_ID, Served
 
 PACKAGE = f"/v1/requests/{RELEASED_ID}/package"
 PROOF = f"/v1/requests/{RELEASED_ID}/proof"
@@ -105,6 +105,17 @@ def test_no_package_until_released_and_none_for_another_agency(served: Served) -
     assert theirs.status_code == 404
     assert served.ice.get(PROOF).status_code == 404
     assert served.client.get(PACKAGE).status_code == 401  # no credentials
+
+
+def test_a_package_awaiting_witnesses_is_refused_with_its_reason(served: Served) -> None:
+    """The package folder exists, but no witness quorum has cosigned a checkpoint over
+    its entries: the download is refused, and the problem says why."""
+    r = served.doj.get(f"/v1/requests/{AWAITING_ID}/package")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert problem["type"] == "urn:fti-gateway:problem:awaiting-witness"
+    assert "witness quorum" in problem["detail"]
+    assert served.doj.get(PACKAGE).status_code == 200  # the released one still downloads
 
 
 def test_every_entry_of_the_request_is_proven_against_one_checkpoint(served: Served) -> None:

@@ -84,6 +84,32 @@ def checkpoint(home: HomeOpt) -> None:
 
 
 @app.command()
+def status(home: HomeOpt) -> None:
+    """The ledger's size and root, and whether (and by whom) its checkpoints are witnessed."""
+    from fti_gateway.witness.client import witnessed
+    from fti_gateway.witness.policy import load_policy, policy_path
+
+    ws = open_workspace(home)
+    cp, _note, _reader = proofs.open_log(ws.ledger_dir, verifier_key(ws))
+    console.print(f"ledger {cp.origin}: size {cp.size}, root {cp.root.hex()}", highlight=False)
+    policy = load_policy(ws)
+    if policy is None:
+        console.print(
+            f"witnessing: off (no {policy_path(ws)}): packages are released once their "
+            "entries are in the signed log, without witness cosignatures",
+            highlight=False,
+        )
+        return
+    done = witnessed(ws, policy)
+    where = "none yet" if done is None else f"size {done.size}"
+    console.print(
+        f"witnessing: quorum {policy.describe()}; latest checkpoint the quorum cosigned: "
+        f"{where}" + ("" if done is not None and done.size == cp.size else " (behind)"),
+        highlight=False,
+    )
+
+
+@app.command()
 def prove(
     home: HomeOpt,
     index: Annotated[int | None, typer.Option("--index", help="Leaf index to prove.")] = None,

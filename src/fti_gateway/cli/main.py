@@ -32,6 +32,7 @@ from fti_gateway.cli import (
     serve,
     synth,
     vault,
+    witness,
     worker,
 )
 from fti_gateway.cli.common import HomeOpt, console, err_console
@@ -63,6 +64,7 @@ app.add_typer(registers.employees, name="employees")
 app.add_typer(registers.cases, name="cases")
 app.add_typer(registers.high_profile, name="high-profile")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(witness.app, name="witness")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
 app.command(name="worker")(worker.worker)

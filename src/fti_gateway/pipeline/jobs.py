@@ -27,7 +27,9 @@ from fti_gateway.store import StateStore
 
 log = logging.getLogger(__name__)
 
-UNFINISHED = ("queued", "running")
+# "awaiting-witness": a finished run whose release waits for cosignatures; running it
+# again asks the witnesses again.
+UNFINISHED = ("queued", "running", "awaiting-witness")
 
 
 class JobQueue(Protocol):

@@ -48,7 +48,7 @@ from fti_gateway.intake.persist import Receipt, receive
 from fti_gateway.law import Decision, Disposition, check_resolved, decide, load_registry
 from fti_gateway.law.dispositions import after_resolution, settle_matches
 from fti_gateway.ledger.workspace import open_ledger
-from fti_gateway.pipeline import leaves
+from fti_gateway.pipeline import leaves, witnessing
 from fti_gateway.pipeline.deskleaves import cause_of
 from fti_gateway.pipeline.facts import FLAG_COLUMNS, vault_facts
 from fti_gateway.pipeline.rundir import (
@@ -69,6 +69,7 @@ from fti_gateway.pipeline.rundir import (
     write_atomic,
 )
 from fti_gateway.pipeline.stored import load_stored
+from fti_gateway.pipeline.witnessing import AWAITING, RELEASED
 from fti_gateway.report.decision import render_summary
 from fti_gateway.resolve import resolve
 from fti_gateway.review.dispositions import law_dispositions
@@ -173,7 +174,7 @@ def run_steps(
         revision = 1 + len(effective)
         run_dir = revision_dir(base, revision)
         if finished(run_dir):
-            return _finished_result(store, run_dir, receipt, released_earlier(base, revision))
+            return _finished_result(ws, store, run_dir, receipt, released_earlier(base, revision))
         run_dir.mkdir(parents=True, exist_ok=True)
         parsed = load_stored(store, receipt.request_pk)
         run = _Run(ws, store, parsed, receipt, run_dir, say)
@@ -182,7 +183,11 @@ def run_steps(
 
 
 def _finished_result(
-    store: StateStore, run_dir: Path, receipt: Receipt, earlier: set[str] | None = None
+    ws: Workspace,
+    store: StateStore,
+    run_dir: Path,
+    receipt: Receipt,
+    earlier: set[str] | None = None,
 ) -> RunResult:
     """A finished run's result. A run stopped after renaming ``decision.json`` in but
     before its last bookkeeping (the request's status, the run's end) is settled here.
@@ -190,8 +195,13 @@ def _finished_result(
     doc = json.loads((run_dir / DECISION).read_text())
     disclosed = (run_dir / PACKAGE / "manifest.json").is_file()
     status = _status(str(doc["outcome"]), int(disclosed) + len(earlier or ()))
+    if status == RELEASED:
+        checkpoint = (run_dir / CHECKPOINT).read_text()
+        status = witnessing.gate(ws, status, checkpoint)
     if receipt.status != status and store.abandon_runs(receipt.request_pk):
         store.set_status(receipt.request_pk, status, note="settled after an interrupted run")
+    elif receipt.status == AWAITING and status == RELEASED:
+        store.set_status(receipt.request_pk, status, note="witnessed: cosigned by the quorum")
     return RunResult(
         run_dir=run_dir,
         outcome=str(doc["outcome"]),
@@ -280,9 +290,9 @@ class _Run:
             self.store.finish_run(run_pk, "failed", {"error": reason})
             self.store.set_status(pk, "failed", note=reason)
             raise
-        self.store.set_status(
-            pk, _status(decision.outcome, self.disclosed + len(self.released_before))
-        )
+        status = _status(decision.outcome, self.disclosed + len(self.released_before))
+        # Released only under a checkpoint the witness quorum cosigned (if a policy says so).
+        self.store.set_status(pk, witnessing.gate(self.ws, status, self.checkpoint))
         self.store.finish_run(
             run_pk, "done", {"outcome": decision.outcome, "disclosed": self.disclosed}
         )

@@ -52,6 +52,8 @@ API_STATUS: dict[str, str] = {
     "decided": "decided",
     "denied": "denied",
     "disclosed": "released",
+    # Packaged and accounted, held until a witness quorum cosigns a checkpoint over it.
+    "awaiting-witness": "awaiting-witness",
     "failed": "failed",
     "closed": "failed",
 }

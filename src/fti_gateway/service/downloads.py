@@ -6,7 +6,8 @@ bytes=a-b``, ``a-`` or ``-n`` answers 206 with ``Content-Range``; a range starti
 the end answers 416 (a problem document with ``Content-Range: bytes */size``); a range
 the server does not understand, several ranges, or an ``If-Range`` that is not the
 current strong ETag answers 200 with the whole file (RFC 9110 §14.2 lets a server ignore
-``Range``). It is 404 until the request is released.
+``Range``). It is 404 until the request is released — with problem type ``awaiting-witness`` while
+its entries wait for a checkpoint the witness quorum cosigned (pipeline/witnessing.py).
 
 The proof is every ledger leaf of the request with a C2SP tlog-proof against the latest
 checkpoint (ledger/byrequest.py). Each entry also carries the leaf's exact bytes
@@ -41,7 +42,13 @@ from fti_gateway.service.problems import problem_responses
 
 CHUNK = 1 << 16
 RELEASED = "released"
+AWAITING_WITNESS = "awaiting-witness"
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+
+
+class AwaitingWitnessError(NotFoundError):
+    """The package exists but is not released: no witness quorum has cosigned a
+    checkpoint over its entries yet (404, problem type ``awaiting-witness``)."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,13 @@ def router(home: Path, authenticate: Callable[..., Principal]) -> APIRouter:
     ) -> Response:
         rec = resolve_request(home, principal, id)
         folder = run_dir_for(ws, rec.agency, rec.request_id) / PACKAGE
+        if rec.status == AWAITING_WITNESS:
+            raise AwaitingWitnessError(
+                "this request's package is held until its ledger entries are under a "
+                "checkpoint cosigned by the witness quorum",
+                where=f"requests/{id}/package",
+                hint="the office retries with `fti witness cosign`; try again later",
+            )
         if rec.status != RELEASED or not folder.is_dir():
             raise NotFoundError(
                 "this request has no released package",

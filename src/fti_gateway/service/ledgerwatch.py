@@ -6,6 +6,10 @@ the last verification and records the result. Damage is recorded in the ledger's
 state — after which every append is refused until a full ``fti ledger verify`` passes —
 logged as an error, and shown by ``/v1/health`` (503), so an operator hears of it at once
 rather than at the next request.
+
+With a ``witness-policy``, each round also asks the witnesses to cosign the latest
+checkpoint and releases the requests held as ``awaiting-witness`` that the quorum's
+checkpoint now covers (pipeline/witnessing.py) — the service's retry of cosigning.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from fti_gateway.core.errors import BusyError
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.ledger.fsck import verify_since_last
 from fti_gateway.ledger.workspace import verifier_key
+from fti_gateway.pipeline.witnessing import cosign_and_release
+from fti_gateway.store import StateStore
+from fti_gateway.witness.policy import load_policy
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +61,21 @@ class LedgerWatch:
             return
         if report.ok:
             self.checked_size = report.size
+            self.witness()
             return
         self.damage = str(report.problems[0])
         log.error("the ledger failed verification; appends are refused: %s", self.damage)
+
+    def witness(self) -> None:
+        """One cosigning round, if the workspace has a witness policy; its alarms are
+        kept by the client and logged here."""
+        if load_policy(self.ws) is None:
+            return
+        result, released = cosign_and_release(self.ws, StateStore.for_workspace(self.ws))
+        for outcome in result.alarms if result is not None else []:
+            log.error("witness alarm from %s: %s", outcome.witness, outcome.detail)
+        if released:
+            log.info("released after witnessing: %s", ", ".join(released))
 
     def start(self) -> None:
         if self.interval <= 0 or self._thread is not None:

@@ -12,7 +12,9 @@ the prefix of the bigger version, which tlog-tiles guarantees is the same bytes.
 Caching: a full tile never changes (``public, max-age=31536000, immutable``); a partial
 tile's bytes never change either, but the file goes away as the tile grows, so it is
 cached for a minute (``public, max-age=60``); the checkpoint changes with every append
-and is ``no-cache`` (a cache must revalidate it each time).
+and is ``no-cache`` (a cache must revalidate it each time). Once witnesses cosigned it,
+``/ledger/checkpoint`` carries their cosignatures as extra signature lines (C2SP
+tlog-cosignature); a verifier that knows only the log's key ignores them.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from fti_gateway.ledger.storage import FsStorage
 from fti_gateway.ledger.tiles import TILE_WIDTH, level_width, parse_tile_path
 from fti_gateway.ledger.workspace import verifier_key
 from fti_gateway.service.problems import problem_responses
+from fti_gateway.witness.client import cosigned_note
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 PARTIAL = "public, max-age=60"
@@ -46,6 +49,16 @@ def package_verifier_key(ws: Workspace) -> str:
     ``fti disclose verify --key`` and the README recipe take is the last field decoded
     with its first byte (the 0x01 algorithm byte) dropped."""
     return Signer(f"{ws.name}/package", load_signing_key(ws.keys_dir)).verifier_key
+
+
+def served_checkpoint(ws: Workspace, note: bytes) -> bytes:
+    """The latest checkpoint with the witnesses' cosignatures as extra signature lines
+    (C2SP signed note, tlog-cosignature) when they cosigned this very checkpoint; the
+    log's own note otherwise (a newer append not cosigned yet, or no witnesses)."""
+    cosigned = cosigned_note(ws)
+    if cosigned is not None and cosigned.startswith(note.split(b"\n\n", 1)[0] + b"\n\n"):
+        return cosigned
+    return note
 
 
 def _missing(path: str) -> NotFoundError:
@@ -89,7 +102,11 @@ def router(home: Path) -> APIRouter:
         note = FsStorage(ws.ledger_dir, durable=False).read_checkpoint()
         if note is None:
             raise NotFoundError("the ledger has no checkpoint yet", where="ledger/checkpoint")
-        return Response(note, media_type=TEXT, headers={"Cache-Control": CHECKPOINT_CACHE})
+        return Response(
+            served_checkpoint(ws, note),
+            media_type=TEXT,
+            headers={"Cache-Control": CHECKPOINT_CACHE},
+        )
 
     tile_doc: dict[int | str, dict[str, Any]] = {
         200: {

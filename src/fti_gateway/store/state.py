@@ -44,6 +44,7 @@ STATUSES = (
     "resolved",
     "packaged",
     "disclosed",
+    "awaiting-witness",
     "review",
     "denied",
     "failed",
