@@ -11,6 +11,7 @@ import typer
 from rich.markdown import Markdown
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
+from fti_gateway.law.registries import load_registry
 from fti_gateway.ledger.workspace import verifier_key
 from fti_gateway.report import p3c
 
@@ -24,10 +25,12 @@ def p3c_report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     out: Annotated[Path | None, typer.Option(help="Also write the report to this file.")] = None,
 ) -> None:
-    """The (p)(3)(C) report to the Joint Committee on Taxation: per agency, requests,
-    disclosures, taxpayers affected and general purposes, each a recount of the ledger."""
+    """The (p)(3)(C) report to the Joint Committee on Taxation: per recipient (p)(3)(C)(i)
+    lists, requests, instances, taxpayers and general purposes by authority — only what
+    (p)(3)(A) requires to be accounted — each a recount of the ledger."""
     ws = open_workspace(home)
-    report = p3c.build(ws.ledger_dir, verifier_key(ws), year)
+    registry = load_registry(ws.registry_dir)
+    report = p3c.build(ws.ledger_dir, verifier_key(ws), year, registry)
     text = json.dumps(report.to_json(), indent=2) + "\n" if as_json else report.to_markdown()
     if out is not None:
         out.write_text(text)

@@ -1,0 +1,62 @@
+"""Small ledgers for report tests, built from scenario events with the real leaf builders."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from fti_gateway.ledger import entries
+from fti_gateway.ledger.checkpoint import Signer
+from fti_gateway.ledger.log import Ledger
+
+ORIGIN = "fti-gateway.example/report-test"
+SECRET = b"r" * 32
+
+
+def _when(d: Any) -> datetime:
+    day = d if isinstance(d, date) else date.fromisoformat(str(d))
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def leaves(event: dict[str, Any]) -> list[bytes]:
+    """The leaves of one scenario event (a request, or one disclosure per TIN)."""
+    when = _when(event["date"])
+    if event["kind"] == "request":
+        return [
+            entries.request_received(
+                agency=event["agency"],
+                request_id=event["id"],
+                authority=event["authority"],
+                received=when.date(),
+                digest="0" * 64,
+                purpose=event.get("purpose"),
+                time=when,
+            )
+        ]
+    return [
+        entries.disclosure(
+            agency=event["agency"],
+            request_id=event["id"],
+            authority=event["authority"],
+            recipient=event["recipient"],
+            elements=event.get("elements", ["identity.address"]),
+            periods=event.get("periods", ["2024"]),
+            purpose=event.get("purpose"),
+            taxpayer=entries.commit_taxpayer(SECRET, tin),
+            time=when,
+        )
+        for tin in event["tins"]
+    ]
+
+
+def build(dir: Path, events: list[dict[str, Any]], key: Ed25519PrivateKey | None = None) -> str:
+    """A ledger in ``dir`` holding ``events`` (appended one event per checkpoint); returns
+    the verifier key."""
+    key = key or Ed25519PrivateKey.generate()
+    with Ledger.open(dir, ORIGIN, key, durable=False) as led:
+        for event in events:
+            led.append(leaves(event))
+    return Signer(ORIGIN, key).verifier_key
