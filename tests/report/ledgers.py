@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -60,3 +61,41 @@ def build(dir: Path, events: list[dict[str, Any]], key: Ed25519PrivateKey | None
         for event in events:
             led.append(leaves(event))
     return Signer(ORIGIN, key).verifier_key
+
+
+def event_list(rng: random.Random, n: int, year: int = 2025) -> list[dict[str, Any]]:
+    """Requests and disclosures from a few agencies under (i)(2) and (i)(7)(A)."""
+    out: list[dict[str, Any]] = []
+    tin = 900000000
+    for i in range(n):
+        agency = rng.choice(["DOJ", "ICE", "FBI", "HHS"])
+        authority = rng.choice(["6103(i)(2)", "6103(i)(7)(A)"])
+        purpose = rng.choice(["criminal-investigation", "grand-jury", "terrorism"])
+        day = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        out.append(
+            {
+                "kind": "request",
+                "agency": agency,
+                "id": f"R{i}",
+                "authority": authority,
+                "purpose": purpose,
+                "date": day,
+            }
+        )
+        k = rng.choice([0, 1, 2, 5, 12, 30])
+        tins = [str(tin + j) for j in range(k)]
+        tin += k
+        if tins:
+            out.append(
+                {
+                    "kind": "disclosure",
+                    "agency": agency,
+                    "id": f"R{i}",
+                    "authority": authority,
+                    "recipient": agency,
+                    "purpose": purpose,
+                    "date": day,
+                    "tins": tins,
+                }
+            )
+    return out
