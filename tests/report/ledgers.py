@@ -99,3 +99,19 @@ def event_list(rng: random.Random, n: int, year: int = 2025) -> list[dict[str, A
                 }
             )
     return out
+
+
+def disclosed(
+    agency: str, rid: str, purpose: str, day: str, tins: list[str], authority: str = "6103(i)(2)"
+) -> dict[str, Any]:
+    """A disclosure event: ``agency``'s request ``rid`` answered to ``agency`` itself."""
+    return {
+        "kind": "disclosure",
+        "agency": agency,
+        "id": rid,
+        "authority": authority,
+        "recipient": agency,
+        "purpose": purpose,
+        "date": day,
+        "tins": tins,
+    }

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fti_gateway.core.errors import InputError
 from fti_gateway.ledger.log import Ledger
 from fti_gateway.report import p3c, suppress, verify
-from tests.report.ledgers import ORIGIN, build, event_list, leaves
+from tests.report.ledgers import ORIGIN, build, disclosed, event_list, leaves
 
 RULE = suppress.rule()
 
@@ -48,36 +48,9 @@ def test_public_version_keeps_the_rule(seed: int, tmp_path: Path) -> None:
 def test_a_lone_small_cell_takes_a_partner_in_its_row_and_in_the_totals(tmp_path: Path) -> None:
     tins = [str(900000000 + i) for i in range(60)]
     events = [
-        {
-            "kind": "disclosure",
-            "agency": "DOJ",
-            "id": "A",
-            "authority": "6103(i)(2)",
-            "recipient": "DOJ",
-            "purpose": "grand-jury",
-            "date": "2025-02-01",
-            "tins": tins[:30],
-        },
-        {
-            "kind": "disclosure",
-            "agency": "DOJ",
-            "id": "B",
-            "authority": "6103(i)(2)",
-            "recipient": "DOJ",
-            "purpose": "terrorism",
-            "date": "2025-02-01",
-            "tins": tins[30:33],
-        },
-        {
-            "kind": "disclosure",
-            "agency": "ICE",
-            "id": "C",
-            "authority": "6103(i)(2)",
-            "recipient": "ICE",
-            "purpose": "grand-jury",
-            "date": "2025-02-01",
-            "tins": tins[33:60],
-        },
+        disclosed("DOJ", "A", "grand-jury", "2025-02-01", tins[:30]),
+        disclosed("DOJ", "B", "terrorism", "2025-02-01", tins[30:33]),
+        disclosed("ICE", "C", "grand-jury", "2025-02-01", tins[33:60]),
     ]
     vk = build(tmp_path / "l", events)
     full = p3c.build(tmp_path / "l", vk, 2025).to_json()
@@ -95,48 +68,12 @@ def test_differencing_between_two_releases(tmp_path: Path) -> None:
     disclosures happened between: the next release suppresses it (and a partner)."""
     tins = [str(900000000 + i) for i in range(100)]
     first = [
-        {
-            "kind": "disclosure",
-            "agency": "DOJ",
-            "id": "A",
-            "authority": "6103(i)(2)",
-            "recipient": "DOJ",
-            "purpose": "grand-jury",
-            "date": "2025-02-01",
-            "tins": tins[:12],
-        },
-        {
-            "kind": "disclosure",
-            "agency": "DOJ",
-            "id": "B",
-            "authority": "6103(i)(2)",
-            "recipient": "DOJ",
-            "purpose": "terrorism",
-            "date": "2025-02-01",
-            "tins": tins[12:40],
-        },
-        {
-            "kind": "disclosure",
-            "agency": "ICE",
-            "id": "C",
-            "authority": "6103(i)(2)",
-            "recipient": "ICE",
-            "purpose": "grand-jury",
-            "date": "2025-02-01",
-            "tins": tins[40:70],
-        },
+        disclosed("DOJ", "A", "grand-jury", "2025-02-01", tins[:12]),
+        disclosed("DOJ", "B", "terrorism", "2025-02-01", tins[12:40]),
+        disclosed("ICE", "C", "grand-jury", "2025-02-01", tins[40:70]),
     ]
     later = [
-        {
-            "kind": "disclosure",
-            "agency": "DOJ",
-            "id": "D",
-            "authority": "6103(i)(2)",
-            "recipient": "DOJ",
-            "purpose": "grand-jury",
-            "date": "2025-03-01",
-            "tins": tins[70:73],
-        },
+        disclosed("DOJ", "D", "grand-jury", "2025-03-01", tins[70:73]),
     ]
     key = Ed25519PrivateKey.generate()
     d = tmp_path / "l"
