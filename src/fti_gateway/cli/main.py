@@ -28,6 +28,7 @@ from fti_gateway.cli import (
     review,
     serve,
     synth,
+    taxpayer,
     vault,
     worker,
 )
@@ -55,6 +56,7 @@ app.add_typer(agency.app, name="agency")
 app.add_typer(officer.app, name="officer")
 app.add_typer(review.app, name="review")
 app.add_typer(db.app, name="db")
+app.add_typer(taxpayer.app, name="taxpayer")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
 app.command(name="worker")(worker.worker)
