@@ -25,6 +25,32 @@ def _when(d: Any) -> datetime:
 def leaves(event: dict[str, Any]) -> list[bytes]:
     """The leaves of one scenario event (a request, or one disclosure per TIN)."""
     when = _when(event["date"])
+    if event["kind"] == "decision":
+        return [
+            entries.decision(
+                agency=event["agency"],
+                request_id=event["id"],
+                authority=event["authority"],
+                outcome=event["outcome"],
+                elements_refused=event.get("refused", {}),
+                time=when,
+            )
+        ]
+    if event["kind"] == "disposition":
+        return [
+            entries.disposition(
+                agency=event["agency"],
+                request_id=event["id"],
+                item=event["item"],
+                item_kind="subject",
+                rule=event["rule"],
+                action="decide",
+                outcome=event["outcome"],
+                reason_digest=entries.digest_text(SECRET, "stated reason"),
+                officer=entries.pseudonym(SECRET, "officer-1"),
+                time=when,
+            )
+        ]
     if event["kind"] == "request":
         return [
             entries.request_received(

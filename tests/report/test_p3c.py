@@ -43,6 +43,8 @@ def test_scenario(path: Path, tmp_path: Path) -> None:
         for name, value in cell.items():
             if name != "agency":
                 assert found[0][name] == value, (cell, found[0])
+    if "decisions" in want:
+        assert doc["decisions"] == want["decisions"]
     if "totals" in want:
         assert doc["totals"] == want["totals"]
     for reason, counts in want.get("excluded", {}).items():

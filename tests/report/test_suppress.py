@@ -28,7 +28,7 @@ def _check_rule(pub: dict[str, Any], full: dict[str, Any]) -> None:
         else:
             assert values[key] != 0, key  # zero is shown
     for rel in suppress.relations(full):
-        hidden = [k for k in rel if shown[k] is None]
+        hidden = [k for k in rel if k is not None and shown[k] is None]
         assert len(hidden) == 0 or len(hidden) >= 2, rel  # complementary
 
 

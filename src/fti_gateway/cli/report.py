@@ -16,6 +16,7 @@ from fti_gateway.cli.ledger import DirOpt, KeyOpt, _read_doc, _target
 from fti_gateway.core.errors import IntegrityError
 from fti_gateway.law.registries import load_registry
 from fti_gateway.ledger.workspace import verifier_key
+from fti_gateway.report import html as pages
 from fti_gateway.report import p3c, suppress
 from fti_gateway.report import verify as recount
 
@@ -42,6 +43,10 @@ def p3c_report(
         typer.Option(help="The previous public release of this year (differencing check)."),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Also write the report to this file.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write an HTML page with charts here.")
+    ] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the table as CSV.")] = None,
 ) -> None:
     """The (p)(3)(C) report to the Joint Committee on Taxation: per recipient (p)(3)(C)(i)
     lists, requests, instances, taxpayers and general purposes by authority — only what
@@ -55,6 +60,10 @@ def p3c_report(
     text = json.dumps(doc, indent=2) + "\n" if as_json else p3c.to_markdown(doc)
     if out is not None:
         out.write_text(text)
+    if html is not None:
+        html.write_text(pages.to_html(doc), encoding="utf-8")
+    if csv is not None:
+        csv.write_text(pages.to_csv(doc), encoding="utf-8")
     if as_json:
         console.print_json(text)
     else:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from fti_gateway.law.registries import Registry, load_registry
+from fti_gateway.ledger import entries as leaves
 from fti_gateway.ledger.accounting import LogView, Row, load, query
 from fti_gateway.report.rules import Rules, rules
 
@@ -72,6 +73,8 @@ class P3CReport:
     rules: str
     lines: list[AgencyLine]
     excluded: dict[str, dict[str, int]] = field(default_factory=dict)
+    series: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -91,6 +94,8 @@ class P3CReport:
             "agencies": [asdict(x) for x in self.lines],
             "totals": self.totals,
             "excluded": self.excluded,
+            "series": self.series,
+            "decisions": self.decisions,
         }
 
     def to_markdown(self) -> str:
@@ -160,7 +165,8 @@ def from_view(view: LogView, year: int, registry: Registry | None = None) -> P3C
     """The report from an already verified view of the log."""
     rows = query(view.rows, start=date(year, 1, 1), end=date(year, 12, 31))
     the_rules = rules()
-    lines, excluded = aggregate(rows, the_rules, registry or load_registry())
+    reg = registry or load_registry()
+    lines, excluded = aggregate(rows, the_rules, reg)
     return P3CReport(
         year=year,
         origin=view.checkpoint.origin,
@@ -169,6 +175,8 @@ def from_view(view: LogView, year: int, registry: Registry | None = None) -> P3C
         rules=the_rules.label,
         lines=lines,
         excluded=excluded,
+        series=monthly(rows, the_rules, reg),
+        decisions=by_rule(view, rows, the_rules),
     )
 
 
@@ -235,3 +243,46 @@ def aggregate(
         line.taxpayers_otherwise = len(otherwise[name] - requested[name])
         line.purposes = sorted({c.purpose for c in line.cells})
     return [lines[k] for k in sorted(lines)], {k: v for k, v in excluded.items() if v}
+
+
+def monthly(rows: Iterable[Row], r: Rules, registry: Registry) -> list[dict[str, Any]]:
+    """Instances per month, recipient and authority (the rows the table counts): the
+    "over time" the charts draw. The months of one recipient and authority add up to the
+    sum of that recipient's cells under the authority."""
+    out: dict[tuple[str, str, str], int] = defaultdict(int)
+    for row in rows:
+        if row.kind != "disclosure" or not row.recipient or r.excused_by(row.authority):
+            continue
+        on = date.fromisoformat(row.date)
+        if r.recipient_kind(row.recipient, row.authority, on, registry) is None:
+            continue
+        out[(row.recipient, row.authority or UNSTATED, row.date[:7])] += 1
+    return [
+        {"agency": a, "authority": auth, "month": m, "instances": n}
+        for (a, auth, m), n in sorted(out.items())
+    ]
+
+
+def by_rule(view: LogView, rows: Iterable[Row], r: Rules) -> list[dict[str, Any]]:
+    """Denials and reviews by the rule that decided them, for requests (p)(3)(A) accounts:
+    elements a decision refused (by the rule it names), and review items an officer
+    decided (by the item's rule; outcome approve or deny)."""
+    rows = list(rows)
+    authority = {
+        (row.agency, row.request_id): row.authority
+        for row in view.rows
+        if row.kind == "request_received"
+    }
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for row in rows:
+        if row.kind not in ("decision", "disposition"):
+            continue
+        if r.excused_by(authority.get((row.agency, row.request_id), row.authority)):
+            continue
+        leaf = leaves.parse(view.entries[row.index], where=f"leaf {row.index}")
+        if row.kind == "decision":
+            for rule in leaf.get("elements", {}).get("refused", {}).values():
+                out[("denied element", str(rule))] += 1
+        elif leaf.get("action") in ("decide", "confirm"):
+            out[(f"review: {leaf['outcome']}", str(leaf["rule"]))] += 1
+    return [{"what": w, "rule": rule, "count": n} for (w, rule), n in sorted(out.items())]

@@ -27,8 +27,9 @@ from fti_gateway.report.p3c import MEASURES
 RULE_FORMAT = "fti/p3c-suppression/v1"
 
 Key = tuple[str, ...]
-"""A published count: ``("total", m)``, ``("line", agency, m)`` or
-``("cell", agency, authority, purpose, m)``."""
+"""A published count: ``("total", m)``, ``("line", agency, m)``,
+``("cell", agency, authority, purpose, m)``, ``("month", agency, authority, month)`` or
+``("rule", what, rule)``."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,31 @@ def counts(doc: dict[str, Any]) -> dict[Key, int | None]:
         for c in a["cells"]:
             for m in MEASURES:
                 out[("cell", a["agency"], c["authority"], c["purpose"], m)] = c[m]
+    for x in doc.get("series", []):
+        out[_month(x)] = x["instances"]
+    for x in doc.get("decisions", []):
+        out[_rule(x)] = x["count"]
     return out
 
 
-def relations(doc: dict[str, Any]) -> Iterator[list[Key]]:
-    """Each additive relation, its total first."""
+def _month(x: dict[str, Any]) -> Key:
+    return ("month", x["agency"], x["authority"], x["month"])
+
+
+def _rule(x: dict[str, Any]) -> Key:
+    return ("rule", x["what"], x["rule"])
+
+
+def relations(doc: dict[str, Any]) -> Iterator[list[Key | None]]:
+    """Each additive relation, its total first — None where the total is not published
+    but can be derived (a recipient's months under one authority add up to its cells
+    under it; the charts' rules are counted apart, and are treated alike to be safe)."""
+    groups: dict[tuple[str, ...], list[Key | None]] = {}
+    for x in doc.get("series", []):
+        groups.setdefault(("month", x["agency"], x["authority"]), [None]).append(_month(x))
+    for x in doc.get("decisions", []):
+        groups.setdefault(("rule", x["what"]), [None]).append(_rule(x))
+    yield from groups.values()
     for m in MEASURES:
         yield [("total", m)] + [("line", a["agency"], m) for a in doc["agencies"]]
         for a in doc["agencies"]:
@@ -112,6 +133,12 @@ def public(
     for m in MEASURES:
         if ("total", m) in hidden:
             doc["totals"][m] = None
+    for x in doc.get("series", []):
+        if _month(x) in hidden:
+            x["instances"] = None
+    for x in doc.get("decisions", []):
+        if _rule(x) in hidden:
+            x["count"] = None
     for a in doc["agencies"]:
         for m in MEASURES:
             if ("line", a["agency"], m) in hidden:
@@ -168,15 +195,18 @@ def _complement(full: dict[str, Any], values: dict[Key, int], hidden: set[Key], 
     changed = True
     while changed:
         changed = False
-        for rel in rels:
-            n = sum(k in hidden for k in rel)
+        for total, *parts in rels:
+            members = [k for k in (total, *parts) if k is not None]
+            n = sum(k in hidden for k in members)
             if n == 0 or n >= r.per_relation:
                 continue
-            parts = sorted((values[k], k) for k in rel[1:] if k not in hidden and values[k] > 0)
-            if parts:
-                hidden.add(parts[0][1])
-            elif rel[0] not in hidden and values[rel[0]] > 0:
-                hidden.add(rel[0])
+            shown = sorted(
+                (values[k], k) for k in parts if k is not None and k not in hidden and values[k] > 0
+            )
+            if shown:
+                hidden.add(shown[0][1])
+            elif total is not None and total not in hidden and values[total] > 0:
+                hidden.add(total)
             else:
                 continue
             changed = True

@@ -81,7 +81,13 @@ def _flat(doc: dict[str, Any]) -> dict[str, object]:
     """Every value of a report under a path that names agencies and cells, not positions."""
     out: dict[str, object] = {}
     for k, v in doc.items():
-        if k == "agencies":
+        if k == "series":
+            for x in v:
+                out[f"series[{x['agency']} {x['authority']} {x['month']}]"] = x["instances"]
+        elif k == "decisions":
+            for x in v:
+                out[f"decisions[{x['what']} {x['rule']}]"] = x["count"]
+        elif k == "agencies":
             for a in v:
                 base = f"agencies[{a['agency']}]"
                 for field, value in a.items():
