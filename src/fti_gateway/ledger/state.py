@@ -94,7 +94,7 @@ class LocalState:
     def open_readonly(cls, dir: Path) -> LocalState | None:
         """The state opened read-only for a reader that holds no lock (None if absent or
         unreadable: a reader then reads the log itself)."""
-        path = Path(dir) / STATE_FILE
+        path = (Path(dir) / STATE_FILE).resolve()  # a URI needs an absolute path
         if not path.is_file():
             return None
         try:
