@@ -43,6 +43,8 @@ def test_public_version_keeps_the_rule(seed: int, tmp_path: Path) -> None:
     assert pub["ledger"] == full["ledger"]
     assert any(v is None for v in suppress.counts(pub).values())  # the data has small counts
     assert any(v is not None and v > 0 for v in suppress.counts(pub).values())
+    md = p3c.to_markdown(pub)
+    assert "public version" in md and "p3c-suppression#1" in md and "| * |" in md
 
 
 def test_a_lone_small_cell_takes_a_partner_in_its_row_and_in_the_totals(tmp_path: Path) -> None:

@@ -22,7 +22,6 @@ import altair as alt
 import jinja2
 import pandas as pd
 import vl_convert as vlc
-from altair.utils._importers import vl_version_for_vl_convert
 
 from fti_gateway.core.csvsafe import escape_cell
 
@@ -39,11 +38,16 @@ CSV_COLUMNS = (
 )
 
 
+def _vl_version() -> str:
+    """vl-convert's name for the Vega-Lite version altair writes specs for (v6.4.1 → v6_4)."""
+    return "_".join(alt.SCHEMA_VERSION.split(".")[:2])
+
+
 @cache
 def _bundle() -> str:
     # The stub makes ``snippet`` required; at run time it defaults to the snippet that puts
     # vegaEmbed, vegaLite and vega on ``window`` (what altair's own inline HTML calls).
-    return str(vlc.javascript_bundle(vl_version=vl_version_for_vl_convert()))  # type: ignore[call-arg]
+    return str(vlc.javascript_bundle(vl_version=_vl_version()))  # type: ignore[call-arg]
 
 
 def specs(doc: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
