@@ -30,7 +30,7 @@ def test_demo_runs_the_whole_pipeline_and_prints_the_why(tmp_path: Path) -> None
     report = fti("report", "p3c", "--home", str(home), "--year", year, "--json")
     assert report.returncode == 0, report.stderr
     doc = json.loads(report.stdout)
-    assert doc["format"] == "fti/p3c-report/v1"
+    assert doc["format"] == "fti/p3c-report/v2"
     agencies = {a["agency"] for a in doc["agencies"]}
     assert {"DHS", "DOJ"} <= agencies  # both demo requests are accounted for
     assert doc["totals"]["requests"] == 2

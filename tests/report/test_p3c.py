@@ -1,82 +1,67 @@
-"""The (p)(3)(C) report counts requests, disclosures and taxpayers per agency from the ledger."""
+"""The (p)(3)(C) report as the statute words it: scenario ledgers, one file per rule."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+import pytest
+import yaml
 
-from fti_gateway.ledger import entries
-from fti_gateway.ledger.checkpoint import Signer
 from fti_gateway.ledger.fsck import verify
-from fti_gateway.ledger.log import Ledger
 from fti_gateway.report import p3c
+from tests.report.ledgers import build
 
-ORIGIN = "fti-gateway.example/report-test"
-SECRET = b"r" * 32
-
-
-def _leaves(agency: str, rid: str, when: datetime, purpose: str, tins: list[str]) -> list[bytes]:
-    out = [
-        entries.request_received(
-            agency=agency,
-            request_id=rid,
-            authority="6103(i)(2)",
-            received=when.date(),
-            digest="0" * 64,
-            purpose=purpose,
-            time=when,
-        )
-    ]
-    out += [
-        entries.disclosure(
-            agency=agency,
-            request_id=rid,
-            authority="6103(i)(2)",
-            recipient=agency,
-            elements=["identity.address"],
-            periods=["2024"],
-            purpose=purpose,
-            taxpayer=entries.commit_taxpayer(SECRET, t),
-            time=when,
-        )
-        for t in tins
-    ]
-    return out
+SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 
 
-def test_counts_per_agency_for_one_calendar_year(tmp_path: Path) -> None:
-    key = Ed25519PrivateKey.generate()
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario(path: Path, tmp_path: Path) -> None:
+    sc: dict[str, Any] = yaml.safe_load(path.read_text())
     d = tmp_path / "ledger"
-    with Ledger.open(d, ORIGIN, key, durable=False) as led:
-        led.append(
-            _leaves(
-                "DOJ",
-                "A",
-                datetime(2025, 2, 1, tzinfo=UTC),
-                "criminal-investigation",
-                ["900000001", "900000002"],
-            )
-        )
-        led.append(
-            _leaves("DOJ", "B", datetime(2025, 9, 1, tzinfo=UTC), "grand-jury", ["900000001"])
-        )
-        led.append(
-            _leaves("ICE", "C", datetime(2025, 3, 1, tzinfo=UTC), "criminal-investigation", [])
-        )
-        led.append(
-            _leaves("DOJ", "D", datetime(2024, 12, 31, tzinfo=UTC), "grand-jury", ["900000003"])
-        )
-    vk = Signer(ORIGIN, key).verifier_key
-    report = p3c.build(d, vk, 2025)
-    by = {x.agency: x for x in report.lines}
-    assert (by["DOJ"].requests, by["DOJ"].disclosures, by["DOJ"].taxpayers) == (2, 3, 2)
-    assert by["DOJ"].purposes == ["criminal-investigation", "grand-jury"]
-    assert (by["ICE"].requests, by["ICE"].disclosures, by["ICE"].taxpayers) == (1, 0, 0)
-    assert report.totals == {"requests": 3, "disclosures": 3, "taxpayers": 2}
-    assert report.checkpoint_size == 8
-    md = report.to_markdown()
-    assert "| DOJ | 2 | 3 | 2 |" in md and "signed size 8" in md
-    assert report.to_json()["format"] == "fti/p3c-report/v1"
+    vk = build(d, sc["events"])
+    report = p3c.build(d, vk, int(sc["year"]))
+    doc = report.to_json()
+    by = {a["agency"]: a for a in doc["agencies"]}
+    want = sc["expect"]
+    assert set(by) == set(want["agencies"]), sorted(by)
+    for agency, fields in want["agencies"].items():
+        for name, value in fields.items():
+            assert by[agency][name] == value, (agency, name, by[agency][name])
+        cells = by[agency]["cells"]
+        for m in ("requests", "instances"):
+            assert by[agency][m] == sum(c[m] for c in cells)
+    for agency in want.get("absent", []):
+        assert agency not in by
+    for cell in want.get("cells", []):
+        found = [
+            c
+            for c in by[cell["agency"]]["cells"]
+            if (c["authority"], c["purpose"]) == (cell["authority"], cell["purpose"])
+        ]
+        assert len(found) == 1
+        for name, value in cell.items():
+            if name != "agency":
+                assert found[0][name] == value, (cell, found[0])
+    if "decisions" in want:
+        assert doc["decisions"] == want["decisions"]
+    if "totals" in want:
+        assert doc["totals"] == want["totals"]
+    for reason, counts in want.get("excluded", {}).items():
+        assert doc["excluded"][reason] == counts
+    assert doc["format"] == "fti/p3c-report/v2"
+    assert doc["ledger"]["size"] == report.checkpoint_size
+    assert doc["rules"] == "fti/p3c-rules/v1#1"
     assert verify(d, vk).ok
+
+
+def test_markdown_names_the_checkpoint_and_rows(tmp_path: Path) -> None:
+    sc = yaml.safe_load((Path(__file__).parent / "scenarios" / SCENARIOS[0].name).read_text())
+    d = tmp_path / "ledger"
+    vk = build(d, sc["events"])
+    report = p3c.build(d, vk, int(sc["year"]))
+    md = report.to_markdown()
+    assert f"signed size {report.checkpoint_size}" in md
+    assert report.checkpoint_root in md
+    for line in report.lines:
+        assert f"| **{line.agency}** | {line.kind} |" in md

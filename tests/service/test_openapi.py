@@ -35,6 +35,7 @@ CALLS = {
     ("get", "/ledger/tile/{path}"),
     ("get", "/v1/keys/ledger"),
     ("get", "/v1/keys/package"),
+    ("post", "/v1/taxpayer/view"),
 }
 PUBLIC = {"/v1/health", "/v1/token", "/ledger/checkpoint", "/ledger/tile/{path}"}
 PUBLIC |= {"/v1/keys/ledger", "/v1/keys/package"}

@@ -31,6 +31,7 @@ from fti_gateway.cli import (
     review,
     serve,
     synth,
+    taxpayer,
     vault,
     witness,
     worker,
@@ -65,6 +66,7 @@ app.add_typer(registers.cases, name="cases")
 app.add_typer(registers.high_profile, name="high-profile")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(witness.app, name="witness")
+app.add_typer(taxpayer.app, name="taxpayer")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
 app.command(name="worker")(worker.worker)

@@ -62,6 +62,8 @@ class LogView:
     checkpoint: Checkpoint
     note: bytes
     rows: list[Row] = field(default_factory=list)
+    entries: list[bytes] = field(default_factory=list)
+    """The leaves' bytes, by index (for what a row does not carry, e.g. refused elements)."""
 
 
 def load(dir: Path, verifier_key: str) -> LogView:
@@ -85,7 +87,7 @@ def load_from(reader: TileReader, cp: Checkpoint, note: bytes, where: str) -> Lo
             where=where,
             hint="run `fti ledger verify` to find the damaged tile",
         )
-    return LogView(cp, note, list(_rows(data, where)))
+    return LogView(cp, note, list(_rows(data, where)), data)
 
 
 def _rows(data: Sequence[bytes], where: str) -> Iterable[Row]:

@@ -65,6 +65,8 @@ ALERT_AGENCY = "TREASURY"
 """The "agency" of an alert's leaves: the monitor is the Department's own control."""
 ALERT_OUTCOMES = ("substantiated", "not-substantiated")
 DISPOSITION_ACTIONS = ("decide", "propose", "confirm")
+NOTICE_DEFERRED = "deferred"
+"""The ``notice`` marker of a leaf whose notice to the taxpayer the office defers."""
 COMMITMENT = re.compile(r"^hmac-sha256:[0-9a-f]{64}$")
 DIGEST = COMMITMENT
 """A text digest from :func:`digest_text` has the commitment's shape (both are HMACs)."""
@@ -191,6 +193,22 @@ def id_of(data: bytes) -> str | None:
         return None
     value = obj.get("id")
     return value if isinstance(value, str) and LEAF_ID.fullmatch(value) else None
+
+
+def index_keys(data: bytes) -> tuple[str | None, str | None]:
+    """A leaf's ``id`` and the taxpayer commitment it names (either None): what the local
+    state indexes, from one parse."""
+    if not data.startswith(b"{"):
+        return None, None
+    try:
+        obj = _loads(data)
+    except InputError:
+        return None, None
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        return None, None
+    value, taxpayer = obj.get("id"), obj.get("taxpayer")
+    leaf = value if isinstance(value, str) and LEAF_ID.fullmatch(value) else None
+    return leaf, taxpayer if isinstance(taxpayer, str) and COMMITMENT.match(taxpayer) else None
 
 
 def _time(t: datetime | None) -> str:
@@ -523,11 +541,14 @@ def disclosure(
     taxpayer: str,
     purpose: str | None = None,
     package: str | None = None,
+    notice_deferred: bool = False,
     time: datetime | None = None,
 ) -> bytes:
     """One subject's data went to ``recipient``. ``taxpayer`` is a commitment from
-    :func:`commit_taxpayer`; ``package`` the signed package's manifest digest.
-    Identity: the request and the taxpayer."""
+    :func:`commit_taxpayer`; ``package`` the signed package's manifest digest;
+    ``notice_deferred`` marks the leaf ``"notice": "deferred"`` (a taxpayer's view counts
+    it without showing it; the key is absent otherwise, so other leaves' bytes are as
+    before). Identity: the request and the taxpayer."""
     leaf = _base("disclosure", agency, request_id, time, _commitment(taxpayer))
     leaf.update(
         authority=_check("citation", authority, "authority"),
@@ -538,6 +559,8 @@ def disclosure(
         purpose=_maybe("purpose", purpose, "purpose"),
         package=_maybe("sha256", package, "package"),
     )
+    if notice_deferred:
+        leaf["notice"] = NOTICE_DEFERRED
     return _leaf(leaf)
 
 

@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from fti_gateway.core.errors import InputError, IntegrityError
 from fti_gateway.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
-from fti_gateway.ledger.entries import id_of
+from fti_gateway.ledger.entries import id_of, index_keys
 from fti_gateway.ledger.fsck import Report, check_tiles
 from fti_gateway.ledger.lock import LedgerBusy, lock_dir
 from fti_gateway.ledger.reader import TileReader
@@ -387,8 +387,12 @@ class Ledger:
             start = self._size
             indices = self._append(fresh)
             with contextlib.suppress(sqlite3.Error):  # a cache: the next call catches up
+                subjects = [(t, start + k) for k, e in enumerate(fresh) if (t := index_keys(e)[1])]
                 self._index().add_ids(
-                    [(i, start + k) for i, k in slot.items()], self._size, self._root
+                    [(i, start + k) for i, k in slot.items()],
+                    self._size,
+                    self._root,
+                    subjects=subjects,
                 )
             return [n if done else indices[n] for done, n in where]
 
@@ -403,12 +407,14 @@ class Ledger:
         if reset or size < self._size:
             start = 0 if reset else size
             reader = self.reader()
-            pairs = []
+            pairs, subjects = [], []
             for index in range(start, self._size):
-                i = id_of(reader.entry(index))
+                i, taxpayer = index_keys(reader.entry(index))
                 if i is not None:
                     pairs.append((i, index))
-            state.add_ids(pairs, self._size, self._root, reset=reset)
+                if taxpayer is not None:
+                    subjects.append((taxpayer, index))
+            state.add_ids(pairs, self._size, self._root, reset=reset, subjects=subjects)
         return state
 
     def _append(self, entries: Sequence[bytes]) -> list[int]:

@@ -14,7 +14,10 @@ it stays cheap and a damaged or shrunken log is refused instead of extended:
   ledger refuses appends until a full verification passes), and how far the id index
   reaches;
 - ``ids``: leaf id → index, the index ``Ledger.append_once`` uses; derived from the log
-  and caught up from it whenever it is behind.
+  and caught up from it whenever it is behind;
+- ``subjects``: taxpayer commitment → index of every leaf naming it, caught up with ``ids``
+  (same mark): a taxpayer's view finds their leaves without reading the log. A reader
+  (:meth:`LocalState.open_readonly`) uses it up to the mark and reads only the tail.
 
 Everything here is a cache or a lower bound: deleting the file costs one full
 verification and an index rebuild on the next open, never data. It is not under
@@ -43,7 +46,12 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, size INTEGER, root BLOB, text TEXT);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, root BLOB);
 CREATE TABLE IF NOT EXISTS ids (id TEXT PRIMARY KEY, idx INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS subjects (
+  taxpayer TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (taxpayer, idx)
+);
 """
+INDEX_VERSION = "ids+subjects/v1"
+"""Marks an index that holds subjects too; an older mark is read as "nothing indexed"."""
 
 
 def fingerprint(path: Path) -> Fingerprint | None:
@@ -81,6 +89,20 @@ class LocalState:
             for name in STATE_FILES:
                 (path.parent / name).unlink(missing_ok=True)
             return cls._connect(path)
+
+    @classmethod
+    def open_readonly(cls, dir: Path) -> LocalState | None:
+        """The state opened read-only for a reader that holds no lock (None if absent or
+        unreadable: a reader then reads the log itself)."""
+        path = (Path(dir) / STATE_FILE).resolve()  # a URI needs an absolute path
+        if not path.is_file():
+            return None
+        try:
+            con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+            con.execute("SELECT count(*) FROM subjects").fetchone()
+        except sqlite3.Error:
+            return None
+        return cls(con, path)
 
     @classmethod
     def _connect(cls, path: Path) -> LocalState:
@@ -170,8 +192,17 @@ class LocalState:
 
     # -- the id index --------------------------------------------------------------------
     def indexed(self) -> tuple[int, bytes]:
+        """How far the id and subject index reaches: (size, root) of the log."""
         row = self._get("indexed")
-        return (0, b"") if row is None else (row[0], row[1])
+        return (0, b"") if row is None or row[2] != INDEX_VERSION else (row[0], row[1])
+
+    def leaves_of(self, taxpayer: str, below: int) -> list[int]:
+        """Indices below ``below`` of the leaves naming ``taxpayer`` (a commitment)."""
+        rows = self.con.execute(
+            "SELECT idx FROM subjects WHERE taxpayer = ? AND idx < ? ORDER BY idx",
+            (taxpayer, below),
+        )
+        return [int(r[0]) for r in rows]
 
     def lookup(self, ids: Iterable[str]) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -184,15 +215,26 @@ class LocalState:
         return out
 
     def add_ids(
-        self, pairs: Iterable[tuple[str, int]], size: int, root: bytes, *, reset: bool = False
+        self,
+        pairs: Iterable[tuple[str, int]],
+        size: int,
+        root: bytes,
+        *,
+        reset: bool = False,
+        subjects: Iterable[tuple[str, int]] = (),
     ) -> None:
-        """Index ``pairs`` (the first index of an id wins) and mark the index as reaching
-        the log at (size, root); ``reset`` starts it over."""
+        """Index ``pairs`` (the first index of an id wins) and ``subjects`` (taxpayer
+        commitment, index), and mark the index as reaching the log at (size, root);
+        ``reset`` starts it over."""
         with self._transaction():
             if reset:
                 self.con.execute("DELETE FROM ids")
+                self.con.execute("DELETE FROM subjects")
             self.con.executemany("INSERT OR IGNORE INTO ids (id, idx) VALUES (?, ?)", pairs)
-            self._put("indexed", size, root)
+            self.con.executemany(
+                "INSERT OR IGNORE INTO subjects (taxpayer, idx) VALUES (?, ?)", subjects
+            )
+            self._put("indexed", size, root, INDEX_VERSION)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -35,6 +35,7 @@ from fti_gateway.service import (
     public,
     requests,
     spool,
+    taxpayer,
     token,
 )
 from fti_gateway.service.adapters import Service
@@ -115,6 +116,7 @@ def create_app(
     app.include_router(requests.router(svc, authenticate))
     app.include_router(protected)
     app.include_router(downloads.router(home, authenticate))
+    app.include_router(taxpayer.router(ws, store, authenticate))
     app.include_router(public.router(home))
     openapi.install(app)
     return app

@@ -280,6 +280,19 @@ class StateStore:
             rows = s.scalars(sa.select(m.Request).order_by(m.Request.created_at, m.Request.pk))
             return [RequestRecord.of(r) for r in rows]
 
+    def requests_naming(self, tin: str) -> list[tuple[str, str]]:
+        """(agency, id) of every request with a subject row giving ``tin`` (9 digits): the
+        requests a taxpayer's view lists. A scan of the subject rows (no index on ``tin``)."""
+        with self.session() as s:
+            rows = s.execute(
+                sa.select(m.Request.agency, m.Request.external_id)
+                .join(m.SubjectRow, m.SubjectRow.request_pk == m.Request.pk)
+                .where(m.SubjectRow.tin == tin)
+                .distinct()
+                .order_by(m.Request.agency, m.Request.external_id)
+            )
+            return [(str(a), str(i)) for a, i in rows]
+
     def set_status(self, request_pk: int, status: str, note: str | None = None) -> None:
         """Move a request to ``status`` (one of :data:`STATUSES`) and log the change."""
         if status not in STATUSES:
