@@ -49,8 +49,10 @@ def _commands(tmp: Path) -> list[list[str]]:
         ["high-profile", "load", str(master)],
         ["monitor", "run"],
         ["monitor", "show", "al-00000000000000000000"],
-        ["monitor", "decide", "al-00000000000000000000", "--not-substantiated", "--reason", "r"]
-        + ["--officer", "A"],
+        [
+            *("monitor", "decide", "al-00000000000000000000"),
+            *("--not-substantiated", "--reason", "r", "--officer", "A"),
+        ],
         ["monitor", "summary", "--year", "2026"],
     ]
 
