@@ -46,6 +46,7 @@ import pyarrow.parquet as pq
 
 from fti_gateway.core.errors import ConfigError, FtiError, InputError
 from fti_gateway.vault.check import ensure_no_duplicates
+from fti_gateway.vault.info import VaultInfo, vault_info
 from fti_gateway.vault.inspections import InspectionEvent, append_events
 from fti_gateway.vault.store import Vault
 
@@ -301,8 +302,16 @@ class VaultReader:
         quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         return f"read_parquet([{quoted}], union_by_name = true)"
 
+    def parts(self) -> list[Path]:
+        return self._vault.parts()
+
     def ensure_no_duplicates(self) -> None:
+        """Exit 4 naming the parts if a taxpayer-year is held twice (``vault.check``)."""
         ensure_no_duplicates(self._vault)
+
+    def info(self) -> VaultInfo:
+        """Counts by tax year, TIN kind and (i)(6) flag (``vault.info``): metadata."""
+        return vault_info(self._vault)
 
 
 @dataclass
