@@ -10,9 +10,8 @@ import typer
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
-from fti_gateway.vault.access import VAULT_SERVICE, Gate
+from fti_gateway.vault.access import VAULT_SERVICE, Gate, VaultInfo
 from fti_gateway.vault.importer import import_master
-from fti_gateway.vault.info import VaultInfo
 from fti_gateway.vault.store import Vault
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the record and its event as JSON.")]

@@ -55,6 +55,22 @@ SCHEMA_FILE = "schema.cedarschema"
 NAMESPACE = "FTI"
 RESOURCE = {"type": f"{NAMESPACE}::Vault", "id": "master"}
 DEFAULT_DENY = "default-deny"
+__all__ = [
+    "RESOLVER",
+    "TEST_DATA",
+    "VAULT_SERVICE",
+    "AccessDenied",
+    "Gate",
+    "PolicySet",
+    "Principal",
+    "VaultInfo",
+    "VaultReader",
+    "Verdict",
+    "service",
+]
+
+#: Principals whose parsed entities a policy set keeps (a desk's staff, the services).
+ENTITY_CACHE = 4096
 ROLES = (
     "disclosure_officer",
     "auditor",
@@ -150,6 +166,7 @@ class PolicySet:
     schema: cedarpy.Schema
     annotations: dict[str, dict[str, str]]
     source: str
+    _parsed: dict[Principal, cedarpy.Entities] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> PolicySet:
@@ -209,6 +226,25 @@ class PolicySet:
             )
         return cls(policies, schema, annotations, source)
 
+    def _entities(self, principal: Principal) -> cedarpy.Entities:
+        """The principal's entities, parsed once per principal (and checked against the
+        schema then): parsing them is most of a decision's cost, and a principal's
+        attributes do not change between its reads (time is in the context)."""
+        cached = self._parsed.get(principal)
+        if cached is None:
+            if len(self._parsed) >= ENTITY_CACHE:
+                self._parsed.clear()
+            doc = [*principal.entities(), {"uid": RESOURCE, "attrs": {}, "parents": []}]
+            try:
+                cached = cedarpy.Entities.from_json_str(json.dumps(doc), self.schema)
+            except Exception as e:  # cedarpy raises plain ValueError/RuntimeError
+                raise InputError(
+                    f"the read policy cannot judge {principal.id!r}: {e}",
+                    hint="check the principal's role, cases and clearance dates",
+                ) from None
+            self._parsed[principal] = cached
+        return cached
+
     def decide(
         self,
         principal: Principal,
@@ -227,7 +263,6 @@ class PolicySet:
             context["case"] = case
         if request:
             context["request"] = request
-        entities = [*principal.entities(), {"uid": RESOURCE, "attrs": {}, "parents": []}]
         result = cedarpy.is_authorized(
             {
                 "principal": principal.uid(),
@@ -236,7 +271,7 @@ class PolicySet:
                 "context": context,
             },
             self.policies,
-            entities,
+            self._entities(principal),
             self.schema,
         )
         if result.diagnostics.errors:
@@ -281,6 +316,17 @@ class VaultReader:
 
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
+        self._open = True
+
+    def close(self) -> None:
+        """The read is over: the reader refuses to read again (the gate closes it when its
+        ``with`` block ends, so a reader kept past its grant reads nothing)."""
+        self._open = False
+
+    def _vault_for_reading(self) -> Vault:
+        if not self._open:
+            raise RuntimeError("this vault reader's grant has ended; ask the gate again")
+        return self._vault
 
     @property
     def path(self) -> Path:
@@ -294,11 +340,12 @@ class VaultReader:
         return self._vault.is_empty()
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        return self._vault.connect()
+        return self._vault_for_reading().connect()
 
     def master_sql(self, parts: Sequence[str] = ()) -> str:
         """``read_parquet([...])`` of ``parts`` (all committed parts if none given)."""
-        files = list(parts) or [self._vault.master_glob]
+        files = list(parts) or [self._vault_for_reading().master_glob]
+        self._vault_for_reading()
         quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         return f"read_parquet([{quoted}], union_by_name = true)"
 
@@ -307,11 +354,11 @@ class VaultReader:
 
     def ensure_no_duplicates(self) -> None:
         """Exit 4 naming the parts if a taxpayer-year is held twice (``vault.check``)."""
-        ensure_no_duplicates(self._vault)
+        ensure_no_duplicates(self._vault_for_reading())
 
     def info(self) -> VaultInfo:
         """Counts by tax year, TIN kind and (i)(6) flag (``vault.info``): metadata."""
-        return vault_info(self._vault)
+        return vault_info(self._vault_for_reading())
 
 
 @dataclass
@@ -349,7 +396,7 @@ class Gate:
             principal, action, purpose=purpose, case=case, request=request, now=self._now()
         )
 
-    def _record(
+    def record(
         self,
         principal: Principal,
         action: Literal["lookup", "export"],
@@ -404,7 +451,7 @@ class Gate:
             raise InputError("a TIN has 9 digits", where="--tin", hint="e.g. 900-12-3456")
         verdict = self.decide(principal, "lookup", purpose=purpose, case=case)
         if not verdict.allowed:
-            event = self._record(
+            event = self.record(
                 principal, "lookup", verdict, purpose=purpose, case=case, request=None,
                 taxpayer=digits, rows=0,
             )  # fmt: skip
@@ -416,7 +463,7 @@ class Gate:
             ).df()
         finally:
             con.close()
-        self._record(
+        self.record(
             principal, "lookup", verdict, purpose=purpose, case=case, request=None,
             taxpayer=digits, rows=len(rows),
         )  # fmt: skip
@@ -439,14 +486,18 @@ class Gate:
         verdict = self.decide(principal, action, purpose=purpose, case=case, request=request)
         if action == "export" or not verdict.allowed:
             n = rows if rows is not None else (self.row_count() if verdict.allowed else 0)
-            event = self._record(
+            event = self.record(
                 principal, "export", verdict, purpose=purpose, case=case, request=request,
                 taxpayer=None, rows=n,
                 extra={"scope": "metadata"} if action == "read_metadata" else None,
             )  # fmt: skip
             if not verdict.allowed:
                 self._deny(principal, verdict, event)
-        yield VaultReader(self.vault)
+        reader = VaultReader(self.vault)
+        try:
+            yield reader
+        finally:
+            reader.close()
 
     def row_count(self) -> int:
         """Rows in the committed parts, from the Parquet footers (no data is read)."""
