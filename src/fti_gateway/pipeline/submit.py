@@ -74,7 +74,7 @@ from fti_gateway.resolve import resolve
 from fti_gateway.review.dispositions import law_dispositions
 from fti_gateway.store import StateStore
 from fti_gateway.store.reviews import ReviewStore
-from fti_gateway.vault.access import RESOLVER, Gate
+from fti_gateway.vault.access import RESOLVER, Gate, VaultReader
 
 Progress = Callable[[str], None]
 
@@ -323,6 +323,13 @@ class _Run:
         self.store.stage(self.run_pk, name, "done", done=total)
 
     # -- steps ------------------------------------------------------------------------------
+    def export(self, purpose: str, rows: int) -> contextlib.AbstractContextManager[VaultReader]:
+        """A bulk read of the vault for this request, by this run's principal, through the
+        read gate (recorded before the reader is handed out)."""
+        return self.gate.read(
+            self.principal, "export", purpose=purpose, request=self.parsed.manifest.id, rows=rows
+        )
+
     def append(self, batch: Sequence[bytes]) -> None:
         """Write ``batch`` to the ledger, each leaf once; the lock is held for this only."""
         with open_ledger(self.ws) as ledger:
@@ -399,13 +406,7 @@ class _Run:
             )
         else:
             self.say(f"resolve: matching {len(subjects):,} subjects against the vault")
-            with self.gate.read(
-                self.principal,
-                "export",
-                purpose="identity-resolution",
-                request=self.parsed.manifest.id,
-                rows=len(subjects),
-            ) as reader:
+            with self.export("identity-resolution", rows=len(subjects)) as reader:
                 matches = resolve(subjects, reader, models_dir=self.ws.models_dir)
         return matches
 
@@ -439,13 +440,7 @@ class _Run:
 
     def _package(self, spec: PackageSpec, released: pd.DataFrame) -> PackageInfo:
         path = self.run_dir / PACKAGE
-        with self.gate.read(
-            self.principal,
-            "export",
-            purpose="disclosure-package",
-            request=self.parsed.manifest.id,
-            rows=len(released),
-        ) as reader:
+        with self.export("disclosure-package", rows=len(released)) as reader:
             if (path / "manifest.json").is_file():
                 self.say("disclose: reopening the package of an earlier, interrupted run")
                 return reopen_package(path, spec, released, reader)
