@@ -40,6 +40,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "resolve-report": ["bench/resolve/report.py"],
     "ledger": ["-m", "bench.ledger.run"],
     "service": ["-m", "bench.service.run"],
+    "inspect-gate": ["-m", "bench.inspect.gate"],
 }
 
 

@@ -10,6 +10,8 @@ Measured per call, in one process, on a small synthetic vault in a temporary wor
   and reading its diagnostics;
 - ``record``: :meth:`Gate.record` — one ``fti/inspection/v1`` line appended and fsynced;
 - ``gate``: decide + record, the gate's whole cost per lookup (the target);
+- ``fdatasync``: a bare 481-byte append and ``fdatasync`` — what durability costs on this
+  disk, whoever writes;
 - ``lookup``: :meth:`Gate.lookup` end to end, with the DuckDB query of the vault's Parquet
   (for scale: the data read, not the gate, is most of a lookup).
 
@@ -98,6 +100,14 @@ def run(decisions: int, lookups: int, people: int) -> dict[str, Any]:
             full.append((time.perf_counter() - t0) * 1e6)
             gate.events.clear()
         trail = (home / "inspections" / "gate.jsonl").stat().st_size
+        flush: list[float] = []  # the disk's floor: append one line and fdatasync, nothing else
+        fd = os.open(home / "floor.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        for _ in range(decisions // 5):
+            t0 = time.perf_counter()
+            os.write(fd, b"x" * 480 + b"\n")
+            os.fdatasync(fd)
+            flush.append((time.perf_counter() - t0) * 1e6)
+        os.close(fd)
     return {
         "benchmark": "inspect/gate",
         "command": f"python -m bench.inspect.gate --decisions {decisions} --lookups {lookups} "
@@ -115,6 +125,7 @@ def run(decisions: int, lookups: int, people: int) -> dict[str, Any]:
         "record": _summary(record),
         "gate": _summary(both),
         "lookup": _summary(full),
+        "fdatasync": _summary(flush),
         "trail_bytes_per_event": round(trail / (decisions + lookups)),
     }
 
@@ -126,6 +137,7 @@ def _markdown(r: dict[str, Any]) -> str:
         ("record (append + fsync)", "record"),
         ("**gate = decision + record**", "gate"),
         ("whole lookup incl. DuckDB query", "lookup"),
+        ("the disk's floor: a 481-byte append + fdatasync", "fdatasync"),
     ]
     lines = [
         f"`{r['command']}`",
@@ -154,7 +166,7 @@ def _markdown(r: dict[str, Any]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--decisions", type=int, default=5000)
-    ap.add_argument("--lookups", type=int, default=300)
+    ap.add_argument("--lookups", type=int, default=100)
     ap.add_argument("--people", type=int, default=2000)
     args = ap.parse_args()
     result = run(args.decisions, args.lookups, args.people)

@@ -30,6 +30,7 @@ returns (:attr:`Gate.events`) are turned into ledger entries by the layer that c
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -299,14 +300,15 @@ def _policies_for(folder: str, stamp: tuple[tuple[str, int, int], ...]) -> Polic
 
 def workspace_policies(home: Path) -> PolicySet:
     """The workspace's policy set (``<home>/policies/*.cedar``), else the shipped one;
-    cached per folder contents, so an edit is seen by the next read."""
-    folder = Path(home) / POLICIES_DIR
-    stamp: tuple[tuple[str, int, int], ...] = ()
-    if folder.is_dir():
-        stamp = tuple(
-            (f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in sorted(folder.iterdir())
-        )
-    return _policies_for(str(folder), stamp)
+    cached per folder contents (names, sizes, modification times, read on every call), so
+    an edit — a permission withdrawn — is seen by the very next read."""
+    folder = os.path.join(home, POLICIES_DIR)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return _policies_for(folder, ())
+    stamp = tuple((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries)
+    return _policies_for(folder, stamp)
 
 
 class VaultReader:
