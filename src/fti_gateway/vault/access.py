@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import cedarpy
 import duckdb
@@ -346,8 +346,8 @@ class VaultReader:
 
     def master_sql(self, parts: Sequence[str] = ()) -> str:
         """``read_parquet([...])`` of ``parts`` (all committed parts if none given)."""
-        files = list(parts) or [self._vault_for_reading().master_glob]
-        self._vault_for_reading()
+        vault = self._vault_for_reading()
+        files = list(parts) or [vault.master_glob]
         quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         return f"read_parquet([{quoted}], union_by_name = true)"
 
@@ -371,7 +371,7 @@ class Gate:
     vault: Vault
     home: Path
     policy: PolicySet | None = None
-    clock: Any = None  # () -> datetime, for tests of clearance dates
+    clock: Callable[[], datetime] | None = None  # for tests of clearance dates
     events: list[InspectionEvent] = field(default_factory=list)
 
     @classmethod
@@ -433,7 +433,9 @@ class Gate:
         self.events.append(event)
         return event
 
-    def _deny(self, principal: Principal, verdict: Verdict, event: InspectionEvent | None) -> None:
+    def _deny(
+        self, principal: Principal, verdict: Verdict, event: InspectionEvent | None
+    ) -> NoReturn:
         raise AccessDenied(
             f"{principal.id} ({principal.role}) may not read this: {verdict.explanation}",
             where=f"read policy: {', '.join(verdict.policies) or DEFAULT_DENY}",
