@@ -41,6 +41,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "ledger": ["-m", "bench.ledger.run"],
     "service": ["-m", "bench.service.run"],
     "inspect-monitor": ["-m", "bench.inspect.monitor", "--sizes", "1000000", "3000000", "10000000"],
+    "inspect-gate": ["-m", "bench.inspect.gate"],
 }
 
 

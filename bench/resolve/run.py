@@ -31,10 +31,11 @@ SHARED = Path(os.environ.get("FTI_SHARED_DATA", "/work/shared/data"))
 def run_one(system: str, vault_dir: Path, subjects: Path, out: Path, models: Path) -> None:
     from fti_gateway.resolve import ResolveSettings, resolve
     from fti_gateway.resolve.io import read_table
+    from fti_gateway.vault.access import VaultReader
     from fti_gateway.vault.store import Vault
 
     subj = read_table(subjects, "subjects")
-    vault = Vault(vault_dir)
+    vault = VaultReader(Vault(vault_dir))  # the gate's reader, without a policy decision
     if system in ("ours", "ours-cold", "ours-spark"):
         s = ResolveSettings(backend="spark" if system == "ours-spark" else "duckdb")
         res = resolve(subj, vault, models_dir=models, settings=s)

@@ -8,11 +8,13 @@ filler people for Splink's u estimates to mean something.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
+
+from fti_gateway.vault.access import VaultReader
+from fti_gateway.vault.store import Vault
 
 FIRST = [
     "James",
@@ -124,13 +126,13 @@ CITIES = [
 ELEMENTS = {"return.agi": 50000}
 
 
-@dataclass(frozen=True)
-class FakeVault:
-    root: Path
+class FakeVault(VaultReader):
+    """A vault folder at ``root`` read as the gate hands it to the resolver (the resolver's
+    tests test matching, not the policy; tests/vault/test_access.py tests the gate)."""
 
-    @property
-    def master_glob(self) -> str:
-        return str(self.root / "master" / "part-*.parquet")
+    def __init__(self, root: Path) -> None:
+        super().__init__(Vault(root))
+        self.root = root
 
 
 def _tin(rng: random.Random, used: set[str]) -> str:

@@ -12,6 +12,7 @@ from fti_gateway.cli.main import app
 from fti_gateway.core.errors import InputError
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.resolve import ResolveSettings, train
+from fti_gateway.vault.access import VaultReader
 from fti_gateway.vault.store import Vault
 from tests.resolve.conftest import taxpayer_of
 from tests.resolve.fixtures import make_master
@@ -22,7 +23,7 @@ def test_resolve_then_evaluate(tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "home")
     make_master(ws.vault_dir, people=300)
     train(
-        Vault.for_workspace(ws),
+        VaultReader(Vault.for_workspace(ws)),
         ws.models_dir,
         ResolveSettings(training_sample=300, calibration_sample=1000),
     )

@@ -36,6 +36,12 @@ def run(
     rejects_out: Path | None = typer.Option(
         None, "--rejects", help="Also write every rejected row (line, field, reason) to this CSV."
     ),
+    request: str | None = typer.Option(
+        None,
+        "--request",
+        help="The request this resolution serves, recorded with the read "
+        "(default: the subjects file's name).",
+    ),
 ) -> None:
     """Resolve subjects (runs when no subcommand is given).
 
@@ -50,7 +56,7 @@ def run(
     from fti_gateway.intake import load_subjects
     from fti_gateway.resolve import ResolveSettings, resolve
     from fti_gateway.resolve.io import write_matches
-    from fti_gateway.vault.store import Vault
+    from fti_gateway.vault.access import RESOLVER, Gate
 
     ws = open_workspace(home)
     checked = load_subjects(subjects)
@@ -62,12 +68,19 @@ def run(
             where=str(subjects),
             hint="fix the rejected rows listed above" if checked.rejects else None,
         )
-    with console.status(f"resolving {len(df):,} subjects"):
+    gate = Gate.for_home(ws.home)  # an export by the resolver service, recorded
+    with (
+        gate.read(
+            RESOLVER,
+            "export",
+            purpose="identity-resolution",
+            request=request or subjects.name,
+            rows=len(df),
+        ) as reader,
+        console.status(f"resolving {len(df):,} subjects"),
+    ):
         matches = resolve(
-            df,
-            Vault.for_workspace(ws),
-            models_dir=ws.models_dir,
-            settings=ResolveSettings(backend=backend),
+            df, reader, models_dir=ws.models_dir, settings=ResolveSettings(backend=backend)
         )
     write_matches(matches, out)
     counts = matches["status"].value_counts().to_dict()

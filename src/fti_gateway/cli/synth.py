@@ -10,8 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
 from fti_gateway.vault.store import Vault
 from fti_gateway.vault.synth import master as synth_master
-from fti_gateway.vault.synth import request as synth_request
 from fti_gateway.vault.synth.kinds import KINDS
+from fti_gateway.vault.synth.request import sample_request
 
 app = typer.Typer(help="Generate synthetic taxpayers and requests.", no_args_is_help=True)
 
@@ -61,7 +61,7 @@ def request(
     """Write a synthetic request (manifest + subjects) and its ground truth, kept apart."""
     ws = open_workspace(home)
     with console.status(f"sampling {size:,} subjects from the vault"):
-        files = synth_request.generate(Vault.for_workspace(ws), kind, size, seed, out)
+        files = sample_request(ws.home, kind, size, seed, out)
     console.print(
         f"{files.size:,} subjects: {files.in_vault:,} in the vault, "
         f"{files.placeholders:,} with a placeholder address"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -9,10 +10,11 @@ import typer
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
-from fti_gateway.vault.check import ensure_no_duplicates
+from fti_gateway.vault.access import VAULT_SERVICE, Gate, VaultInfo
 from fti_gateway.vault.importer import import_master
-from fti_gateway.vault.info import vault_info
 from fti_gateway.vault.store import Vault
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the record and its event as JSON.")]
 
 app = typer.Typer(help="The taxpayer master file: import, inspect, check.", no_args_is_help=True)
 
@@ -48,8 +50,14 @@ def import_(
 def info(home: HomeOpt) -> None:
     """Counts by tax year, TIN kind and the (i)(6) flags; exit 4 if a taxpayer-year is
     held twice (see `fti vault check`)."""
-    vault = Vault.for_workspace(open_workspace(home))
-    i = vault_info(vault)
+    ws = open_workspace(home)
+    with Gate.for_home(ws.home).read(VAULT_SERVICE, "read_metadata", purpose="vault-info") as r:
+        i = r.info()
+        _print_info(i)
+        r.ensure_no_duplicates()
+
+
+def _print_info(i: VaultInfo) -> None:
     console.print(
         f"{i.taxpayers:,} taxpayers, {i.households:,} households, {i.rows:,} taxpayer-years "
         f"in {i.parts} part(s), {i.bytes / 1e6:,.1f} MB"
@@ -64,12 +72,52 @@ def info(home: HomeOpt) -> None:
         f"(i)(6) flags: open tax investigation {i.open_tax_investigation:,}, "
         f"confidential informant {i.confidential_informant:,}"
     )
-    ensure_no_duplicates(vault)
 
 
 @app.command("check")
 def check(home: HomeOpt) -> None:
     """Check that no taxpayer-year is held twice (exit 4 naming the parts if one is)."""
-    vault = Vault.for_workspace(open_workspace(home))
-    ensure_no_duplicates(vault)
-    console.print(f"vault ok: {len(vault.parts())} part(s), no taxpayer-year held twice")
+    ws = open_workspace(home)
+    gate = Gate.for_home(ws.home)
+    with gate.read(VAULT_SERVICE, "read_metadata", purpose="integrity-check") as reader:
+        reader.ensure_no_duplicates()
+        parts = len(reader.parts())
+    console.print(f"vault ok: {parts} part(s), no taxpayer-year held twice")
+
+
+@app.command("lookup")
+def lookup(
+    home: HomeOpt,
+    tin: Annotated[str, typer.Option("--tin", help="The taxpayer's TIN.")],
+    employee: Annotated[str, typer.Option("--as", help="Your employee id (principals.yaml).")],
+    purpose: Annotated[str, typer.Option("--purpose", help="Why you look (e.g. case-work).")],
+    case: Annotated[
+        str | None, typer.Option("--case", help="The case assigned to you this look is for.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A person's look at one taxpayer's record: decided by the read policy, recorded in
+    the inspection trail and the ledger whether allowed or not; exit 7 with the policy's
+    reason when refused."""
+    from fti_gateway.pipeline.lookup import lookup as look
+    from fti_gateway.vault.principals import principal_for
+
+    ws = open_workspace(home)
+    result = look(ws, principal_for(ws.home, employee), tin, purpose=purpose, case=case)
+    if as_json:
+        rows = json.loads(result.rows.to_json(orient="records", date_format="iso"))
+        typer.echo(json.dumps({"event": result.event.to_json(), "rows": rows}, indent=2))
+        return
+    if result.rows.empty:
+        console.print("no taxpayer with this TIN in the vault (the look is recorded)")
+    else:
+        table = Table("column", *(str(y) for y in result.rows["tax_year"]))
+        for col in result.rows.columns:
+            values = result.rows[col].tolist()
+            if any(v is not None and v == v for v in values):
+                table.add_row(col, *("" if v is None or v != v else str(v) for v in values))
+        console.print(table)
+    console.print(
+        f"recorded as {result.event.id} ({', '.join(result.event.extra['policies'])})",
+        style="dim",
+    )

@@ -91,13 +91,21 @@ PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
         "an office user id, e.g. officer-7",
     ),
     "sha256": (re.compile(r"(?:sha256:)?[0-9a-f]{64}"), "a SHA-256 in hex"),
+    "event": (
+        re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,79}"),
+        "an inspection event id, e.g. gate-20261207T101500000000-0123456789abcdef",
+    ),
+    "policy": (
+        re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"),
+        "a read policy id, e.g. officer-lookup-in-assigned-case",
+    ),
     "count": (re.compile(r"[a-z][a-z_]{0,31}"), "a count's name, e.g. approved"),
     "item": (re.compile(r"it-[0-9a-f]{20}"), "a review item id, e.g. it-0123456789abcdef0123"),
     "item_kind": (re.compile(r"request|element|subject|match"), "a review item kind"),
     "alert": (re.compile(r"al-[0-9a-f]{20}"), "an alert id, e.g. al-0123456789abcdef0123"),
     "version": (re.compile(r"[0-9]{1,4}(?:\.[0-9]{1,4}){0,2}"), "a rule version, e.g. 1.0"),
 }
-MAX_LIST = {"elements": 200, "periods": 100, "statutes": 50, "counts": 16}
+MAX_LIST = {"elements": 200, "periods": 100, "statutes": 50, "counts": 16, "policies": 16}
 """Bounds on every list a leaf holds; with the patterns' lengths a leaf stays < 40 KB."""
 
 
@@ -574,18 +582,27 @@ def inspection(
     elements: Sequence[str] = (),
     authority: str | None = None,
     time: datetime | None = None,
+    outcome: str | None = None,
+    event: str | None = None,
+    policies: Sequence[str] = (),
 ) -> bytes:
     """``inspector`` (an office user id, never a taxpayer) examined a taxpayer's data;
     ``reason_digest`` is :func:`digest_text` of why. Identity: the request, the taxpayer
-    and the inspector."""
-    leaf = _base(
-        "inspection",
-        agency,
-        request_id,
-        time,
+    and the inspector — and, for a read through the read gate (``event``: its
+    ``fti/inspection/v1`` id), that event, so each look is its own leaf.
+
+    ``outcome`` is ``"denied"`` for an attempt the read policy refused (recorded too: an
+    attempt to inspect without need is what 7213A punishes), with the ``policies`` that
+    refused it; absent for a read that happened."""
+    if outcome not in (None, "allowed", "denied"):
+        raise InputError(f"an inspection is allowed or denied, not {outcome!r}")
+    identity: list[str] = [
         _commitment(taxpayer),
         _check("inspector", inspector, "inspector"),
-    )
+    ]
+    if event is not None:
+        identity.append(_check("event", event, "event"))
+    leaf = _base("inspection", agency, request_id, time, *identity)
     leaf.update(
         inspector=inspector,
         reason=_digest(reason_digest, "reason"),
@@ -593,6 +610,12 @@ def inspection(
         elements=_list("element", elements, "elements", "elements"),
         authority=_maybe("citation", authority, "authority"),
     )
+    if outcome is not None:
+        leaf["outcome"] = outcome
+    if event is not None:
+        leaf["event"] = event
+    if policies:
+        leaf["policies"] = _list("policy", policies, "policies", "policies")
     return _leaf(leaf)
 
 

@@ -58,7 +58,9 @@ def run_demo(
     result = DemoResult()
     requests_dir = ws.home / "requests"
     for kind, size in (("ice-2025", settings.subjects), ("criminal-i2", settings.lawful_subjects)):
-        files = synth_request.generate(vault, kind, size, settings.seed, requests_dir / kind)
+        files = synth_request.sample_request(
+            ws.home, kind, size, settings.seed, requests_dir / kind
+        )
         run = submit(ws, files.manifest, progress=progress)
         result.runs.append((kind, run))
         matches_path = run.run_dir / "matches.parquet"

@@ -19,7 +19,6 @@ from fti_gateway.intake import ParsedRequest
 from fti_gateway.law import Decision
 from fti_gateway.ledger import entries
 
-RESOLVER = "fti-gateway/resolve"
 RESOLVER_REASON = "identity resolution for a request under {authority}"
 RESOLVED_ELEMENTS = ("identity.name", "identity.address", "identity.tin")
 
@@ -43,15 +42,18 @@ def received(parsed: ParsedRequest, secret: bytes) -> bytes:
     )
 
 
-def inspections(parsed: ParsedRequest, commitments: Iterable[str], secret: bytes) -> list[bytes]:
-    """6103(b)(7): resolving a subject examines the matched taxpayer's record."""
+def inspections(
+    parsed: ParsedRequest, commitments: Iterable[str], secret: bytes, *, inspector: str
+) -> list[bytes]:
+    """6103(b)(7): resolving a subject examines the matched taxpayer's record; ``inspector``
+    is the principal that ran the step (the read gate's principal, FORMATS §9)."""
     m = parsed.manifest
     reason = entries.digest_text(secret, RESOLVER_REASON.format(authority=m.authority))
     return [
         entries.inspection(
             agency=m.requester.agency,
             request_id=m.id,
-            inspector=RESOLVER,
+            inspector=inspector,
             reason_digest=reason,
             taxpayer=taxpayer,
             elements=list(RESOLVED_ELEMENTS),

@@ -21,7 +21,7 @@ from fti_gateway.core.workspace import Workspace
 from fti_gateway.law import BrightLineError
 from fti_gateway.ledger.workspace import open_ledger
 from fti_gateway.pipeline.deskleaves import disposition_leaf
-from fti_gateway.pipeline.facts import vault_facts
+from fti_gateway.pipeline.facts import matched_facts
 from fti_gateway.pipeline.jobs import receipt_of
 from fti_gateway.pipeline.rundir import MATCHES, revision_dir, run_dir_for
 from fti_gateway.pipeline.submit import RunResult, run_request
@@ -29,7 +29,7 @@ from fti_gateway.review import Item, authenticate, check_may_confirm, check_may_
 from fti_gateway.review.items import candidate_ids
 from fti_gateway.store import RequestRecord, StateStore
 from fti_gateway.store.reviews import DispositionRecord, NewDisposition, ReviewStore
-from fti_gateway.vault.store import Vault
+from fti_gateway.vault.access import RESOLVER, Gate
 
 
 @dataclass
@@ -227,7 +227,7 @@ def _carry_out(
 ) -> DeskResult:
     """Log ``d`` (once) and, if it is in effect, run the request's next revision."""
     secret = load_commitment_secret(ws.keys_dir)
-    tin = _tin(ws, d.candidate) if d.kind == "match" and d.candidate else None
+    tin = _tin(ws, record.id, d.candidate) if d.kind == "match" and d.candidate else None
     batch = []
     if confirming:
         batch.append(disposition_leaf(record, d, secret))  # the proposal, if a retry lost it
@@ -239,6 +239,8 @@ def _carry_out(
     return DeskResult(item, d, run, left)
 
 
-def _tin(ws: Workspace, taxpayer_id: str) -> str | None:
-    facts = vault_facts(Vault.for_workspace(ws), [taxpayer_id])
+def _tin(ws: Workspace, request_id: str, taxpayer_id: str) -> str | None:
+    """The TIN of the taxpayer an officer chose, for its ledger commitment: read through the
+    gate by the gateway's resolver service, for the request under review."""
+    facts = matched_facts(Gate.for_home(ws.home), RESOLVER, [taxpayer_id], request=request_id)
     return None if facts.empty else str(facts["tin"].iloc[0])

@@ -50,7 +50,7 @@ from fti_gateway.law.dispositions import after_resolution, settle_matches
 from fti_gateway.ledger.workspace import open_ledger
 from fti_gateway.pipeline import leaves, witnessing
 from fti_gateway.pipeline.deskleaves import cause_of
-from fti_gateway.pipeline.facts import FLAG_COLUMNS, vault_facts
+from fti_gateway.pipeline.facts import FLAG_COLUMNS, matched_facts
 from fti_gateway.pipeline.rundir import (
     CHECKPOINT,
     DECISION,
@@ -75,7 +75,7 @@ from fti_gateway.resolve import resolve
 from fti_gateway.review.dispositions import law_dispositions
 from fti_gateway.store import StateStore
 from fti_gateway.store.reviews import ReviewStore
-from fti_gateway.vault.store import Vault
+from fti_gateway.vault.access import RESOLVER, Gate, VaultReader
 
 Progress = Callable[[str], None]
 
@@ -198,7 +198,9 @@ def _finished_result(
     if status == RELEASED:
         checkpoint = (run_dir / CHECKPOINT).read_text()
         status = witnessing.gate(ws, status, checkpoint)
-    if receipt.status != status and store.abandon_runs(receipt.request_pk):
+    # Its folder is finished, so a run record still "running" did its work and was killed
+    # before its bookkeeping (between the request's status and the run's end, either order).
+    if store.abandon_runs(receipt.request_pk, status="done") and receipt.status != status:
         store.set_status(receipt.request_pk, status, note="settled after an interrupted run")
     elif receipt.status == AWAITING and status == RELEASED:
         store.set_status(receipt.request_pk, status, note="witnessed: cosigned by the quorum")
@@ -229,7 +231,9 @@ class _Run:
         self.ws, self.store, self.parsed, self.receipt = ws, store, parsed, receipt
         self.run_dir, self.say = run_dir, say
         self.secret = load_commitment_secret(ws.keys_dir)
-        self.vault = Vault.for_workspace(ws)
+        self.gate = Gate.for_home(ws.home)
+        #: Who reads the vault in this run: the gateway's resolver service (FORMATS §9).
+        self.principal = RESOLVER
         self.matches = pd.DataFrame()
         self.disclosed = self.no_data = 0
         self.checkpoint = ""
@@ -329,6 +333,13 @@ class _Run:
         self.store.stage(self.run_pk, name, "done", done=total)
 
     # -- steps ------------------------------------------------------------------------------
+    def export(self, purpose: str, rows: int) -> contextlib.AbstractContextManager[VaultReader]:
+        """A bulk read of the vault for this request, by this run's principal, through the
+        read gate (recorded before the reader is handed out)."""
+        return self.gate.read(
+            self.principal, "export", purpose=purpose, request=self.parsed.manifest.id, rows=rows
+        )
+
     def append(self, batch: Sequence[bytes]) -> None:
         """Write ``batch`` to the ledger, each leaf once; the lock is held for this only."""
         with open_ledger(self.ws) as ledger:
@@ -357,10 +368,17 @@ class _Run:
         # taxpayer's record is inspected and the bars below run on it.
         self.matches = settle_matches(matches, self.dispositions)
         found = self.matches.loc[self.matches["status"] == "match", "taxpayer_id"].dropna()
-        facts = vault_facts(self.vault, found.astype(str).tolist())
+        facts = matched_facts(
+            self.gate, self.principal, found.astype(str).tolist(), request=self.parsed.manifest.id
+        )
         commitments = leaves.commitments(self.secret, facts)
         self.append(
-            leaves.inspections(self.parsed, (commitments[str(tp)] for tp in found), self.secret)
+            leaves.inspections(
+                self.parsed,
+                (commitments[str(tp)] for tp in found),
+                self.secret,
+                inspector=self.principal.id,
+            )
         )
         resolved = self.matches.merge(
             facts.drop(columns=["tin"]), on="taxpayer_id", how="left"
@@ -391,14 +409,15 @@ class _Run:
     def _resolve(self, subjects: pd.DataFrame) -> pd.DataFrame:
         if not len(subjects):
             return pd.DataFrame()
-        if self.vault.is_empty():
+        if self.gate.vault.is_empty():
             # No taxpayer at all: every subject is a no-match, decided as such below.
             matches = pd.DataFrame(
                 {"subject_id": subjects["subject_id"], "taxpayer_id": None, "status": "no_match"}
             )
         else:
             self.say(f"resolve: matching {len(subjects):,} subjects against the vault")
-            matches = resolve(subjects, self.vault, models_dir=self.ws.models_dir)
+            with self.export("identity-resolution", rows=len(subjects)) as reader:
+                matches = resolve(subjects, reader, models_dir=self.ws.models_dir)
         return matches
 
     def releasable(self, decision: Decision) -> bool:
@@ -431,12 +450,13 @@ class _Run:
 
     def _package(self, spec: PackageSpec, released: pd.DataFrame) -> PackageInfo:
         path = self.run_dir / PACKAGE
-        if (path / "manifest.json").is_file():
-            self.say("disclose: reopening the package of an earlier, interrupted run")
-            return reopen_package(path, spec, released, self.vault)
-        self.say(f"disclose: packaging {len(released):,} subjects")
-        key = load_signing_key(self.ws.keys_dir)
-        return build_package(path, spec, released, self.vault, key)
+        with self.export("disclosure-package", rows=len(released)) as reader:
+            if (path / "manifest.json").is_file():
+                self.say("disclose: reopening the package of an earlier, interrupted run")
+                return reopen_package(path, spec, released, reader)
+            self.say(f"disclose: packaging {len(released):,} subjects")
+            key = load_signing_key(self.ws.keys_dir)
+            return build_package(path, spec, released, reader, key)
 
     def write_folder(self, decision: Decision, doc: dict[str, Any]) -> str:
         """The run folder's files; ``decision.json`` is renamed in last (a finished run)."""

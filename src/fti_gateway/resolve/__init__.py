@@ -14,8 +14,6 @@ import pandas as pd
 from fti_gateway.resolve import index as _index
 from fti_gateway.resolve.evaluate import Evaluation, evaluate
 from fti_gateway.resolve.settings import ResolveSettings
-from fti_gateway.vault.check import ensure_no_duplicates
-from fti_gateway.vault.store import Vault
 
 MATCHES_FORMAT = "fti/matches/v1"
 
@@ -39,8 +37,7 @@ def train(
         if not idx.exists():
             # A new index means a changed vault: refuse a doubled one here, once per vault,
             # before any request looks anyone up in it (vault.check).
-            if isinstance(vault, Vault):
-                ensure_no_duplicates(vault)
+            vault.ensure_no_duplicates()
             _index.build(vault, idx, s)
         if not idx.trained():
             _train(vault, idx, s)

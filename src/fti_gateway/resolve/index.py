@@ -21,7 +21,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,10 +41,16 @@ BUILD_WAIT = 3600.0
 
 
 class VaultLike(Protocol):
-    """What resolve needs from :class:`fti_gateway.vault.store.Vault`."""
+    """What resolve needs from the read gate's reader (:class:`fti_gateway.vault.access.
+    VaultReader`): the parts to fingerprint, the SQL that reads them (the gate writes it;
+    resolve never opens the vault's files itself), and the duplicate check."""
 
     @property
     def master_glob(self) -> str: ...
+
+    def master_sql(self, parts: Sequence[str] = ()) -> str: ...
+
+    def ensure_no_duplicates(self) -> None: ...
 
 
 def _parts(vault: VaultLike) -> list[str]:
@@ -75,11 +81,8 @@ class VaultIndex:
     parts: tuple[str, ...] = ()
 
     def master_sql(self, vault: VaultLike) -> str:
-        """``read_parquet(...)`` of the fingerprinted parts (the vault's glob if unknown)."""
-        quoted = ", ".join(
-            "'" + f.replace("'", "''") + "'" for f in self.parts or [vault.master_glob]
-        )
-        return f"read_parquet([{quoted}], union_by_name = true)"
+        """The gate's SQL reading the fingerprinted parts (all parts if unknown)."""
+        return vault.master_sql(self.parts)
 
     @property
     def db_path(self) -> Path:

@@ -401,8 +401,10 @@ class StateStore:
             run.summary = summary
             run.finished_at = m.utcnow()
 
-    def abandon_runs(self, request_pk: int) -> int:
-        """Mark the request's runs still ``running`` as ``abandoned``; returns how many.
+    def abandon_runs(self, request_pk: int, status: str = "abandoned") -> int:
+        """Mark the request's runs still ``running`` as ``abandoned`` (or ``status``: a
+        run whose folder is finished did its work, see ``pipeline.submit``); returns how
+        many.
         Called by a run that holds the request's run lock: any other run still marked
         running died without a word (``kill -9``, a lost machine), so nothing stays
         ``running`` when no one runs it."""
@@ -411,7 +413,7 @@ class StateStore:
                 sa.select(m.Run).where(m.Run.request_pk == request_pk, m.Run.status == "running")
             ).all()
             for run in rows:
-                run.status = "abandoned"
+                run.status = status
                 run.finished_at = m.utcnow()
             return len(rows)
 

@@ -41,6 +41,7 @@ import yaml
 from fti_gateway.core.elements import IDENTITY_ADDRESS_COLUMNS
 from fti_gateway.core.errors import InputError
 from fti_gateway.core.formats import SUBJECT_COLUMNS
+from fti_gateway.vault.access import TEST_DATA, Gate, VaultReader
 from fti_gateway.vault.store import Vault
 from fti_gateway.vault.synth import noise as nz
 from fti_gateway.vault.synth.addresses import generate_addresses
@@ -76,7 +77,18 @@ class RequestFiles:
     placeholders: int = 0  # subjects with a placeholder instead of an address
 
 
-def generate(vault: Vault, kind: str, size: int, seed: int, out_dir: Path) -> RequestFiles:
+def sample_request(home: Path, kind: str, size: int, seed: int, out_dir: Path) -> RequestFiles:
+    """:func:`generate` with the vault read through the read gate, as the test-data service
+    (an ``export`` recorded in the workspace's inspection trail; a workspace whose policy
+    does not permit it — production — refuses, exit 7)."""
+    gate = Gate.for_home(home)
+    with gate.read(TEST_DATA, "export", purpose="synthetic-request", rows=size) as reader:
+        return generate(reader, kind, size, seed, out_dir)
+
+
+def generate(
+    vault: Vault | VaultReader, kind: str, size: int, seed: int, out_dir: Path
+) -> RequestFiles:
     """Write a ``kind`` request of ``size`` subjects against ``vault`` into ``out_dir``."""
     if kind not in KINDS:
         raise InputError(

@@ -1,0 +1,84 @@
+"""`fti vault lookup`: a person's look at one taxpayer, allowed or refused, in the gate's
+trail, the ledger, and the taxpayer's accounting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fti_gateway.core.workspace import Workspace
+from fti_gateway.vault.inspections import gate_log, read_events
+from fti_gateway.vault.store import Vault
+from fti_gateway.vault.synth import master
+from tests.cli.runner import run
+
+PRINCIPALS = """\
+format: fti/principals/v1
+principals:
+  - {id: E10001, role: disclosure_officer, unit: disclosure, cases: [C-1], cleared_from: 2024-01-01}
+  - {id: K30001, role: contractor, unit: modernization, cases: [C-1], cleared_from: 2025-01-01}
+"""
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    ws = Workspace.init(tmp_path / "home")
+    master.generate(ws.vault_dir / "master", 300, 5)
+    (ws.home / "principals.yaml").write_text(PRINCIPALS)
+    return ws.home
+
+
+def _tin(home: Path) -> str:
+    con = Vault(home / "vault").connect()
+    try:
+        return str(con.execute("SELECT tin FROM master ORDER BY taxpayer_id LIMIT 1").fetchone()[0])  # type: ignore[index]
+    finally:
+        con.close()
+
+
+def test_an_allowed_and_a_refused_look_both_reach_the_taxpayers_accounting(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tin = _tin(home)
+    base = ["vault", "lookup", "--home", str(home), "--tin", tin]
+    code, out, err = run(
+        capsys, monkeypatch, *base, "--as", "E10001", "--case", "C-1", "--purpose", "case-work",
+        "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(out)
+    assert {r["tin"] for r in doc["rows"]} == {tin}
+    assert doc["event"]["policies"] == ["officer-lookup-in-assigned-case"]
+
+    code, out, err = run(
+        capsys, monkeypatch, *base, "--as", "K30001", "--case", "C-9", "--purpose", "testing"
+    )
+    assert code == 7
+    assert "contractor-outside-case" in err and tin not in out
+
+    trail = [o for _, o in read_events(gate_log(home))]
+    assert [e["outcome"] for e in trail] == ["allowed", "denied"]
+
+    code, out, err = run(
+        capsys, monkeypatch, "ledger", "accounting", "--home", str(home), "--tin", tin, "--json"
+    )
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert [(r["kind"], r["outcome"]) for r in rows] == [
+        ("inspection", "allowed"), ("inspection", "denied"),
+    ]  # fmt: skip
+    assert [r["request_id"] for r in rows] == ["C-1", "C-9"]
+    assert "identity.name" in rows[0]["elements"] and rows[1]["elements"] == []
+
+
+def test_an_unknown_employee_is_not_found_and_reads_nothing(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run(
+        capsys, monkeypatch, "vault", "lookup", "--home", str(home), "--tin", _tin(home),
+        "--as", "E99999", "--case", "C-1", "--purpose", "case-work",
+    )  # fmt: skip
+    assert code == 3 and "E99999" in err
+    assert not gate_log(home).exists()
