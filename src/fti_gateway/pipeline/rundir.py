@@ -76,6 +76,27 @@ def released_earlier(run_dir: Path, before: int) -> set[str]:
     return out
 
 
+def revisions_of(run_dir: Path) -> list[int]:
+    """The request's finished decision revisions, oldest first (1 is ``run_dir`` itself)."""
+    found = [1] if (run_dir / DECISION).is_file() else []
+    folder = run_dir / REVISIONS
+    if folder.is_dir():
+        numbered = (int(p.name) for p in folder.iterdir() if p.name.isdigit())
+        found += sorted(n for n in numbered if n >= 2 and (folder / str(n) / DECISION).is_file())
+    return found
+
+
+def released_package(run_dir: Path, revision: int | None = None) -> tuple[int, Path] | None:
+    """The newest revision's finished package (``revision``: that one's), or None. After a
+    partial release each revision packages only its newly released subjects, so the
+    newest is what the agency has not fetched yet; the earlier ones stay where they are."""
+    for n in reversed(revisions_of(run_dir)):
+        folder = revision_dir(run_dir, n) / PACKAGE
+        if (revision is None or n == revision) and (folder / "manifest.json").is_file():
+            return n, folder
+    return None
+
+
 @contextlib.contextmanager
 def request_lock(run_dir: Path, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the run lock of one request; waits for a run of the same request to end.
