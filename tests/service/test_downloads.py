@@ -168,6 +168,16 @@ def test_after_a_revision_the_newest_released_package_is_served(
         old = served.doj.get(PACKAGE + "?revision=1")
         assert old.headers["fti-package-revision"] == "1" and old.content == first.content
         assert served.doj.get(PACKAGE + "?revision=3").status_code == 404
+        # A later revision whose package released nobody is passed over (asked by number,
+        # it is still there).
+        third = served.run_dir / "revisions" / "3"
+        (third / "package").mkdir(parents=True)
+        doc = json.loads((second / "package" / "manifest.json").read_text())
+        doc["data"] = {**doc["data"], "rows": 0, "subjects": 0}
+        (third / "package" / "manifest.json").write_text(json.dumps(doc))
+        (third / "decision.json").write_bytes((served.run_dir / "decision.json").read_bytes())
+        assert served.doj.get(PACKAGE).headers["fti-package-revision"] == "2"
+        shutil.rmtree(third)
         # A partial release: other items are still open, the request is in review.
         real = downloads.resolve_request
 
