@@ -8,7 +8,8 @@ d deny; the focus goes to the required reason, Enter submits).
 Decisions go through ``pipeline.review.decide_as``/``confirm_as`` — the very functions
 behind `fti review decide/confirm` — so four eyes, the bright-line refusal and the ledger
 entries are the same; the desk only replaces the password prompt with a signed-in
-session (``sessions``), re-reading the account on every action. Every POST checks the
+session (``sessions``), re-reading the account on every action. They run in a worker
+thread (a decision runs the request's next revision), never on the event loop. Every POST checks the
 session's CSRF token (form field or ``X-CSRF-Token`` header); a failure is 403.
 """
 
@@ -24,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from fti_gateway.core.errors import FtiError, InputError, NotFoundError
 from fti_gateway.core.workspace import Workspace
@@ -165,7 +167,7 @@ def desk_app(
         name, password = str(form.get("officer", "")), str(form.get("password", ""))
         nxt = _local(str(form.get("next", "/desk/")))
         try:
-            who = authenticate(ReviewStore(store), name, password)
+            who = await run_in_threadpool(authenticate, ReviewStore(store), name, password)
         except AuthenticationFailed as e:
             return page(request, "signin.html", anon, 401, next=nxt, error=e.message)
         sessions.end(anon.id if anon else None)
@@ -230,9 +232,11 @@ def desk_app(
             raise InputError("choose approve or deny", where="outcome")
         candidate = str(form.get("candidate") or "") or None
         who = still_active(ReviewStore(store), str(s.officer))
-        r = decide_as(
-            ws, who, item_id, outcome=outcome, reason=str(form.get("reason", "")),
-            candidate=candidate if outcome == "approve" else None,
+        r = await run_in_threadpool(
+            lambda: decide_as(
+                ws, who, item_id, outcome=outcome, reason=str(form.get("reason", "")),
+                candidate=candidate if outcome == "approve" else None,
+            )
         )  # fmt: skip
         s.flash = _said(r)
         return back(f"/desk/items/{quote(item_id)}")
@@ -241,7 +245,7 @@ def desk_app(
     async def confirm(request: Request, item_id: str) -> Response:
         s = _officer(await checked(request))
         who = still_active(ReviewStore(store), str(s.officer))
-        r = confirm_as(ws, who, item_id)
+        r = await run_in_threadpool(confirm_as, ws, who, item_id)
         s.flash = _said(r)
         return back(f"/desk/items/{quote(item_id)}")
 
