@@ -161,6 +161,8 @@ def test_blind_mode_hides_the_score_until_a_candidate_is_chosen(app: object, ws:
     assert "model's best" not in blind and "runner-up" not in blind.lower()
     cands = re.findall(r'name="candidate" value="(TP\d+)"', blind)
     assert cands
+    r = c.post(f"/desk/items/{item}/choose", data={"csrf": token, "candidate": "TP000000000"})
+    assert r.status_code == 400 and "not a candidate" in r.text
     r = c.post(f"/desk/items/{item}/choose", data={"csrf": token, "candidate": cands[0]})
     assert r.status_code == 303
     seen = c.get(f"/desk/items/{item}").text

@@ -41,8 +41,9 @@ from fti_gateway.desk.sessions import (
     csrf_ok,
 )
 from fti_gateway.law import BrightLineError, load_registry
-from fti_gateway.pipeline.review import DeskResult, confirm_as, decide_as
+from fti_gateway.pipeline.review import DeskResult, confirm_as, decide_as, locate
 from fti_gateway.review import AuthenticationFailed, NotAllowed, authenticate, still_active
+from fti_gateway.review.items import candidate_ids
 from fti_gateway.store import StateStore
 from fti_gateway.store.reviews import ReviewStore
 
@@ -220,7 +221,15 @@ def desk_app(
     async def choose(request: Request, item_id: str) -> Response:
         s = _officer(await checked(request))
         form = await request.form()
-        s.chosen[item_id] = str(form.get("candidate", ""))
+        chosen = str(form.get("candidate", ""))
+        _, it = locate(ws, store, item_id)
+        if chosen not in candidate_ids(it):
+            raise InputError(
+                f"{chosen[:20]!r} is not a candidate of this match",
+                where=item_id,
+                hint=f"one of: {', '.join(candidate_ids(it)) or '(none recorded)'}",
+            )
+        s.chosen[item_id] = chosen
         return back(f"/desk/items/{quote(item_id)}#decide")
 
     @app.post("/items/{item_id}/decide")
