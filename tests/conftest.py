@@ -70,3 +70,12 @@ def private_schema(url: str, tmp_path: Path) -> Iterator[str]:
         with engine.begin() as c:
             c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def desk_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Path]:
+    """The review desk's world (tests/deskworld.py), made once per session: it trains a
+    model, which the review, desk and browser tests all copy."""
+    from tests.deskworld import make_source
+
+    return make_source(tmp_path_factory.mktemp("desk-src"))

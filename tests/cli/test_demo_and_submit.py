@@ -22,6 +22,8 @@ def test_demo_runs_the_whole_pipeline_and_prints_the_why(tmp_path: Path) -> None
     assert "ice-2025" in text and "criminal-i2" in text
     assert "6103(i)(2)(B)(i)" in text  # placeholder addresses refused, with the rule
     assert "verifier key:" in text and "latest checkpoint:" in text
+    # The ICE request is still held, and the demo says where a person answers it.
+    assert "DHS DHS-ICE-2025-002025: held" in text and "fti review list --home" in text
     runs = sorted(p.name for p in (home / "runs").iterdir())
     assert len(runs) == 2
     verified = fti("ledger", "verify", "--home", str(home))

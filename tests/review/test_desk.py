@@ -8,12 +8,10 @@ gets its own workspace with a copy of the vault and its trained model.
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
 import fti_gateway.pipeline.review as desk
 from fti_gateway.core.keys import load_commitment_secret
@@ -21,63 +19,20 @@ from fti_gateway.core.workspace import Workspace
 from fti_gateway.law import BrightLineError
 from fti_gateway.ledger import accounting, entries
 from fti_gateway.ledger.workspace import verifier_key
-from fti_gateway.pipeline.submit import run_dir_for, submit
-from fti_gateway.resolve import index
-from fti_gateway.review import NotAllowed, add_officer
+from fti_gateway.pipeline.submit import run_dir_for
+from fti_gateway.review import NotAllowed
 from fti_gateway.review.items import candidate_ids
 from fti_gateway.store import StateStore
 from fti_gateway.store.reviews import ReviewStore
-from fti_gateway.vault.store import Vault
-from fti_gateway.vault.synth import master, request
+from tests import deskworld as world
 
-OFFICERS = {"avery": "officer", "blake": "supervisor", "casey": "supervisor", "drew": "auditor"}
-AGENCY, RID = "DOJ", "DOJ-DESK-1"
-
-
-def pw(name: str) -> str:
-    return f"correct horse battery {name}"
+AGENCY, RID = world.AGENCY, world.RID
+OFFICERS, pw, fresh, leaves = world.OFFICERS, world.pw, world.fresh, world.leaves
 
 
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Path]:
-    """A workspace whose vault and model the tests copy, and the request's manifest."""
-    ws = Workspace.init(tmp_path_factory.mktemp("desk-src") / "home")
-    master.generate(ws.vault_dir / "master", 3000, seed=2025)
-    files = request.generate(Vault.for_workspace(ws), "criminal-i2", 200, 2025, ws.home / "req")
-    doc = yaml.safe_load(files.manifest.read_text())
-    doc["id"] = RID
-    doc["requester"]["position"] = "component-head"  # contested under (i)(2)(A): review
-    files.manifest.write_text(yaml.safe_dump(doc))
-    submit(ws, files.manifest)  # trains the model once
-    return ws, files.manifest
-
-
-def fresh(source: tuple[Workspace, Path], path: Path, *, informant: str | None = None) -> Workspace:
-    """A new workspace holding the same vault and model, the request submitted, officers
-    added; ``informant``: a taxpayer the copy's vault flags as a confidential informant
-    (the flags play no part in matching, so the trained model still fits)."""
-    src, manifest = source
-    ws = Workspace.init(path)
-    shutil.copytree(src.vault_dir, ws.vault_dir, dirs_exist_ok=True)
-    if informant is not None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-
-        for part in (ws.vault_dir / "master").glob("*.parquet"):
-            t = pq.read_table(part)
-            col = "irs.confidential_informant"
-            flagged = pc.or_(t[col], pc.equal(t["taxpayer_id"], pa.scalar(informant)))
-            pq.write_table(t.set_column(t.schema.get_field_index(col), col, flagged), part)
-    # The trained model, under the copy's fingerprint (it names the vault's files by path).
-    trained = index.locate(Vault.for_workspace(src), src.models_dir).dir
-    shutil.copytree(trained, index.locate(Vault.for_workspace(ws), ws.models_dir).dir)
-    shutil.copytree(manifest.parent, path / "req")
-    submit(ws, path / "req" / manifest.name)
-    reviews = ReviewStore(StateStore.for_workspace(ws))
-    for name, role in OFFICERS.items():
-        add_officer(reviews, name, role, pw(name))
-    return ws
+@pytest.fixture
+def source(desk_source: tuple[Workspace, Path]) -> tuple[Workspace, Path]:
+    return desk_source
 
 
 def items(ws: Workspace) -> dict[str, list[desk.Listed]]:
@@ -102,18 +57,6 @@ def decide(ws: Workspace, item: str, who: str, outcome: str, **kw: object) -> de
 
 def confirm(ws: Workspace, item: str, who: str) -> desk.DeskResult:
     return desk.confirm_item(ws, item, officer=who, password=pw(who))
-
-
-def leaves(ws: Workspace, kind: str) -> list[dict[str, object]]:
-    from fti_gateway.ledger.proofs import open_log
-    from fti_gateway.ledger.tiles import TILE_WIDTH
-
-    cp, _note, reader = open_log(ws.ledger_dir, verifier_key(ws))
-    data: list[bytes] = []
-    for tile in range(-(-cp.size // TILE_WIDTH)):
-        data.extend(reader.bundle(tile))
-    parsed = [entries.parse(d) for d in data[: cp.size]]
-    return [p for p in parsed if p["kind"] == kind]
 
 
 def status(ws: Workspace) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import pytest
 from fti_gateway.disclose import verify_package
 from fti_gateway.ledger import accounting
 from fti_gateway.ledger.workspace import verifier_key
+from fti_gateway.service import downloads
+from fti_gateway.service.auth import Principal
 from tests.service import c2sp
 from tests.service.conftest import AWAITING_ID, DENIED_ID, RELEASED_ID, Served
 
@@ -156,3 +159,46 @@ def test_tlog_scales_accepts_the_proofs(served: Served) -> None:
         hashes = [base64.b64decode(h) for h in head[2:]]
         proof = InclusionProof(int(head[1].split(" ")[1]), cp.size, hashes)
         proof.check(leaf_hash(base64.b64decode(e["entry"])), cp.root_hash)
+
+
+def test_after_a_revision_the_newest_released_package_is_served(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After review, revision n ≥ 2 has its own package (the subjects it newly released):
+    that one is served, also while other items keep the request in review; ``?revision=1``
+    still fetches the first."""
+    first = served.doj.get(PACKAGE)
+    second = served.run_dir / "revisions" / "2"
+    shutil.copytree(served.run_dir / "package", second / "package")
+    (second / "decision.json").write_bytes((served.run_dir / "decision.json").read_bytes())
+    try:
+        r = served.doj.get(PACKAGE)
+        assert r.status_code == 200 and r.headers["fti-package-revision"] == "2"
+        assert "-r2.zip" in r.headers["content-disposition"]
+        assert list(second.glob("package-*.zip")), "the ZIP came from revision 2's folder"
+        old = served.doj.get(PACKAGE + "?revision=1")
+        assert old.headers["fti-package-revision"] == "1" and old.content == first.content
+        assert served.doj.get(PACKAGE + "?revision=3").status_code == 404
+        # A later revision whose package released nobody is passed over (asked by number,
+        # it is still there).
+        third = served.run_dir / "revisions" / "3"
+        (third / "package").mkdir(parents=True)
+        doc = json.loads((second / "package" / "manifest.json").read_text())
+        doc["data"] = {**doc["data"], "rows": 0, "subjects": 0}
+        (third / "package" / "manifest.json").write_text(json.dumps(doc))
+        (third / "decision.json").write_bytes((served.run_dir / "decision.json").read_bytes())
+        assert served.doj.get(PACKAGE).headers["fti-package-revision"] == "2"
+        shutil.rmtree(third)
+        # A partial release: other items are still open, the request is in review.
+        real = downloads.resolve_request
+
+        def in_review(home: Path, principal: Principal, rid: str) -> downloads.RequestRecord:
+            rec = real(home, principal, rid)
+            return downloads.RequestRecord(rec.id, rec.agency, rec.request_id, "review")
+
+        monkeypatch.setattr(downloads, "resolve_request", in_review)
+        assert served.doj.get(PACKAGE).headers["fti-package-revision"] == "2"
+        (second / "package" / "manifest.json").unlink()  # an unfinished package is not served
+        assert served.doj.get(PACKAGE).headers["fti-package-revision"] == "1"
+    finally:
+        shutil.rmtree(served.run_dir / "revisions")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.markdown import Markdown
 from rich.progress import (
@@ -14,8 +16,11 @@ from rich.progress import (
 )
 
 from fti_gateway.cli.common import HomeOpt, console
+from fti_gateway.core.workspace import Workspace
 from fti_gateway.ledger.workspace import verifier_key
 from fti_gateway.pipeline.demo import DemoSettings, run_demo
+from fti_gateway.pipeline.review import list_items
+from fti_gateway.store import StateStore
 
 
 def demo(
@@ -64,3 +69,24 @@ def demo(
     console.print(f"verifier key: {result.verifier_key}")
     if result.runs and result.runs[-1][1].checkpoint:
         console.print("latest checkpoint:\n" + (result.runs[-1][1].checkpoint or ""))
+    _point_at_the_desk(home)
+
+
+def _point_at_the_desk(home: Path) -> None:
+    """What is held waits for a person: say so, and where they answer it."""
+    ws = Workspace.open(home)
+    held: dict[str, int] = {}
+    for x in list_items(ws, StateStore.for_workspace(ws)):
+        key = f"{x.item.agency} {x.item.request_id}"
+        held[key] = held.get(key, 0) + 1
+    if not held:
+        return
+    console.rule("held for review")
+    for key, n in held.items():
+        console.print(f"{key}: held, {n} open review item(s)")
+    console.print(
+        f"`fti review list --home {home}` lists them; officers answer them with "
+        "`fti review decide`/`confirm` (accounts: `fti officer add`), or in a browser at "
+        "/desk/ of `fti serve` (see the README's review desk section)",
+        highlight=False,
+    )

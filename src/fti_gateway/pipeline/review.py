@@ -28,7 +28,12 @@ from fti_gateway.pipeline.submit import RunResult, run_request
 from fti_gateway.review import Item, authenticate, check_may_confirm, check_may_decide, items_of
 from fti_gateway.review.items import candidate_ids
 from fti_gateway.store import RequestRecord, StateStore
-from fti_gateway.store.reviews import DispositionRecord, NewDisposition, ReviewStore
+from fti_gateway.store.reviews import (
+    DispositionRecord,
+    NewDisposition,
+    OfficerRecord,
+    ReviewStore,
+)
 from fti_gateway.vault.access import RESOLVER, Gate
 
 
@@ -139,9 +144,23 @@ def decide_item(
     candidate: str | None = None,
 ) -> DeskResult:
     """An officer approves or denies one item (a request-level approval is a proposal)."""
+    who = authenticate(ReviewStore(StateStore.for_workspace(ws)), officer, password)
+    return decide_as(ws, who, wanted, outcome=outcome, reason=reason, candidate=candidate)
+
+
+def decide_as(
+    ws: Workspace,
+    who: OfficerRecord,
+    wanted: str,
+    *,
+    outcome: str,
+    reason: str,
+    candidate: str | None = None,
+) -> DeskResult:
+    """:func:`decide_item` for an officer already authenticated (the desk's signed-in
+    session): the one implementation behind `fti review decide` and the browser desk."""
     store = StateStore.for_workspace(ws)
     reviews = ReviewStore(store)
-    who = authenticate(reviews, officer, password)
     record, item = locate(ws, store, wanted)
     done = reviews.for_item(record.pk, item.id)
     if done is not None:
@@ -178,9 +197,14 @@ def decide_item(
 
 def confirm_item(ws: Workspace, wanted: str, *, officer: str, password: str) -> DeskResult:
     """A supervisor confirms another person's proposal; it then takes effect."""
+    who = authenticate(ReviewStore(StateStore.for_workspace(ws)), officer, password)
+    return confirm_as(ws, who, wanted)
+
+
+def confirm_as(ws: Workspace, who: OfficerRecord, wanted: str) -> DeskResult:
+    """:func:`confirm_item` for an officer already authenticated (the browser desk)."""
     store = StateStore.for_workspace(ws)
     reviews = ReviewStore(store)
-    who = authenticate(reviews, officer, password)
     record, item = locate(ws, store, wanted)
     proposal = reviews.for_item(record.pk, item.id)
     if proposal is None or not proposal.needs_confirmation:

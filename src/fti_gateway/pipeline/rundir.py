@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -74,6 +75,38 @@ def released_earlier(run_dir: Path, before: int) -> set[str]:
             ids = pq.read_table(data, columns=["subject_id"]).column(0).to_pylist()
             out.update(str(i) for i in ids)
     return out
+
+
+def revisions_of(run_dir: Path) -> list[int]:
+    """The request's finished decision revisions, oldest first (1 is ``run_dir`` itself)."""
+    found = [1] if (run_dir / DECISION).is_file() else []
+    folder = run_dir / REVISIONS
+    if folder.is_dir():
+        numbered = (int(p.name) for p in folder.iterdir() if p.name.isdigit())
+        found += sorted(n for n in numbered if n >= 2 and (folder / str(n) / DECISION).is_file())
+    return found
+
+
+def released_package(run_dir: Path, revision: int | None = None) -> tuple[int, Path] | None:
+    """The newest revision's finished package that released someone (``revision``: that
+    revision's package, whatever it holds), or None. After a partial release each revision
+    packages only its newly released subjects, so the newest is what the agency has not
+    fetched yet; the earlier ones stay where they are. A revision whose package holds no
+    subject (its newly approved subjects had no records for the periods) is passed over."""
+    for n in reversed(revisions_of(run_dir)):
+        if revision is not None and n != revision:
+            continue
+        manifest = revision_dir(run_dir, n) / PACKAGE / "manifest.json"
+        if manifest.is_file() and (revision is not None or _released_anyone(manifest)):
+            return n, manifest.parent
+    return None
+
+
+def _released_anyone(manifest: Path) -> bool:
+    try:
+        return int(json.loads(manifest.read_text(encoding="utf-8"))["data"]["subjects"]) > 0
+    except (ValueError, KeyError, TypeError):
+        return True  # a manifest we cannot read this way: serve it; the verifier judges it
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from fti_gateway.review.officers import (
     authenticate,
     check_may_confirm,
     check_may_decide,
+    still_active,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "check_may_decide",
     "item_id",
     "items_of",
+    "still_active",
 ]

@@ -79,6 +79,18 @@ def authenticate(reviews: ReviewStore, name: str, password: str) -> OfficerRecor
     return officer
 
 
+def still_active(reviews: ReviewStore, name: str) -> OfficerRecord:
+    """The officer ``name`` of a signed-in session, read again on every action: an account
+    disabled (or its role changed) since sign-in takes effect at once."""
+    try:
+        officer = reviews.officer(name)
+    except FtiError:
+        raise AuthenticationFailed("the account is gone; sign in again", where=name[:64]) from None
+    if not officer.active:
+        raise AuthenticationFailed("the account is disabled", where=name[:64])
+    return officer
+
+
 def check_may_decide(officer: OfficerRecord, item: Item, outcome: str) -> bool:
     """Whether the disposition needs a supervisor's confirmation; refuses what the role
     may not do at all."""

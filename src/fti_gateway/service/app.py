@@ -4,7 +4,7 @@ Each endpoint parses HTTP, calls one adapter (service/adapters.py) and returns i
 errors are ``FtiError`` rendered by service/errors.py. Every ``/v1`` route is on an
 authenticated router (service/auth.py) — the request routes in service/requests.py —
 except the few public ones declared on the app itself: health, the token endpoint, the
-verifier keys.
+verifier keys. The review desk's browser pages are a sub-app mounted at ``/desk``.
 
 The pipeline runs off the HTTP call, on the workspace's job queue: with the embedded
 SQLite default one worker thread in this process, started with the app (it takes up
@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 
 from fti_gateway import __version__
 from fti_gateway.core.workspace import Workspace, default_home
+from fti_gateway.desk.app import desk_app
 from fti_gateway.pipeline.jobs import LocalQueue, queue_for
 from fti_gateway.service import (
     adapters,
@@ -119,6 +120,8 @@ def create_app(
     app.include_router(taxpayer.router(ws, store, authenticate))
     app.include_router(public.router(home))
     openapi.install(app)
+    # The review desk: its own pages, sessions and error pages (HTML, not problem JSON).
+    app.mount("/desk", desk_app(ws, clock=clock))
     return app
 
 

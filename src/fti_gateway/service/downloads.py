@@ -1,13 +1,17 @@
 """``GET /v1/requests/{id}/package`` and ``GET /v1/requests/{id}/proof``.
 
-The package is the run folder's signed ``package/`` as one deterministic ZIP
-(service/packagezip.py), served with single-range support (RFC 9110 §14): ``Range:
+The package is the newest released revision's signed ``package/`` as one deterministic ZIP
+(revision 1 is the run folder's, revision n ≥ 2 ``revisions/<n>/``'s after review: each
+holds only the subjects it newly released; ``?revision=n`` fetches an earlier one, and the
+``FTI-Package-Revision`` header says which was sent), built by service/packagezip.py and
+served with single-range support (RFC 9110 §14): ``Range:
 bytes=a-b``, ``a-`` or ``-n`` answers 206 with ``Content-Range``; a range starting past
 the end answers 416 (a problem document with ``Content-Range: bytes */size``); a range
 the server does not understand, several ranges, or an ``If-Range`` that is not the
 current strong ETag answers 200 with the whole file (RFC 9110 §14.2 lets a server ignore
-``Range``). It is 404 until the request is released — with problem type ``awaiting-witness`` while
-its entries wait for a checkpoint the witness quorum cosigned (pipeline/witnessing.py).
+``Range``). It is 404 until some subjects are released — with problem type
+``awaiting-witness`` while its entries wait for a checkpoint the witness quorum cosigned
+(pipeline/witnessing.py).
 
 The proof is every ledger leaf of the request with a C2SP tlog-proof against the latest
 checkpoint (ledger/byrequest.py). Each entry also carries the leaf's exact bytes
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -33,7 +37,7 @@ from fti_gateway.core.workspace import Workspace
 from fti_gateway.ledger.byrequest import prove_request
 from fti_gateway.ledger.storage import FsStorage
 from fti_gateway.ledger.workspace import verifier_key
-from fti_gateway.pipeline.rundir import PACKAGE, run_dir_for
+from fti_gateway.pipeline.rundir import released_package, run_dir_for
 from fti_gateway.service import adapters
 from fti_gateway.service.auth import Principal
 from fti_gateway.service.errors import RangeNotSatisfiableError
@@ -43,6 +47,10 @@ from fti_gateway.service.problems import problem_responses
 CHUNK = 1 << 16
 RELEASED = "released"
 AWAITING_WITNESS = "awaiting-witness"
+# After a partial release the request is still in review (other items are open), yet
+# the subjects already cleared went out in a revision's package: that one is served.
+SERVED = frozenset({RELEASED, "review"})
+REVISION_HEADER = "FTI-Package-Revision"
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 
 
@@ -168,10 +176,14 @@ def router(home: Path, authenticate: Callable[..., Principal]) -> APIRouter:
         summary="The signed disclosure package as a ZIP (Range supported); 404 until released",
     )
     def package(
-        id: str, request: Request, principal: Principal = Depends(authenticate)
+        id: str,
+        request: Request,
+        revision: int | None = Query(
+            None, ge=1, description="an earlier decision revision's package (default: the newest)"
+        ),
+        principal: Principal = Depends(authenticate),
     ) -> Response:
         rec = resolve_request(home, principal, id)
-        folder = run_dir_for(ws, rec.agency, rec.request_id) / PACKAGE
         if rec.status == AWAITING_WITNESS:
             raise AwaitingWitnessError(
                 "this request's package is held until its ledger entries are under a "
@@ -179,14 +191,21 @@ def router(home: Path, authenticate: Callable[..., Principal]) -> APIRouter:
                 where=f"requests/{id}/package",
                 hint="the office retries with `fti witness cosign`; try again later",
             )
-        if rec.status != RELEASED or not folder.is_dir():
+        found = released_package(run_dir_for(ws, rec.agency, rec.request_id), revision)
+        if rec.status not in SERVED or found is None:
             raise NotFoundError(
-                "this request has no released package",
+                "this request has no released package"
+                + (f" in revision {revision}" if revision else ""),
                 where=f"requests/{id}/package",
-                hint="a package exists once the request's status is 'released'",
+                hint="a package exists once subjects are released (status 'released', or "
+                "'review' after a partial release)",
             )
+        n, folder = found
         path, etag = package_zip(folder)
-        return ranged_file(request, path, etag, f"package-{rec.id}.zip")
+        name = f"package-{rec.id}.zip" if n == 1 else f"package-{rec.id}-r{n}.zip"
+        resp = ranged_file(request, path, etag, name)
+        resp.headers[REVISION_HEADER] = str(n)
+        return resp
 
     @r.get(
         "/requests/{id}/proof",
