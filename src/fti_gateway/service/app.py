@@ -74,7 +74,7 @@ def create_app(
         public_url=public_url or os.environ.get(PUBLIC_URL_ENV) or None,
         clock=clock or time.time,
     )
-    svc = Service(ws, store, queue_for(ws), spool.max_upload_bytes(max_upload_bytes))
+    svc = Service(ws, store, queue_for(ws, store), spool.max_upload_bytes(max_upload_bytes))
     watch = LedgerWatch(ws, interval_from_env(verify_every))
     authenticate = Authenticator(config)
     protected = APIRouter(prefix="/v1", dependencies=[Depends(authenticate)])
