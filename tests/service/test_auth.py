@@ -38,14 +38,21 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def client(
+def serve(
     workspace: Workspace, database_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TestClient]:
+    """One service process over the workspace's database (its own store and caches)."""
     monkeypatch.setenv("FTI_DATABASE_URL", database_url)
     app = create_app(workspace.home, clock=clock)
     yield TestClient(app)
     app.state.auth.register.store.dispose()
+
+
+@pytest.fixture
+def client(
+    workspace: Workspace, database_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    yield from serve(workspace, database_url, clock, monkeypatch)
 
 
 def register(client: TestClient) -> AgencyRegister:
@@ -346,11 +353,8 @@ def test_revoking_an_agency_ends_its_tokens_at_once(client: TestClient, doj: Age
 def second_app(
     workspace: Workspace, database_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TestClient]:
-    """Another service process over the same database (its own store, pool and caches)."""
-    monkeypatch.setenv("FTI_DATABASE_URL", database_url)
-    app = create_app(workspace.home, clock=clock)
-    yield TestClient(app)
-    app.state.auth.register.store.dispose()
+    """Another service process over the same database."""
+    yield from serve(workspace, database_url, clock, monkeypatch)
 
 
 def test_a_proof_is_accepted_once_across_service_processes(
