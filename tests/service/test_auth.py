@@ -7,13 +7,15 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.service import create_app
-from fti_gateway.store.agencies import AgencyRegister
+from fti_gateway.store import StateStore
+from fti_gateway.store.agencies import AgencyRegister, TokenCache, TokenRecord, token_hash
 from tests.service.authclient import BASE, TOKEN_URL, Agency, ath, new_key
 from tests.service.test_app import submit, upload
 
@@ -36,14 +38,21 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def client(
+def serve(
     workspace: Workspace, database_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TestClient]:
+    """One service process over the workspace's database (its own store and caches)."""
     monkeypatch.setenv("FTI_DATABASE_URL", database_url)
     app = create_app(workspace.home, clock=clock)
     yield TestClient(app)
     app.state.auth.register.store.dispose()
+
+
+@pytest.fixture
+def client(
+    workspace: Workspace, database_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    yield from serve(workspace, database_url, clock, monkeypatch)
 
 
 def register(client: TestClient) -> AgencyRegister:
@@ -338,6 +347,64 @@ def test_revoking_an_agency_ends_its_tokens_at_once(client: TestClient, doj: Age
     assert doj.get(UNKNOWN).status_code == 404
     register(client).revoke("DOJ")
     problem_401(doj.get(UNKNOWN), "invalid_token")
+
+
+@pytest.fixture
+def second_app(
+    workspace: Workspace, database_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """Another service process over the same database."""
+    yield from serve(workspace, database_url, clock, monkeypatch)
+
+
+def test_a_proof_is_accepted_once_across_service_processes(
+    doj: Agency, second_app: TestClient
+) -> None:
+    token = doj.get_token()
+    proof = doj.proof("GET", BASE + UNKNOWN, token)
+    assert call(doj, proof).status_code == 404  # type: ignore[attr-defined]
+    headers = {"Authorization": f"DPoP {token}", "DPoP": proof}
+    problem_401(second_app.get(UNKNOWN, headers=headers), "invalid_dpop_proof")
+    # ... while the token itself is good there: a fresh proof passes.
+    fresh = {"Authorization": f"DPoP {token}", "DPoP": doj.proof("GET", BASE + UNKNOWN, token)}
+    assert second_app.get(UNKNOWN, headers=fresh).status_code == 404
+
+
+def test_a_revocation_elsewhere_ends_a_token_this_process_has_cached(
+    client: TestClient, doj: Agency, workspace: Workspace
+) -> None:
+    """The token is in this process's cache after its first call; the agency is revoked
+    by another process (``fti agency revoke``: its own store): the next call is refused."""
+    doj.get_token()
+    assert doj.get(UNKNOWN).status_code == 404
+    assert register(client).tokens.get(token_hash(doj.token or "")) is not None
+    store = StateStore.for_workspace(workspace)
+    try:
+        AgencyRegister(store).revoke("DOJ")
+    finally:
+        store.dispose()
+    problem_401(doj.get(UNKNOWN), "invalid_token")
+    # A refused call used up nothing: the same proof is still refused as revoked, not replayed.
+    proof = doj.proof("GET", BASE + UNKNOWN, doj.token)
+    problem_401(call(doj, proof), "invalid_token")
+    problem_401(call(doj, proof), "invalid_token")
+
+
+def test_the_token_cache_is_bounded_and_drops_expired_tokens_first() -> None:
+    now = datetime.now(UTC)
+    cache = TokenCache(size=3)
+
+    def rec(expires: datetime) -> TokenRecord:
+        return TokenRecord("DOJ", 1, "jkt", expires, key_revoked=False)
+
+    cache.put("a", rec(now + timedelta(seconds=100)), now)
+    cache.put("old", rec(now - timedelta(seconds=1)), now)
+    cache.put("b", rec(now + timedelta(seconds=100)), now)
+    cache.put("c", rec(now + timedelta(seconds=100)), now)  # full: the expired one goes
+    assert cache.get("old") is None
+    assert all(cache.get(k) is not None for k in "abc")
+    cache.put("d", rec(now + timedelta(seconds=100)), now)  # full, none expired: the oldest
+    assert cache.get("a") is None and cache.get("d") is not None
 
 
 def test_the_public_url_is_what_proofs_and_assertions_name(

@@ -12,7 +12,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from fti_gateway.core.workspace import Workspace
+from tests.cli.runner import run
 
 RUN = (
     "import typer; from fti_gateway.cli.serve import serve; "
@@ -50,3 +53,16 @@ def test_serve_answers_health(workspace: Workspace, tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
+
+
+def test_several_server_processes_need_postgresql(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the embedded database the one server process also runs the pipeline: a second
+    process would be a second worker nobody coordinates, so it is a usage error."""
+    monkeypatch.delenv("FTI_DATABASE_URL", raising=False)
+    code, out, err = run(
+        capsys, monkeypatch, "serve", "--home", str(workspace.home), "--workers", "2"
+    )
+    assert code == 2, out + err
+    assert "--workers" in err and "PostgreSQL" in err

@@ -44,12 +44,27 @@ def serve(
             "Default: $FTI_VERIFY_EVERY, else 300.",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes (uvicorn workers) sharing the port. More than one needs "
+            "PostgreSQL (FTI_DATABASE_URL): the embedded database runs the pipeline in the "
+            "one server process. Replay caches and revocations hold across them.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API until interrupted; with the embedded database it also runs the
     request pipeline in a worker of its own."""
     import uvicorn
 
     ws = open_workspace(home)  # fail here, with the usual diagnostic, if there is none
+    if workers > 1 and not ws.database_url.startswith("postgresql"):
+        raise typer.BadParameter(
+            "more than one server process needs PostgreSQL (set FTI_DATABASE_URL): with "
+            "the embedded database the one server process also runs the pipeline",
+            param_hint="--workers",
+        )
     os.environ["FTI_HOME"] = str(ws.home.resolve())
     if public_url:
         os.environ["FTI_PUBLIC_URL"] = public_url
@@ -57,5 +72,7 @@ def serve(
         os.environ["FTI_MAX_UPLOAD_BYTES"] = str(max_upload_bytes)
     if verify_every is not None:
         os.environ["FTI_VERIFY_EVERY"] = str(verify_every)
-    console.print(f"serving {ws.home} on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info")
+    console.print(
+        f"serving {ws.home} on http://{host}:{port} with {workers} process(es) (API docs at /docs)"
+    )
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="info")

@@ -58,7 +58,7 @@ from fti_gateway.intake.validate import (
 
 # check_rows' pandas frames cost ~50 bytes a value: checked and stored this many rows at a
 # time, a block's rows never all become Python objects at once.
-SLICE_ROWS = 8_192
+SLICE_ROWS = 16_384
 JSON_NAME = "manifest.json"
 YAML_NAME = "manifest.yaml"
 

@@ -150,16 +150,30 @@ def check_rows(
 
 
 def _dob_bad(dob: pa.ChunkedArray, received: date) -> pa.ChunkedArray:
-    """Present but not a real date written YYYY-MM-DD within the plausible range."""
-    parsed = pc.strptime(dob, format="%Y-%m-%d", unit="s", error_is_null=True)
-    # strptime accepts 1980-1-2 and rolls 2023-02-30 over to March; a date that is real
-    # and written in full prints back exactly as written.
-    as_written = pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), dob), False)
+    """Present but not a real date written YYYY-MM-DD within the plausible range.
+
+    Checked as numbers, not by parsing and printing each date back (strptime +
+    strftime was ~4 µs a row, the largest cost of reading an upload): written in full
+    (RE2), then month 1-12 and day within its month, leap years counted."""
+    written = pc.fill_null(pc.match_substring_regex(dob, _ISO_DATE), False)
+    safe = pc.if_else(written, dob, "2000-01-01")
+    year, month, day = (
+        pc.cast(pc.utf8_slice_codeunits(safe, a, b), pa.int32()).to_numpy(zero_copy_only=False)
+        for a, b in ((0, 4), (5, 7), (8, 10))
+    )
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    ok_month = (month >= 1) & (month <= 12)
+    last = _DAYS_IN_MONTH[np.clip(month, 1, 12) - 1] + (leap & (month == 2))
+    real = ok_month & (day >= 1) & (day <= last)
+    as_written = pc.and_(written, pa.array(real))
     in_range = pc.and_(
         pc.greater_equal(dob, pa.scalar(EARLIEST_DOB.isoformat())),
         pc.less_equal(dob, pa.scalar(received.isoformat())),
     )
     return pc.and_(pc.is_valid(dob), pc.invert(pc.and_(as_written, pc.fill_null(in_range, False))))
+
+
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
 
 
 def _dob_reason(received: date) -> Callable[[str | None], str]:
@@ -182,16 +196,25 @@ def _dob_reason(received: date) -> Callable[[str | None], str]:
 
 
 def _may_hold_control_characters(col: pa.ChunkedArray) -> bool:
-    """A fast scan of the raw string bytes; only a hit pays for the per-row check."""
+    """A fast scan of the raw string bytes; only a hit pays for the per-row check. Only
+    the chunk's own bytes (a slice shares its block's buffer), by ``bytes.translate``
+    deleting every other byte — one pass in C, ~30× a regex search."""
     for chunk in col.chunks:
         buffers = chunk.buffers()
-        if (
-            len(buffers) > 2
-            and buffers[2] is not None
-            and _CONTROL_BYTES.search(memoryview(buffers[2]))
-        ):
+        if len(buffers) < 3 or buffers[2] is None or len(chunk) == 0:
+            continue
+        width = 8 if pa.types.is_large_string(chunk.type) else 4
+        offsets = np.frombuffer(
+            buffers[1], dtype=np.int64 if width == 8 else np.int32,
+            count=len(chunk) + 1, offset=chunk.offset * width,
+        )  # fmt: skip
+        data = memoryview(buffers[2])[int(offsets[0]) : int(offsets[-1])]
+        if bytes(data).translate(None, _NOT_CONTROL):
             return True
     return False
+
+
+_NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL_BYTES.match(bytes([b])))
 
 
 def _digits_only(tin: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -52,30 +52,37 @@ def receipt_of(store: StateStore, request_pk: int) -> Receipt:
     )
 
 
-def run_one(ws: Workspace, request_pk: int) -> None:
+def run_one(ws: Workspace, request_pk: int, store: StateStore | None = None) -> None:
     """Run (or resume) one request; the failure is recorded by the run itself."""
     from fti_gateway.pipeline.submit import run_request
 
-    store = StateStore.for_workspace(ws)
+    store = store or StateStore.for_workspace(ws)
     run_request(ws, receipt_of(store, request_pk), store=store)
 
 
 class LocalQueue:
     """One worker thread in this process, fed in order; restart-safe through the store."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, store: StateStore | None = None) -> None:
         self.ws = ws
+        self._store = store
         self._pending: queue.Queue[int | None] = queue.Queue()
         self._cancelled: set[int] = set()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
+    @property
+    def store(self) -> StateStore:
+        """The caller's store (the service's own), else one opened on first use."""
+        if self._store is None:
+            self._store = StateStore.for_workspace(self.ws)
+        return self._store
+
     def start(self) -> None:
         """Start the worker and take up every request the store says is unfinished."""
         if self._thread is not None:
             return
-        store = StateStore.for_workspace(self.ws)
-        for record in store.list_requests():
+        for record in self.store.list_requests():
             if record.status in UNFINISHED:
                 self._pending.put(record.pk)
         self._thread = threading.Thread(target=self._work, name="fti-worker", daemon=True)
@@ -89,7 +96,7 @@ class LocalQueue:
         self._thread = None
 
     def enqueue(self, request_pk: int) -> None:
-        StateStore.for_workspace(self.ws).set_status(request_pk, "queued")
+        self.store.set_status(request_pk, "queued")
         with self._lock:
             self._cancelled.discard(request_pk)
         self._pending.put(request_pk)
@@ -97,7 +104,7 @@ class LocalQueue:
     def cancel(self, request_pk: int) -> bool:
         """Take a request that has not started back off the queue (a running one finishes:
         a run stopped half-way would only be resumed later)."""
-        store = StateStore.for_workspace(self.ws)
+        store = self.store
         if store.request(request_pk).status != "queued":
             return False
         with self._lock:
@@ -118,7 +125,7 @@ class LocalQueue:
                 with self._lock:
                     if pk in self._cancelled:
                         continue
-                run_one(self.ws, pk)
+                run_one(self.ws, pk, self.store)
             except Exception:
                 # Recorded on the request by the run; the worker goes on with the next.
                 log.exception("request %s failed", pk)
@@ -126,11 +133,12 @@ class LocalQueue:
                 self._pending.task_done()
 
 
-def queue_for(ws: Workspace) -> JobQueue:
+def queue_for(ws: Workspace, store: StateStore | None = None) -> JobQueue:
     """The workspace's queue: procrastinate on PostgreSQL (``FTI_DATABASE_URL``), else one
-    worker thread in this process (start it with :meth:`LocalQueue.start`)."""
+    worker thread in this process (start it with :meth:`LocalQueue.start`). ``store``: the
+    caller's open store, so the queue does not open one per call."""
     if ws.database_url.startswith("postgresql"):
         from fti_gateway.pipeline.pgjobs import PgQueue
 
-        return PgQueue(ws)
-    return LocalQueue(ws)
+        return PgQueue(ws, store)
+    return LocalQueue(ws, store)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,10 +61,25 @@ def run_step(home: str, request_pk: int, step: str, run_pk: int | None = None) -
     """Run ``step`` of request ``request_pk`` (continuing run ``run_pk``), then queue the
     next step."""
     ws = Workspace.open(Path(home))
-    store = StateStore.for_workspace(ws)
+    store = worker_store(ws)
     result = run_steps(ws, receipt_of(store, request_pk), upto=step, run_pk=run_pk, store=store)
     if isinstance(result, Paused):
         _defer(home, request_pk, STEPS[STEPS.index(step) + 1], result.run_pk)
+
+
+_STORES: dict[str, StateStore] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def worker_store(ws: Workspace) -> StateStore:
+    """This worker process's one store for ``ws``'s database: opened (engine, pool, schema
+    check) by the first job and reused by every later one — rebuilding it per job cost
+    ~36 ms a step. A schema change needs new workers anyway (``fti db upgrade`` first)."""
+    with _STORES_LOCK:
+        store = _STORES.get(ws.database_url)
+        if store is None:
+            store = _STORES[ws.database_url] = StateStore.for_workspace(ws)
+        return store
 
 
 def _defer(home: str, request_pk: int, step: str, run_pk: int | None) -> None:
@@ -114,9 +130,17 @@ def ensure_schema(url: str) -> bool:
 class PgQueue:
     """The :class:`~fti_gateway.pipeline.jobs.JobQueue` on PostgreSQL."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, store: StateStore | None = None) -> None:
         self.ws = ws
         self.url = ws.database_url
+        self._store = store
+
+    @property
+    def store(self) -> StateStore:
+        """The caller's store (the service's own), else one opened on first use."""
+        if self._store is None:
+            self._store = StateStore.for_workspace(self.ws)
+        return self._store
 
     @contextlib.contextmanager
     def _app(self) -> Iterator[procrastinate.App]:
@@ -124,7 +148,7 @@ class PgQueue:
             yield a
 
     def enqueue(self, request_pk: int) -> None:
-        StateStore.for_workspace(self.ws).set_status(request_pk, "queued")
+        self.store.set_status(request_pk, "queued")
         with self._app():
             _defer(str(self.ws.home.resolve()), request_pk, STEPS[0], None)
 
@@ -137,9 +161,7 @@ class PgQueue:
                 if job.id is not None:
                     cancelled |= a.job_manager.cancel_job_by_id(job.id)
         if cancelled:
-            StateStore.for_workspace(self.ws).set_status(
-                request_pk, "closed", note="cancelled before its next step ran"
-            )
+            self.store.set_status(request_pk, "closed", note="cancelled before its next step ran")
         return cancelled
 
     def run_worker(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from fti_gateway.intake.upload import (
 from fti_gateway.pipeline.jobs import JobQueue
 from fti_gateway.service.errors import ForbiddenError
 from fti_gateway.service.spool import Spooled
-from fti_gateway.store import STATUSES, DuplicateRequest, NewRequest, StateStore
+from fti_gateway.store import STATUSES, DuplicateRequest, NewRequest, StageRecord, StateStore
 from fti_gateway.store import uploads as up
 from fti_gateway.store.uploads import ApiRequest
 
@@ -264,28 +265,28 @@ def upload_answer(svc: Service, request_pk: int) -> dict[str, Any]:
 
 def status(svc: Service, agency: str, api_id: str) -> dict[str, Any]:
     """API.md's request resource: status, the stages of the latest run, outcome, counts."""
-    req = _find(svc, agency, api_id)
-    r = req.record
-    latest = svc.store.latest_decision(req.pk)
-    doc = latest[1] if latest is not None else {}
+    view = up.status_view(svc.store, agency, api_id)
+    if view is None:
+        raise _missing(api_id)
+    doc = view.decision or {}
     return {
-        "id": req.api_id,
-        "agency": r.agency,
-        "request_id": r.id,
-        "status": API_STATUS[r.status],
-        "stages": _stages(svc, req.pk),
+        "id": view.api_id,
+        "agency": view.agency,
+        "request_id": view.request_id,
+        "status": API_STATUS[view.status],
+        "stages": _stages(view.stages),
         "outcome": doc.get("outcome"),
         "counts": {
-            "accepted": r.subject_count,
-            "rejected": r.reject_count,
+            "accepted": view.subject_count,
+            "rejected": view.reject_count,
             "subjects": doc.get("subjects"),
         },
     }
 
 
-def _stages(svc: Service, request_pk: int) -> list[dict[str, Any]]:
+def _stages(stages: Sequence[StageRecord]) -> list[dict[str, Any]]:
     """Every stage, in order; one the latest run has not reached yet is ``pending``."""
-    recorded = {s.name: s for s in svc.store.stages(request_pk)}
+    recorded = {s.name: s for s in stages}
     out = []
     for name in (*STAGES, *(n for n in recorded if n not in STAGES)):
         s = recorded.get(name)

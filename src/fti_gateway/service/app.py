@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 import pyarrow as pa
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
@@ -46,6 +47,11 @@ from fti_gateway.store import StateStore
 from fti_gateway.store.agencies import AgencyRegister
 
 PUBLIC_URL_ENV = "FTI_PUBLIC_URL"
+THREADS = 16
+"""Worker threads for the blocking work of calls (database, files), and as many pooled
+database connections. Fewer than anyio's default 40: on a 2-core machine 40 threads
+only contend for the GIL and the pool, and a pool smaller than the threads opened and
+closed an overflow connection on every busy call."""
 
 
 def create_app(
@@ -70,19 +76,20 @@ def create_app(
     # A long-lived server: pyarrow's default pool (mimalloc) keeps what it frees, so each
     # upload's parse buffers would stay in the process; the system allocator gives them back.
     pa.set_memory_pool(pa.system_memory_pool())
-    store = StateStore.for_workspace(ws)
+    store = StateStore.for_workspace(ws, pool_size=THREADS)
     config = AuthConfig(
         register=AgencyRegister(store),
         public_url=public_url or os.environ.get(PUBLIC_URL_ENV) or None,
         clock=clock or time.time,
     )
-    svc = Service(ws, store, queue_for(ws), spool.max_upload_bytes(max_upload_bytes))
+    svc = Service(ws, store, queue_for(ws, store), spool.max_upload_bytes(max_upload_bytes))
     watch = LedgerWatch(ws, interval_from_env(verify_every))
     authenticate = Authenticator(config)
     protected = APIRouter(prefix="/v1", dependencies=[Depends(authenticate)])
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
         watch.start()
         if isinstance(svc.queue, LocalQueue):
             svc.queue.start()  # also takes up what a stopped service left unfinished

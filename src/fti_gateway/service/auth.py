@@ -115,7 +115,9 @@ class Authenticator:
             proof = jwts.check_proof(proofs[0] if proofs else None, request.method, url, now, token)
         except jwts.Refused as e:
             raise Unauthorized(e.error, e.description) from None
-        record = self.config.register.token(token)
+        at = datetime.fromtimestamp(now, UTC)
+        register = self.config.register
+        record = register.cached_token(token, at)
         if record is None or record.expires_at.timestamp() <= now:
             raise Unauthorized("invalid_token", "the access token is unknown or has expired")
         if record.key_revoked:
@@ -123,9 +125,11 @@ class Authenticator:
         if not hmac.compare_digest(record.jkt, proof.jkt):
             raise Unauthorized("invalid_token", "Invalid DPoP key binding")
         until = datetime.fromtimestamp(proof.replayable_until, UTC)
-        if not self.config.register.first_use(
-            "proof", proof.issuer, proof.jti, until, datetime.fromtimestamp(now, UTC)
-        ):
+        # One statement: the jti is recorded only while the agency's key is active.
+        use = register.use_proof(record.key_pk, proof.issuer, proof.jti, until, at)
+        if use == "revoked":
+            raise Unauthorized("invalid_token", "the agency's key was revoked")
+        if use == "replayed":
             raise Unauthorized("invalid_dpop_proof", "this proof's jti was already used")
         return Principal(agency=record.agency, jkt=proof.jkt)
 

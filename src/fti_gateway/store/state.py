@@ -162,13 +162,16 @@ class RunRecord:
 class StateStore:
     """Request/decision state behind SQLAlchemy. ``url`` is any SQLAlchemy URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int | None = None) -> None:
         parsed = sa.engine.make_url(url)
         if parsed.drivername in ("postgresql", "postgres"):
             # The bare scheme means psycopg2 to SQLAlchemy; we ship psycopg 3.
             parsed = parsed.set(drivername="postgresql+psycopg")
         self.url = parsed.render_as_string(hide_password=False)
-        self.engine = sa.create_engine(parsed)
+        # ``pool_size``: connections kept open — a server sizes it to its thread pool, so
+        # a busy moment does not open and close overflow connections call after call.
+        pool = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": pool_size}
+        self.engine = sa.create_engine(parsed, **pool)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -176,13 +179,13 @@ class StateStore:
         self.upgraded: Upgrade | None = None
 
     @classmethod
-    def for_workspace(cls, ws: Workspace) -> StateStore:
+    def for_workspace(cls, ws: Workspace, *, pool_size: int | None = None) -> StateStore:
         """The workspace's store (``FTI_DATABASE_URL`` or ``<home>/state.db``), schema ready.
 
         An older SQLite file is upgraded on the spot (see :attr:`upgraded`); an older
         server database is refused until ``fti db upgrade`` (the policy: module docstring).
         """
-        store = cls(ws.database_url)
+        store = cls(ws.database_url, pool_size=pool_size)
         store.create_all()
         return store
 
