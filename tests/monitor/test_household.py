@@ -11,6 +11,8 @@ import pyarrow.parquet as pq
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.monitor import registers
 from fti_gateway.monitor.household import household_tins
+from fti_gateway.vault import access
+from fti_gateway.vault.inspections import gate_log, read_events
 from fti_gateway.vault.schema import master_schema
 from fti_gateway.vault.store import Vault
 
@@ -54,3 +56,21 @@ def test_household_found_in_normal_form(workspace: Workspace, tmp_path: Path) ->
     )  # fmt: skip
     got = household_tins(workspace).to_pylist()
     assert got == [{"principal": "E1", "tin": "900000101"}]
+    # The monitor's own read went through the gate and is recorded like any other.
+    trail = [e for _, e in read_events(gate_log(workspace.home))]
+    assert [(e["principal"], e["action"], e["purpose"], e["outcome"]) for e in trail] == [
+        (access.MONITOR.id, "export", "unax-monitoring", "allowed")
+    ]
+    assert trail[0]["policies"] == ["monitor-household-addresses"]
+
+
+def test_no_register_no_read(workspace: Workspace) -> None:
+    assert household_tins(workspace).num_rows == 0
+    assert not gate_log(workspace.home).exists()
+
+
+def test_the_monitor_may_read_for_nothing_but_monitoring(workspace: Workspace) -> None:
+    gate = access.Gate.for_home(workspace.home)
+    verdict = gate.decide(access.MONITOR, "export", purpose="case-work")
+    assert not verdict.allowed
+    assert not gate.decide(access.MONITOR, "lookup", purpose="unax-monitoring").allowed
