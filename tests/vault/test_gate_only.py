@@ -77,6 +77,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("disclose/package.py", "read_table("): "the package being written",
     ("disclose/package.py", ".connect("): "the gate's reader handed in by the pipeline",
     ("intake/subjects.py", "read_table("): "the requester's subjects file",
+    ("vault/principals.py", "read_table("): "the employee register and cases, not the vault",
     # The UNAX monitor's own inputs: inspection events and registers, never taxpayer rows.
     ("monitor/events.py", "duckdb.connect"): "an in-memory database deduplicating imported events",
     ("monitor/events.py", "read_parquet"): "imported inspection-event parts",
