@@ -13,6 +13,7 @@ from fti_gateway.vault.inspections import gate_log, read_events
 from fti_gateway.vault.store import Vault
 from fti_gateway.vault.synth import master
 from tests.cli.runner import run
+from tests.vault.test_principals_register import CASES, EMPLOYEES
 
 PRINCIPALS = """\
 format: fti/principals/v1
@@ -82,3 +83,31 @@ def test_an_unknown_employee_is_not_found_and_reads_nothing(
     )  # fmt: skip
     assert code == 3 and "E99999" in err
     assert not gate_log(home).exists()
+
+
+def test_a_registered_employee_looks_up_and_a_separated_one_is_refused(
+    home: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # E2 separated on 2026-03-31; both are assigned the open case C-1.
+    for kind, text in (("employees", EMPLOYEES), ("cases", CASES)):
+        (tmp_path / f"{kind}.yaml").write_text(text)
+        code, _, err = run(
+            capsys, monkeypatch, kind, "load", str(tmp_path / f"{kind}.yaml"), "--home", str(home)
+        )
+        assert code == 0, err
+    tin = _tin(home)
+    base = ["vault", "lookup", "--home", str(home), "--tin", tin, "--case", "C-1"]
+    code, out, err = run(capsys, monkeypatch, *base, "--as", "E1", "--purpose", "case-work")
+    assert code == 0, err
+    code, out, err = run(capsys, monkeypatch, *base, "--as", "E2", "--purpose", "case-work")
+    assert code == 7 and "clearance-expired" in err and tin not in out
+    # E10001 is in principals.yaml but not in the register: the register decides who exists.
+    code, _, err = run(capsys, monkeypatch, *base, "--as", "E10001", "--purpose", "case-work")
+    assert code == 3 and "employee register" in err
+    trail = [o for _, o in read_events(gate_log(home))]
+    assert [(e["principal"], e["outcome"]) for e in trail] == [
+        ("E1", "allowed"), ("E2", "denied"),
+    ]  # fmt: skip

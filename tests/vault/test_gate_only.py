@@ -47,6 +47,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("vault/readers.py", "ParquetFile"): "reads the file being imported, not the vault",
     ("vault/synth/master.py", "master_dir"): "the generator writes parts",
     ("vault/synth/request.py", ".connect("): "samples through the gate's reader (sample_request)",
+    ("monitor/household.py", ".connect("): "the gate's reader (MONITOR, purpose unax-monitoring)",
+    ("monitor/household.py", "read_table("): "the employee register's addresses, not the vault",
     ("vault/synth/request.py", "duckdb.connect"): "an in-memory scratch database",
     # Names of the vault's place, no read.
     ("core/workspace.py", "vault_dir"): "the workspace's layout",
@@ -75,12 +77,24 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("disclose/package.py", "read_table("): "the package being written",
     ("disclose/package.py", ".connect("): "the gate's reader handed in by the pipeline",
     ("intake/subjects.py", "read_table("): "the requester's subjects file",
+    ("vault/principals.py", "read_table("): "the employee register and cases, not the vault",
+    # The UNAX monitor's own inputs: inspection events and registers, never taxpayer rows.
+    ("monitor/events.py", "duckdb.connect"): "an in-memory database deduplicating imported events",
+    ("monitor/events.py", "read_parquet"): "imported inspection-event parts",
+    ("monitor/events.py", "part-*.parquet"): "imported inspection-event parts",
+    ("monitor/engine.py", "duckdb.connect"): "the monitor's in-memory database of events",
+    ("monitor/engine.py", "read_parquet"): "inspection-event parts and register snapshots",
+    ("monitor/alerts.py", ".connect("): "the monitor's engine (events and registers)",
+    ("monitor/alerts.py", "part-*.parquet"): "imported inspection-event parts",
+    ("monitor/alerts.py", "read_table("): "the employee register snapshot",
     # Other databases.
     ("ledger/state.py", ".connect("): "the ledger's SQLite state",
     ("store/uploads.py", ".connect("): "the state store (SQLAlchemy)",
     ("store/state.py", ".connect("): "the state store (SQLAlchemy)",
     ("store/migrate.py", ".connect("): "the state store (SQLAlchemy)",
     ("pipeline/pgjobs.py", ".connect("): "the job queue's database",
+    ("witness/client.py", ".connect("): "the witness client's SQLite state (cosignatures seen)",
+    ("witness/state.py", ".connect("): "the witness's own SQLite state",
 }
 
 

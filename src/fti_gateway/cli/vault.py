@@ -89,7 +89,10 @@ def check(home: HomeOpt) -> None:
 def lookup(
     home: HomeOpt,
     tin: Annotated[str, typer.Option("--tin", help="The taxpayer's TIN.")],
-    employee: Annotated[str, typer.Option("--as", help="Your employee id (principals.yaml).")],
+    employee: Annotated[
+        str,
+        typer.Option("--as", help="Your employee id (employee register, else principals.yaml)."),
+    ],
     purpose: Annotated[str, typer.Option("--purpose", help="Why you look (e.g. case-work).")],
     case: Annotated[
         str | None, typer.Option("--case", help="The case assigned to you this look is for.")

@@ -245,7 +245,7 @@ def rule_sql(cat: Catalogue) -> dict[str, str]:
                              ELSE concat(' under case ', case_id, ' (', CASE WHEN case_state = 'ok'
                                THEN concat(n_subjects, ' subjects') ELSE case_state END, ')') END}}) AS detail
         FROM ({with_case("SELECT * FROM ev WHERE action = 'export' AND outcome = 'allowed'")})
-        WHERE rows >= {p("bulk-export", "min_rows")}
+        WHERE rows >= {p("bulk-export", "min_rows")} AND {not_exempt}
           AND (case_state <> 'ok' OR rows > coalesce(n_subjects, 0))"""
     w = "volume-baseline"
     rules[w] = f"""

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fti_gateway.core import registers as _registers
 from fti_gateway.core.workspace import Workspace
 
 INSPECTIONS = "inspections"
 GATE_LOG = "gate.jsonl"
 IMPORTED = "imported"
-REGISTERS = "registers"
+REGISTERS = _registers.REGISTERS
 MONITOR = "monitor"
 
 
@@ -28,7 +29,7 @@ def imported_dir(ws: Workspace) -> Path:
 
 
 def registers_dir(ws: Workspace) -> Path:
-    return ws.home / REGISTERS
+    return _registers.registers_dir(ws.home)
 
 
 def monitor_dir(ws: Workspace) -> Path:

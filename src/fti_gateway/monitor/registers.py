@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from fti_gateway.core import registers as core_registers
 from fti_gateway.core.errors import InputError, NotFoundError
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.monitor.events import reason_of
@@ -295,9 +296,7 @@ def _read_yaml(spec: Kind, file: Path, text: str) -> tuple[list[tuple[int, Any]]
 
 def latest(ws: Workspace, kind: str) -> Path | None:
     """The newest snapshot of ``kind`` (None if never loaded)."""
-    folder = registers_dir(ws) / kind
-    files = sorted(folder.glob("????-??-??.parquet")) if folder.is_dir() else []
-    return files[-1] if files else None
+    return core_registers.latest(ws.home, kind)
 
 
 def empty(kind: str) -> pa.Table:

@@ -16,7 +16,8 @@ Three ways in, one per kind of read:
 
 - :meth:`Gate.lookup`: one taxpayer's rows by TIN (a person's look; ``fti vault lookup``);
 - :meth:`Gate.read` with ``action="export"``: many taxpayers (the resolver, the (i)(6) facts
-  of matched taxpayers, a package's extract, a synthetic request's sample) — a context
+  of matched taxpayers, a package's extract, a synthetic request's sample, the UNAX
+  monitor's household addresses) — a context
   manager yielding a :class:`VaultReader`;
 - :meth:`Gate.read` with ``action="read_metadata"``: counts and integrity checks. These
   name no taxpayer (6103(b)(2): data that cannot be associated with a taxpayer is not
@@ -57,6 +58,7 @@ NAMESPACE = "FTI"
 RESOURCE = {"type": f"{NAMESPACE}::Vault", "id": "master"}
 DEFAULT_DENY = "default-deny"
 __all__ = [
+    "MONITOR",
     "RESOLVER",
     "TEST_DATA",
     "VAULT_SERVICE",
@@ -80,6 +82,7 @@ ROLES = (
     "resolver_service",
     "vault_service",
     "test_data_service",
+    "monitor_service",
 )
 
 Action = Literal["lookup", "export", "read_metadata"]
@@ -136,6 +139,9 @@ def service(name: str, role: str) -> Principal:
 RESOLVER = service("fti-gateway/resolve", "resolver_service")
 VAULT_SERVICE = service("fti-gateway/vault", "vault_service")
 TEST_DATA = service("fti-gateway/synth", "test_data_service")
+MONITOR = service("fti-gateway/monitor", "monitor_service")
+#: The one purpose the monitor's read is permitted for (policy ``monitor-household-addresses``).
+UNAX_MONITORING = "unax-monitoring"
 
 
 def _datetime(text: str) -> dict[str, Any]:
