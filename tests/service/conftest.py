@@ -58,8 +58,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         RELEASED_ID: downloads.RequestRecord(RELEASED_ID, agency, manifest["id"], "released"),
         DENIED_ID: downloads.RequestRecord(DENIED_ID, agency, denied["id"], "denied"),
         # The same package, held until a witness quorum cosigns its checkpoint.
+        # The API calls it "decided" (API.md's closed list); the store says why.
         AWAITING_ID: downloads.RequestRecord(
-            AWAITING_ID, agency, manifest["id"], "awaiting-witness"
+            AWAITING_ID, agency, manifest["id"], "decided", "awaiting-witness"
         ),
     }
 

@@ -53,8 +53,10 @@ API_STATUS: dict[str, str] = {
     "decided": "decided",
     "denied": "denied",
     "disclosed": "released",
-    # Packaged and accounted, held until a witness quorum cosigns a checkpoint over it.
-    "awaiting-witness": "awaiting-witness",
+    # Packaged and accounted, held until a witness quorum cosigns a checkpoint over it:
+    # API.md's statuses are a closed list, so "decided" (not yet released); the package
+    # route says why with its problem type "awaiting-witness".
+    "awaiting-witness": "decided",
     "failed": "failed",
     "closed": "failed",
 }
@@ -381,11 +383,13 @@ def _read_cursor(cursor: str) -> str:
 
 @dataclass(frozen=True)
 class RequestView:
-    """What the download routes need of a request: whose, which, and its API status."""
+    """What the download routes need of a request: whose, which, its API status, and the
+    store's own (finer: ``awaiting-witness`` is ``decided`` to the API)."""
 
     agency: str
     request_id: str
     status: str
+    stored: str = ""
 
 
 def get_request_record(home: Path, agency: str, api_id: str) -> RequestView:
@@ -398,4 +402,5 @@ def get_request_record(home: Path, agency: str, api_id: str) -> RequestView:
         store.dispose()
     if found is None:
         raise _missing(api_id)
-    return RequestView(found.record.agency, found.record.id, API_STATUS[found.record.status])
+    record = found.record
+    return RequestView(record.agency, record.id, API_STATUS[record.status], record.status)

@@ -67,13 +67,14 @@ class RequestRecord:
     agency: str
     request_id: str
     status: str
+    stored: str = ""  # the store's own status (adapters.RequestView)
 
 
 def resolve_request(home: Path, principal: Principal, resource_id: str) -> RequestRecord:
     """The caller's request ``resource_id`` (NotFoundError, as for an unknown id, for
     another agency's)."""
     rec = adapters.get_request_record(home, principal.agency, resource_id)
-    return RequestRecord(resource_id, rec.agency, rec.request_id, str(rec.status))
+    return RequestRecord(resource_id, rec.agency, rec.request_id, str(rec.status), rec.stored)
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -184,7 +185,7 @@ def router(home: Path, authenticate: Callable[..., Principal]) -> APIRouter:
         principal: Principal = Depends(authenticate),
     ) -> Response:
         rec = resolve_request(home, principal, id)
-        if rec.status == AWAITING_WITNESS:
+        if rec.stored == AWAITING_WITNESS:
             raise AwaitingWitnessError(
                 "this request's package is held until its ledger entries are under a "
                 "checkpoint cosigned by the witness quorum",
