@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from rich.markdown import Markdown
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from fti_gateway.cli.common import HomeOpt, console
-from fti_gateway.ledger.workspace import verifier_key
-from fti_gateway.pipeline.demo import DemoSettings, run_demo
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 def demo(
@@ -25,6 +19,13 @@ def demo(
     seed: int = typer.Option(2025, help="Seed for every generator."),
 ) -> None:
     """Create a workspace, a synthetic vault and two requests, submit them, say what was decided."""
+    # The whole pipeline (pandas, DuckDB, Splink, SQLAlchemy): imported only when it runs.
+    from rich.markdown import Markdown
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from fti_gateway.ledger.workspace import verifier_key
+    from fti_gateway.pipeline.demo import DemoSettings, run_demo
+
     settings = DemoSettings(people=people, subjects=subjects, seed=seed)
     with Progress(
         TextColumn("{task.description}"),

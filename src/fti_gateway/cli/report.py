@@ -8,11 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markdown import Markdown
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
-from fti_gateway.ledger.workspace import verifier_key
-from fti_gateway.report import p3c
 
 app = typer.Typer(help="Statutory reports computed from the ledger.", no_args_is_help=True)
 
@@ -26,6 +23,9 @@ def p3c_report(
 ) -> None:
     """The (p)(3)(C) report to the Joint Committee on Taxation: per agency, requests,
     disclosures, taxpayers affected and general purposes, each a recount of the ledger."""
+    from fti_gateway.ledger.workspace import verifier_key
+    from fti_gateway.report import p3c
+
     ws = open_workspace(home)
     report = p3c.build(ws.ledger_dir, verifier_key(ws), year)
     text = json.dumps(report.to_json(), indent=2) + "\n" if as_json else report.to_markdown()
@@ -34,4 +34,6 @@ def p3c_report(
     if as_json:
         console.print_json(text)
     else:
+        from rich.markdown import Markdown  # markdown-it: only when printed
+
         console.print(Markdown(text))

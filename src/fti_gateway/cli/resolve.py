@@ -8,13 +8,16 @@ against a truth file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace, print_rejects
 from fti_gateway.core.errors import InputError
-from fti_gateway.intake import RowError
+
+if TYPE_CHECKING:  # intake loads pandas: only when resolving
+    from fti_gateway.intake import RowError
 
 #: Rejected rows printed before "… and N more".
 SHOW_REJECTS = 20

@@ -9,10 +9,6 @@ import typer
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
-from fti_gateway.vault.check import ensure_no_duplicates
-from fti_gateway.vault.importer import import_master
-from fti_gateway.vault.info import vault_info
-from fti_gateway.vault.store import Vault
 
 app = typer.Typer(help="The taxpayer master file: import, inspect, check.", no_args_is_help=True)
 
@@ -25,6 +21,10 @@ def import_(
     home: HomeOpt,
 ) -> None:
     """Import a master file: bad rows are reported by line, good rows are imported."""
+    # The vault is DuckDB and pyarrow: imported only when a command runs.
+    from fti_gateway.vault.importer import import_master
+    from fti_gateway.vault.store import Vault
+
     ws = open_workspace(home)
     report = import_master(Vault.for_workspace(ws), file)
     for err in report.rejected[:SHOW_ERRORS]:
@@ -48,6 +48,10 @@ def import_(
 def info(home: HomeOpt) -> None:
     """Counts by tax year, TIN kind and the (i)(6) flags; exit 4 if a taxpayer-year is
     held twice (see `fti vault check`)."""
+    from fti_gateway.vault.check import ensure_no_duplicates
+    from fti_gateway.vault.info import vault_info
+    from fti_gateway.vault.store import Vault
+
     vault = Vault.for_workspace(open_workspace(home))
     i = vault_info(vault)
     console.print(
@@ -70,6 +74,9 @@ def info(home: HomeOpt) -> None:
 @app.command("check")
 def check(home: HomeOpt) -> None:
     """Check that no taxpayer-year is held twice (exit 4 naming the parts if one is)."""
+    from fti_gateway.vault.check import ensure_no_duplicates
+    from fti_gateway.vault.store import Vault
+
     vault = Vault.for_workspace(open_workspace(home))
     ensure_no_duplicates(vault)
     console.print(f"vault ok: {len(vault.parts())} part(s), no taxpayer-year held twice")
