@@ -39,6 +39,13 @@ def run(
     rejects_out: Path | None = typer.Option(
         None, "--rejects", help="Also write every rejected row (line, field, reason) to this CSV."
     ),
+    review_cap: int = typer.Option(
+        1000,
+        "--review-cap",
+        min=0,
+        help="At most this many lone candidates short of the threshold go to review; the "
+        "rest stay 'no candidate' (reason: review cap reached).",
+    ),
 ) -> None:
     """Resolve subjects (runs when no subcommand is given).
 
@@ -52,6 +59,7 @@ def run(
         raise typer.Exit(2)
     from fti_gateway.intake import load_subjects
     from fti_gateway.resolve import ResolveSettings, resolve
+    from fti_gateway.resolve.candidates import describe, outcome_counts
     from fti_gateway.resolve.io import write_matches
     from fti_gateway.vault.store import Vault
 
@@ -70,14 +78,14 @@ def run(
             df,
             Vault.for_workspace(ws),
             models_dir=ws.models_dir,
-            settings=ResolveSettings(backend=backend),
+            settings=ResolveSettings(backend=backend, candidate_review_cap=review_cap),
         )
     write_matches(matches, out)
-    counts = matches["status"].value_counts().to_dict()
     console.print(
         f"wrote {len(matches):,} results to {out}: "
-        + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
-        + (f"; {len(checked.rejects):,} row(s) rejected" if checked.rejects else "")
+        + describe(outcome_counts(matches), review_cap)
+        + (f"; {len(checked.rejects):,} row(s) rejected" if checked.rejects else ""),
+        highlight=False,
     )
 
 
@@ -121,6 +129,7 @@ def evaluate(
     t.add_row("F1", f"{ev.f1:.5f}")
     t.add_row("subjects / in vault", f"{ev.subjects:,} / {ev.in_vault:,}")
     t.add_row("matched (correct / wrong)", f"{ev.matched:,} ({ev.correct:,} / {ev.wrong:,})")
-    for status, n in ev.by_status.items():
-        t.add_row(f"status {status}", f"{n:,}")
+    for outcome, n in ev.outcomes.items():
+        t.add_row(outcome, f"{n:,}")
+    t.add_row("to review, right taxpayer offered", f"{ev.review_right:,}")
     console.print(t)
