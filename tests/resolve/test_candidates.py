@@ -15,17 +15,10 @@ from fti_gateway.resolve import ResolveSettings, resolve
 from fti_gateway.resolve.candidates import CAP_REACHED, cap_candidates, describe, outcome_counts
 from fti_gateway.resolve.guard import ONE_CANDIDATE, Candidate, decide
 from tests.resolve.fixtures import FakeVault
+from tests.resolve.test_guard import _ARGS as GUARD_ARGS
+from tests.resolve.test_guard import M, T
 
-T, M = 11.0, 10.0
-ARGS: dict = dict(
-    threshold=T,
-    margin=M,
-    deterministic=None,
-    subject_has_dob=True,
-    namesakes={},
-    tin_conflict_ids=set(),
-    candidate_floor=0.0,
-)
+ARGS: dict = {**GUARD_ARGS, "candidate_floor": 0.0}
 
 
 def _c(tp: str, w: float) -> Candidate:

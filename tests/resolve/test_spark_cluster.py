@@ -41,6 +41,7 @@ MASTER = "org.apache.spark.deploy.master.Master"
 WORKER = "org.apache.spark.deploy.worker.Worker"
 START_TIMEOUT = 180.0
 PARTITIONS = 16
+APP = "fti-resolve-cluster-test"
 
 
 def _size() -> tuple[int, int]:
@@ -170,27 +171,26 @@ def _cluster_session(url: str) -> Any:
     cluster path, resolve/README.md), so it runs there rather than on ``local[1]``."""
     from pyspark.sql import SparkSession
 
+    from fti_gateway.resolve.backends.spark import spark_session
+
     active = SparkSession.getActiveSession()
     if active is not None:  # e.g. test_backends' local[1] session
         active.stop()
-    return (
-        SparkSession.builder.master(url)
-        .appName("fti-resolve-cluster-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.memory", "1g")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.executor.memory", "1g")  # all a worker offers
-        .config("spark.executor.cores", "1")
-        .config("spark.cores.max", "2")
+    conf = {
+        "spark.app.name": APP,
+        "spark.driver.memory": "1g",
+        "spark.driver.host": "127.0.0.1",
+        "spark.executor.memory": "1g",  # all a worker offers
+        "spark.executor.cores": "1",
+        "spark.cores.max": "2",
         # 1 GB executors: a broadcast hash table of the candidate records did not fit
         # ("Could not allocate memory to grow BytesToBytesMap" at 200k x 20k); sort-merge
         # joins over more, smaller partitions spill instead
-        .config("spark.sql.autoBroadcastJoinThreshold", "-1")
-        .config("spark.sql.shuffle.partitions", str(PARTITIONS))
-        .config("spark.default.parallelism", str(PARTITIONS))
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
+        "spark.sql.autoBroadcastJoinThreshold": "-1",
+        "spark.sql.shuffle.partitions": str(PARTITIONS),
+        "spark.default.parallelism": str(PARTITIONS),
+    }
+    return spark_session(url, conf)
 
 
 @pytest.mark.spark
@@ -223,7 +223,7 @@ def test_spark_cluster_equals_duckdb(cluster: Cluster, tmp_path: Path) -> None:
     # the work ran on the cluster: the driver saw executors, the master ran our application
     assert executors == 2, f"{executors} executors ran the request, not one per worker"
     names = [a.get("name") for a in apps.get("activeapps", []) + apps.get("completedapps", [])]
-    assert "fti-resolve-cluster-test" in names
+    assert APP in names
 
     cols = ["subject_id", "taxpayer_id", "status", "runner_up_taxpayer_id", "pass"]
     cols += ["candidate_review"]
