@@ -20,22 +20,38 @@ def main() -> None:
         out += [
             f"## {f.stem}",
             "",
-            "| system | wall s | peak RSS MB | precision | recall | F1 | matched (wrong) | status counts |",
-            "|---|---:|---:|---:|---:|---:|---:|---|",
+            "| system | wall s | peak RSS MB | precision | recall | F1 | matched (wrong) "
+            "| to review (lone candidate; right taxpayer offered) | no candidate (review cap reached) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in rows:
             if "precision" not in r:
                 out.append(
-                    f"| {r['system']} | {r['wall_s']} | {r['peak_rss_mb']} | — | — | — | — | did not finish: {r.get('error', '')} |"
+                    f"| {r['system']} | {r['wall_s']} | {r['peak_rss_mb']} | — | — | — | — | — | did not finish: {r.get('error', '')} |"
                 )
                 continue
-            counts = ", ".join(f"{k} {v:,}" for k, v in r["by_status"].items())
+            o = _outcomes(r)
+            review = f"{o['to review']:,}"
+            if "one candidate" in o:
+                review += f" ({o['one candidate']:,}; {r['review_right']:,})"
+            none = f"{o['no candidate']:,}"
+            if o.get("review cap reached"):
+                none += f" ({o['review cap reached']:,})"
             out.append(
                 f"| {r['system']} | {r['wall_s']} | {r['peak_rss_mb']:,} | {r['precision']:.6f} | {r['recall']:.4f} | "
-                f"{r['f1']:.4f} | {r['matched']:,} ({r['wrong']:,}) | {counts} |"
+                f"{r['f1']:.4f} | {r['matched']:,} ({r['wrong']:,}) | {review} | {none} |"
             )
         out.append("")
     (HERE / "results" / "results.md").write_text("\n".join(out) + "\n")
+
+
+def _outcomes(r: dict) -> dict[str, int]:
+    """Matched / to review / no candidate: measured (``outcomes``), or for rows recorded
+    before the split, read from the status counts (ambiguous = to review, no_match = none)."""
+    if "outcomes" in r:
+        return dict(r["outcomes"])
+    b = r["by_status"]
+    return {"to review": b.get("ambiguous", 0), "no candidate": b.get("no_match", 0)}
 
 
 if __name__ == "__main__":

@@ -52,7 +52,10 @@ def run_one(system: str, vault_dir: Path, subjects: Path, out: Path, models: Pat
         res = peers.recordlinkage_ecm(peers.load_vault_latest(vault.master_glob), subj)
     else:
         raise SystemExit(f"unknown system {system}")
-    res[["subject_id", "taxpayer_id", "status"]].to_parquet(out, index=False)
+    # candidate_review (ours only) tells a lone candidate sent to review, and one the
+    # review cap turned back, from the rest (see resolve/candidates.py)
+    keep = [c for c in ("subject_id", "taxpayer_id", "status", "candidate_review") if c in res]
+    res[keep].to_parquet(out, index=False)
 
 
 def measure(cmd: list[str], timeout: float) -> tuple[int, float, int, str]:

@@ -58,7 +58,7 @@ def test_resolve_then_evaluate(tmp_path: Path) -> None:
         ],
     )
     assert r.exit_code == 0, r.output
-    assert "match 1" in r.output and "no_match 1" in r.output
+    assert "matched 1," in r.output and "no candidate 1" in r.output
     assert "subjects.csv line 4 (subject s3)" in r.output and "2 row(s) rejected" in r.output
     m = pd.read_parquet(out).set_index("subject_id")
     assert m.loc["s1", "taxpayer_id"] == taxpayer_of(rows, "Linda", "Walker")
@@ -73,7 +73,7 @@ def test_resolve_then_evaluate(tmp_path: Path) -> None:
     r = runner.invoke(app, ["resolve", "evaluate", "--matches", str(out), "--truth", str(truth)])
     assert r.exit_code == 0, r.output
     assert "precision" in r.output and "1.00000" in r.output
-    assert "status no_match" in r.output
+    assert "no candidate" in r.output and "to review, right taxpayer offered" in r.output
 
 
 def test_resolve_without_subjects_shows_usage(tmp_path: Path) -> None:

@@ -37,3 +37,27 @@ def test_missing_columns_name_the_file() -> None:
             pd.DataFrame({"subject_id": ["1"], "taxpayer_id": ["A"]}),
         )
     assert e.value.where == "matches"
+
+
+def test_outcomes_are_counted_apart_and_review_right_is_the_offered_pick() -> None:
+    truth = pd.DataFrame({"subject_id": ["1", "2", "3", "4", "5"], "taxpayer_id": list("ABCDE")})
+    matches = pd.DataFrame(
+        {
+            "subject_id": ["1", "2", "3", "4", "5"],
+            "taxpayer_id": ["A", "B", "X", None, None],
+            "status": ["match", "ambiguous", "ambiguous", "no_match", "no_match"],
+            "candidate_review": [None, "review", None, "over_cap", None],
+        }
+    )
+    ev = evaluate(matches, truth)
+    assert ev.outcomes == {
+        "matched": 1,
+        "to review": 2,
+        "one candidate": 1,
+        "no candidate": 2,
+        "review cap reached": 1,
+    }
+    assert ev.review_right == 1  # subject 2 offers B (right); subject 3 offers X (wrong)
+    # a peer's file without the column: no sub-counts, the three outcomes still apart
+    peer = evaluate(matches.drop(columns="candidate_review"), truth).outcomes
+    assert (peer["to review"], peer["one candidate"], peer["review cap reached"]) == (2, 0, 0)

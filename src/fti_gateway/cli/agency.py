@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -18,9 +18,9 @@ from rich.table import Table
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
 from fti_gateway.core.errors import InputError
 from fti_gateway.core.workspace import Workspace
-from fti_gateway.law.registries import load_registry
-from fti_gateway.store import StateStore
-from fti_gateway.store.agencies import AgencyRegister
+
+if TYPE_CHECKING:  # the store and the law load SQLAlchemy and pydantic: only when a command runs
+    from fti_gateway.store.agencies import AgencyRegister
 
 app = typer.Typer(
     help="Agencies that may call the service: add a key, list, revoke.", no_args_is_help=True
@@ -28,6 +28,9 @@ app = typer.Typer(
 
 
 def _register(ws: Workspace) -> AgencyRegister:
+    from fti_gateway.store import StateStore
+    from fti_gateway.store.agencies import AgencyRegister
+
     return AgencyRegister(StateStore.for_workspace(ws))
 
 
@@ -41,6 +44,8 @@ def _read_jwk(path: Path) -> Any:
 
 
 def _check_listed(ws: Workspace, agency: str) -> None:
+    from fti_gateway.law.registries import load_registry
+
     if load_registry(ws.registry_dir).agency(agency, date.today()) is None:
         raise InputError(
             f"agency {agency!r} is not in the agency registry (in effect today)",

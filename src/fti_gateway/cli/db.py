@@ -10,7 +10,6 @@ from __future__ import annotations
 import typer
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
-from fti_gateway.store import StateStore
 
 app = typer.Typer(
     help="The state database: schema revision and upgrades.",
@@ -21,6 +20,8 @@ app = typer.Typer(
 @app.command()
 def status(home: HomeOpt) -> None:
     """Show the database's schema revision against the newest this version knows."""
+    from fti_gateway.store import StateStore  # SQLAlchemy and Alembic: only when run
+
     store = StateStore(open_workspace(home).database_url)
     try:
         console.print(str(store.schema_state()), highlight=False, markup=False, soft_wrap=True)
@@ -31,6 +32,8 @@ def status(home: HomeOpt) -> None:
 @app.command()
 def upgrade(home: HomeOpt) -> None:
     """Upgrade the database to this version's schema; say from which revision to which."""
+    from fti_gateway.store import StateStore
+
     ws = open_workspace(home)
     store = StateStore(ws.database_url)
     try:

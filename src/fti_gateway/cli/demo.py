@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.markdown import Markdown
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from fti_gateway.cli.common import HomeOpt, console
-from fti_gateway.core.workspace import Workspace
-from fti_gateway.ledger.workspace import verifier_key
-from fti_gateway.pipeline.demo import DemoSettings, run_demo
-from fti_gateway.pipeline.review import list_items
-from fti_gateway.store import StateStore
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 def demo(
@@ -30,6 +20,13 @@ def demo(
     seed: int = typer.Option(2025, help="Seed for every generator."),
 ) -> None:
     """Create a workspace, a synthetic vault and two requests, submit them, say what was decided."""
+    # The whole pipeline (pandas, DuckDB, Splink, SQLAlchemy): imported only when it runs.
+    from rich.markdown import Markdown
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from fti_gateway.ledger.workspace import verifier_key
+    from fti_gateway.pipeline.demo import DemoSettings, run_demo
+
     settings = DemoSettings(people=people, subjects=subjects, seed=seed)
     with Progress(
         TextColumn("{task.description}"),
@@ -74,6 +71,10 @@ def demo(
 
 def _point_at_the_desk(home: Path) -> None:
     """What is held waits for a person: say so, and where they answer it."""
+    from fti_gateway.core.workspace import Workspace
+    from fti_gateway.pipeline.review import list_items
+    from fti_gateway.store import StateStore
+
     ws = Workspace.open(home)
     held: dict[str, int] = {}
     for x in list_items(ws, StateStore.for_workspace(ws)):

@@ -10,8 +10,6 @@ from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
 from fti_gateway.core.errors import InputError
-from fti_gateway.core.keys import load_signing_key
-from fti_gateway.disclose import encode_public_key, key_id, read_manifest, verify_package
 
 app = typer.Typer(help="Inspect and verify signed disclosure packages.", no_args_is_help=True)
 
@@ -28,6 +26,9 @@ def verify(
     own: Annotated[bool, typer.Option("--own", help="Check against this workspace's key.")] = False,
 ) -> None:
     """Check signature, hashes, row counts and columns; exit non-zero naming the first bad place."""
+    from fti_gateway.core.keys import load_signing_key
+    from fti_gateway.disclose import encode_public_key, verify_package  # pyarrow: when run
+
     if key and own:
         raise InputError("give --key or --own, not both", where="fti disclose verify")
     trusted: str | Path | None = Path(key) if key and Path(key).is_file() else key
@@ -48,6 +49,8 @@ def verify(
 @app.command()
 def show(package: PackageArg) -> None:
     """Print what a package holds and the duties that travel with it (not its data rows)."""
+    from fti_gateway.disclose import read_manifest, verify_package
+
     m = read_manifest(package)
     report = verify_package(package)
     t = Table(show_header=False, box=None)
@@ -76,6 +79,9 @@ def show(package: PackageArg) -> None:
 @app.command("key")
 def show_key(home: HomeOpt) -> None:
     """Print this workspace's package-signing public key (base64, raw Ed25519) to publish."""
+    from fti_gateway.core.keys import load_signing_key
+    from fti_gateway.disclose import encode_public_key, key_id
+
     pub = load_signing_key(open_workspace(home).keys_dir).public_key()
     console.print(encode_public_key(pub), highlight=False)
     console.print(f"key id {key_id(pub)}", style="dim")

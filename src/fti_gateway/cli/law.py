@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from fti_gateway.cli.common import HomeOpt
 from fti_gateway.core.workspace import Workspace
-from fti_gateway.intake import load_request
-from fti_gateway.law import Decision, Registry, decide, load_registry
-from fti_gateway.law.decision import SUBJECT_COLUMNS
-from fti_gateway.law.explain import authority_map, decision_text, explain, explain_text, map_text
+
+if TYPE_CHECKING:  # the law and intake load pydantic and pandas: only when a command runs
+    from fti_gateway.law import Decision, Registry
 
 app = typer.Typer(
     help="§ 6103 as code: check requests, explain authorities, map options.", no_args_is_help=True
@@ -30,6 +29,8 @@ AsOfOpt = typer.Option(
 
 def _registry(home: Path) -> Registry:
     """Shipped registries, overlaid by the workspace's `registry/` folder if there is one."""
+    from fti_gateway.law import load_registry
+
     return load_registry(Workspace(Path(home)).registry_dir)
 
 
@@ -42,6 +43,8 @@ def _inline(decision: Decision, findings: Path | None) -> dict[str, Any]:
     ``subject_findings.csv`` of its own, so naming one would send a script looking for a
     file that is not there. ``--findings`` still writes the CSV, named in
     ``subject_findings_csv``."""
+    from fti_gateway.law.decision import SUBJECT_COLUMNS
+
     doc = decision.to_json()
     rows = decision.subject_findings.astype(object).where(decision.subject_findings.notna(), None)
     doc["subject_findings"] = [
@@ -62,6 +65,10 @@ def check(
     ),
 ) -> None:
     """Run intake + law on a request and print the decision (exit 0 whatever the outcome)."""
+    from fti_gateway.intake import load_request
+    from fti_gateway.law import decide
+    from fti_gateway.law.explain import decision_text
+
     parsed = load_request(manifest)
     decision = decide(parsed.manifest, parsed.subjects, _registry(home), rejects=parsed.rejects)
     if findings is not None:
@@ -80,6 +87,8 @@ def explain_cmd(
     as_of: str | None = AsOfOpt,
 ) -> None:
     """Print what an authority requires, with citations and who may sign."""
+    from fti_gateway.law.explain import explain, explain_text
+
     on = date.fromisoformat(as_of) if as_of else date.today()
     info = explain(authority, _registry(home), on)
     if as_json:
@@ -100,6 +109,8 @@ def map_cmd(
     as_of: str | None = AsOfOpt,
 ) -> None:
     """List every authority that could apply and what the request would still need."""
+    from fti_gateway.law.explain import authority_map, map_text
+
     on = date.fromisoformat(as_of) if as_of else date.today()
     m = authority_map(_registry(home), agency, position, purpose, on)
     if as_json:

@@ -12,8 +12,6 @@ from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
 from fti_gateway.core.errors import InputError, IntegrityError
-from fti_gateway.ledger import accounting, attest, entries, fsck, proofs
-from fti_gateway.ledger.workspace import commitment_secret, open_ledger, signer, verifier_key
 
 app = typer.Typer(
     help="The accounting ledger: checkpoints, proofs, verification, accounting.",
@@ -34,6 +32,10 @@ OutOpt = Annotated[
 
 def _target(home: Path, dir: Path | None, key: str | None) -> tuple[Path, str]:
     """The ledger folder and verifier key: given explicitly, or the workspace's."""
+    # The ledger (cryptography, tiles) is imported by the commands that use it, so that
+    # `fti --help` and every other command start without it.
+    from fti_gateway.ledger.workspace import verifier_key
+
     if dir is not None and key is not None:
         return dir, key
     ws = open_workspace(home)
@@ -73,12 +75,16 @@ def _emit(doc: dict[str, Any] | str, out: Path | None) -> None:
 @app.command()
 def key(home: HomeOpt) -> None:
     """Print the verifier key (C2SP note format) that checks this ledger's checkpoints."""
+    from fti_gateway.ledger.workspace import verifier_key
+
     typer.echo(verifier_key(open_workspace(home)))
 
 
 @app.command()
 def checkpoint(home: HomeOpt) -> None:
     """Publish (keep) the current signed checkpoint and print it."""
+    from fti_gateway.ledger.workspace import open_ledger
+
     with open_ledger(open_workspace(home)) as led:
         typer.echo(led.checkpoint().decode(), nl=False)
 
@@ -86,6 +92,8 @@ def checkpoint(home: HomeOpt) -> None:
 @app.command()
 def status(home: HomeOpt) -> None:
     """The ledger's size and root, and whether (and by whom) its checkpoints are witnessed."""
+    from fti_gateway.ledger import proofs
+    from fti_gateway.ledger.workspace import verifier_key
     from fti_gateway.witness.client import witnessed
     from fti_gateway.witness.policy import load_policy, policy_path
 
@@ -124,6 +132,8 @@ def prove(
     out: OutOpt = None,
 ) -> None:
     """Inclusion proof of one leaf against the latest checkpoint."""
+    from fti_gateway.ledger import proofs
+
     d, vk = _target(home, dir, key)
     if (index is None) == (entry is None):
         raise InputError("give exactly one of --index and --entry")
@@ -144,6 +154,8 @@ def consistency(
     out: OutOpt = None,
 ) -> None:
     """Consistency proof between two kept checkpoints: the log only grew."""
+    from fti_gateway.ledger import proofs
+
     d, vk = _target(home, dir, key)
     _emit(proofs.consistency(d, vk, old, new), out)
 
@@ -157,6 +169,8 @@ def check_proof(
     ] = None,
 ) -> None:
     """Check a proof document with nothing but the verifier key (for auditors)."""
+    from fti_gateway.ledger import proofs
+
     text = file.read_text()
     if text.startswith("c2sp.org/tlog-proof@v1"):
         if entry is None:
@@ -193,6 +207,8 @@ def verify(
     On the workspace's own ledger the result is recorded: what verified (so --since-last
     and opening the ledger skip it), or the damage (the ledger then takes no appends
     until a full verification passes)."""
+    from fti_gateway.ledger import fsck
+
     d, vk = _target(home, dir, key)
     # recorded on the workspace's own ledger only: an auditor's copy has no local state
     record = dir is None
@@ -229,6 +245,9 @@ def accounting_(
     as_json: JsonOpt = False,
 ) -> None:
     """(p)(3)(A) accounting: date, reason, authority, recipient and elements of each event."""
+    from fti_gateway.ledger import accounting, entries
+    from fti_gateway.ledger.workspace import commitment_secret, verifier_key
+
     ws = open_workspace(home)
     view = accounting.load(ws.ledger_dir, verifier_key(ws))
     taxpayer = entries.commit_taxpayer(commitment_secret(ws), tin) if tin else None
@@ -282,6 +301,9 @@ def attest_(
     out: OutOpt = None,
 ) -> None:
     """A signed statement of how many disclosures went to AGENCY in the period."""
+    from fti_gateway.ledger import attest
+    from fti_gateway.ledger.workspace import signer
+
     ws = open_workspace(home)
     doc = attest.attest(
         ws.ledger_dir, signer(ws), recipient, _need_day(start, "--from"), _need_day(end, "--to")
@@ -299,6 +321,8 @@ def check_attestation(
     key: KeyOpt = None,
 ) -> None:
     """Re-derive an attestation's numbers from the ledger; exit 4 if they differ."""
+    from fti_gateway.ledger import attest
+
     d, vk = _target(home, dir, key)
     statement = attest.check(_read_doc(file, "attestation"), d, vk)
     console.print(f"[green]ok[/]: {attest.describe(statement)}", highlight=False)
@@ -306,6 +330,8 @@ def check_attestation(
 
 def _short(reason: str | None) -> str:
     """A reason digest shortened for the table (the text itself is in the state store)."""
+    from fti_gateway.ledger import entries
+
     if reason and entries.DIGEST.match(reason):
         return reason[: len("hmac-sha256:") + 12] + "…"
     return reason or ""

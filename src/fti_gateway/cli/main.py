@@ -39,7 +39,6 @@ from fti_gateway.cli import (
 from fti_gateway.cli.common import HomeOpt, console, err_console
 from fti_gateway.core.errors import FtiError
 from fti_gateway.core.workspace import Workspace
-from fti_gateway.ledger.workspace import open_ledger
 
 app = typer.Typer(
     name="fti",
@@ -75,6 +74,8 @@ app.command(name="worker")(worker.worker)
 @app.command()
 def init(home: HomeOpt, name: str | None = typer.Option(None, help="Log origin name.")) -> None:
     """Create a workspace (folders, signing key, commitment secret). Safe to re-run."""
+    from fti_gateway.ledger.workspace import open_ledger  # cryptography: only when run
+
     ws = Workspace.init(Path(home), name=name)
     with open_ledger(ws) as ledger:  # an empty log still has a signed checkpoint (size 0)
         ledger.checkpoint()

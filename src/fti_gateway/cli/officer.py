@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
 from fti_gateway.core.errors import InputError
-from fti_gateway.review import add_officer
-from fti_gateway.store import StateStore
-from fti_gateway.store.reviews import ROLES, ReviewStore
+from fti_gateway.core.roles import ROLES
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only when a command runs
+    from fti_gateway.store.reviews import ReviewStore
 
 app = typer.Typer(help="Review-desk officers: add, list, disable.", no_args_is_help=True)
 
@@ -38,6 +39,9 @@ def read_password(from_stdin: bool, *, confirm: bool = False) -> str:
 
 
 def _reviews(home: Path) -> ReviewStore:
+    from fti_gateway.store import StateStore
+    from fti_gateway.store.reviews import ReviewStore
+
     return ReviewStore(StateStore.for_workspace(open_workspace(home)))
 
 
@@ -49,6 +53,8 @@ def add(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Add an officer (officer, supervisor or auditor)."""
+    from fti_gateway.review import add_officer
+
     reviews = _reviews(home)
     officer = add_officer(reviews, name, role, read_password(password_stdin, confirm=True))
     console.print(f"officer [bold]{officer.name}[/] added as {officer.role}")

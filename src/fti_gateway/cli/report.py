@@ -8,17 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markdown import Markdown
-from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
 from fti_gateway.cli.ledger import DirOpt, KeyOpt, _read_doc, _target
 from fti_gateway.core.errors import IntegrityError
-from fti_gateway.law.registries import load_registry
-from fti_gateway.ledger.workspace import verifier_key
-from fti_gateway.report import html as pages
-from fti_gateway.report import p3c, suppress
-from fti_gateway.report import verify as recount
 
 app = typer.Typer(help="Statutory reports computed from the ledger.", no_args_is_help=True)
 
@@ -52,6 +45,14 @@ def p3c_report(
     lists, requests, instances, taxpayers and general purposes by authority — only what
     (p)(3)(A) requires to be accounted — each a recount of the ledger. ``--public`` applies
     the published suppression rule (``--previous``: and the differencing check)."""
+    # The ledger reader, the registry (pandas) and the charts (Altair): only when it runs.
+    from rich.markdown import Markdown
+
+    from fti_gateway.law.registries import load_registry
+    from fti_gateway.ledger.workspace import verifier_key
+    from fti_gateway.report import html as pages
+    from fti_gateway.report import p3c, suppress
+
     ws = open_workspace(home)
     registry = load_registry(ws.registry_dir)
     doc = p3c.build(ws.ledger_dir, verifier_key(ws), year, registry).to_json()
@@ -84,6 +85,11 @@ def verify_report(
 ) -> None:
     """Recompute a report from the tiles at the checkpoint it names; exit 4 if any count
     differs (the differing cells are listed)."""
+    from rich.table import Table
+
+    from fti_gateway.law.registries import load_registry
+    from fti_gateway.report import verify as recount
+
     doc = _read_doc(report, "report")
     d, vk = _target(home, dir, key)
     full = recount.recount(doc, d, vk, load_registry(registry) if registry else None)

@@ -8,17 +8,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markdown import Markdown
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace, print_rejects
 from fti_gateway.core.errors import FtiError, NotFoundError
-from fti_gateway.intake import ParsedRequest, load_request
-from fti_gateway.intake.parsed import REJECT_KINDS
-from fti_gateway.store import RequestRecord, StateStore
+
+if TYPE_CHECKING:  # intake and the store load pandas and SQLAlchemy: only when a command runs
+    from fti_gateway.intake import ParsedRequest
+    from fti_gateway.store import RequestRecord, StateStore
 
 app = typer.Typer(help="Check, list and show requests.", no_args_is_help=True)
 
@@ -34,6 +34,8 @@ def validate(manifest: ManifestArg, as_json: JsonOpt = False) -> None:
     Exit 0: every row accepted. Exit 1: some rows rejected (the rest would go through).
     Exit 2: the request cannot be read at all.
     """
+    from fti_gateway.intake import load_request
+
     try:
         parsed = load_request(manifest)
     except FtiError as e:
@@ -53,6 +55,8 @@ def validate(manifest: ManifestArg, as_json: JsonOpt = False) -> None:
 @app.command(name="list")
 def list_(home: HomeOpt) -> None:
     """List the requests received in this workspace, oldest first."""
+    from fti_gateway.store import StateStore
+
     records = StateStore.for_workspace(open_workspace(home)).list_requests()
     if not records:
         console.print("no requests received yet (submit one with `fti request submit`)")
@@ -77,6 +81,8 @@ def show(
     home: HomeOpt,
 ) -> None:
     """Show one received request: its manifest, rejected rows, status history and decision."""
+    from fti_gateway.store import StateStore
+
     store = StateStore.for_workspace(open_workspace(home))
     record = store.get_request(agency, request_id)
     if record is None:
@@ -88,6 +94,8 @@ def show(
 
 
 def _print_parsed(parsed: ParsedRequest) -> None:
+    from fti_gateway.intake.parsed import REJECT_KINDS
+
     agency, rid = parsed.key
     console.print(f"[bold]{agency} {rid}[/] under {parsed.manifest.authority}", highlight=False)
     for warning in parsed.warnings:
@@ -140,7 +148,10 @@ def submit(manifest: ManifestArg, home: HomeOpt, as_json: JsonOpt = False) -> No
 
     Resubmitting the same (agency, id) with the same content is safe: nothing is redone.
     """
+    from rich.markdown import Markdown
+
     from fti_gateway.pipeline.submit import submit as run
+    from fti_gateway.store import StateStore
 
     ws = open_workspace(home)
     with console.status("working…") as status:

@@ -8,13 +8,16 @@ against a truth file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace, print_rejects
 from fti_gateway.core.errors import InputError
-from fti_gateway.intake import RowError
+
+if TYPE_CHECKING:  # intake loads pandas: only when resolving
+    from fti_gateway.intake import RowError
 
 #: Rejected rows printed before "… and N more".
 SHOW_REJECTS = 20
@@ -42,6 +45,13 @@ def run(
         help="The request this resolution serves, recorded with the read "
         "(default: the subjects file's name).",
     ),
+    review_cap: int = typer.Option(
+        1000,
+        "--review-cap",
+        min=0,
+        help="At most this many lone candidates short of the threshold go to review; the "
+        "rest stay 'no candidate' (reason: review cap reached).",
+    ),
 ) -> None:
     """Resolve subjects (runs when no subcommand is given).
 
@@ -55,6 +65,7 @@ def run(
         raise typer.Exit(2)
     from fti_gateway.intake import load_subjects
     from fti_gateway.resolve import ResolveSettings, resolve
+    from fti_gateway.resolve.candidates import describe, outcome_counts
     from fti_gateway.resolve.io import write_matches
     from fti_gateway.vault.access import RESOLVER, Gate
 
@@ -80,14 +91,17 @@ def run(
         console.status(f"resolving {len(df):,} subjects"),
     ):
         matches = resolve(
-            df, reader, models_dir=ws.models_dir, settings=ResolveSettings(backend=backend)
+            df,
+            reader,
+            models_dir=ws.models_dir,
+            settings=ResolveSettings(backend=backend, candidate_review_cap=review_cap),
         )
     write_matches(matches, out)
-    counts = matches["status"].value_counts().to_dict()
     console.print(
         f"wrote {len(matches):,} results to {out}: "
-        + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
-        + (f"; {len(checked.rejects):,} row(s) rejected" if checked.rejects else "")
+        + describe(outcome_counts(matches), review_cap)
+        + (f"; {len(checked.rejects):,} row(s) rejected" if checked.rejects else ""),
+        highlight=False,
     )
 
 
@@ -131,6 +145,7 @@ def evaluate(
     t.add_row("F1", f"{ev.f1:.5f}")
     t.add_row("subjects / in vault", f"{ev.subjects:,} / {ev.in_vault:,}")
     t.add_row("matched (correct / wrong)", f"{ev.matched:,} ({ev.correct:,} / {ev.wrong:,})")
-    for status, n in ev.by_status.items():
-        t.add_row(f"status {status}", f"{n:,}")
+    for outcome, n in ev.outcomes.items():
+        t.add_row(outcome, f"{n:,}")
+    t.add_row("to review, right taxpayer offered", f"{ev.review_right:,}")
     console.print(t)

@@ -8,7 +8,7 @@ revision, so the command ends with the request's new status.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -16,16 +16,9 @@ from rich.table import Table
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
 from fti_gateway.cli.officer import PasswordStdin, read_password
 from fti_gateway.core.errors import InputError
-from fti_gateway.pipeline.review import (
-    DeskResult,
-    Listed,
-    confirm_item,
-    decide_item,
-    history,
-    list_items,
-    locate,
-)
-from fti_gateway.store import StateStore
+
+if TYPE_CHECKING:  # the pipeline loads every stage: only when a command runs
+    from fti_gateway.pipeline.review import DeskResult, Listed
 
 app = typer.Typer(help="Review items: list, show, decide, confirm.", no_args_is_help=True)
 
@@ -42,6 +35,9 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the open review items (and the proposals waiting for a supervisor)."""
+    from fti_gateway.pipeline.review import list_items
+    from fti_gateway.store import StateStore
+
     ws = open_workspace(home)
     listed = list_items(ws, StateStore.for_workspace(ws), request_id=request)
     if as_json:
@@ -72,6 +68,9 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one item: its question, rule, evidence and history."""
+    from fti_gateway.pipeline.review import history, locate
+    from fti_gateway.store import StateStore
+
     ws = open_workspace(home)
     store = StateStore.for_workspace(ws)
     record, it = locate(ws, store, item, subjects=True)
@@ -135,6 +134,8 @@ def decide(
 ) -> None:
     """Approve or deny an item. Approving a request-level item is a proposal that a
     supervisor confirms (`fti review confirm`)."""
+    from fti_gateway.pipeline.review import decide_item
+
     if approve == deny:
         raise InputError("say --approve or --deny (one of them)")
     ws = open_workspace(home)
@@ -150,6 +151,8 @@ def confirm(
     item: ItemArg, home: HomeOpt, officer: OfficerOpt, password_stdin: PasswordStdin = False
 ) -> None:
     """Confirm another officer's proposal on a request-level item (supervisors only)."""
+    from fti_gateway.pipeline.review import confirm_item
+
     ws = open_workspace(home)
     _report(confirm_item(ws, item, officer=officer, password=read_password(password_stdin)))
 

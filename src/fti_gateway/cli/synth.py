@@ -5,13 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
-from fti_gateway.vault.store import Vault
-from fti_gateway.vault.synth import master as synth_master
 from fti_gateway.vault.synth.kinds import KINDS
-from fti_gateway.vault.synth.request import sample_request
 
 app = typer.Typer(help="Generate synthetic taxpayers and requests.", no_args_is_help=True)
 
@@ -24,6 +20,12 @@ def master(
     replace: bool = typer.Option(False, "--replace", help="Discard the vault's master parts."),
 ) -> None:
     """Write a synthetic taxpayer master file (tax years 2021–2024) into the vault."""
+    # The generators and the vault load numpy, pyarrow and DuckDB: only when a command runs.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from fti_gateway.vault.store import Vault
+    from fti_gateway.vault.synth import master as synth_master
+
     vault = Vault.for_workspace(open_workspace(home))
     columns = (
         TextColumn("[bold]taxpayers"),
@@ -59,6 +61,8 @@ def request(
     out: Path = typer.Option(..., "--out", help="Folder for manifest, subjects and truth."),
 ) -> None:
     """Write a synthetic request (manifest + subjects) and its ground truth, kept apart."""
+    from fti_gateway.vault.synth.request import sample_request
+
     ws = open_workspace(home)
     with console.status(f"sampling {size:,} subjects from the vault"):
         files = sample_request(ws.home, kind, size, seed, out)

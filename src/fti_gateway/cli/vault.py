@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
-from fti_gateway.vault.access import VAULT_SERVICE, Gate, VaultInfo
-from fti_gateway.vault.importer import import_master
-from fti_gateway.vault.store import Vault
+
+if TYPE_CHECKING:
+    from fti_gateway.vault.access import VaultInfo
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the record and its event as JSON.")]
 
@@ -27,6 +27,10 @@ def import_(
     home: HomeOpt,
 ) -> None:
     """Import a master file: bad rows are reported by line, good rows are imported."""
+    # The vault is DuckDB and pyarrow: imported only when a command runs.
+    from fti_gateway.vault.importer import import_master
+    from fti_gateway.vault.store import Vault
+
     ws = open_workspace(home)
     report = import_master(Vault.for_workspace(ws), file)
     for err in report.rejected[:SHOW_ERRORS]:
@@ -50,6 +54,8 @@ def import_(
 def info(home: HomeOpt) -> None:
     """Counts by tax year, TIN kind and the (i)(6) flags; exit 4 if a taxpayer-year is
     held twice (see `fti vault check`)."""
+    from fti_gateway.vault.access import VAULT_SERVICE, Gate
+
     ws = open_workspace(home)
     with Gate.for_home(ws.home).read(VAULT_SERVICE, "read_metadata", purpose="vault-info") as r:
         i = r.info()
@@ -77,6 +83,8 @@ def _print_info(i: VaultInfo) -> None:
 @app.command("check")
 def check(home: HomeOpt) -> None:
     """Check that no taxpayer-year is held twice (exit 4 naming the parts if one is)."""
+    from fti_gateway.vault.access import VAULT_SERVICE, Gate
+
     ws = open_workspace(home)
     gate = Gate.for_home(ws.home)
     with gate.read(VAULT_SERVICE, "read_metadata", purpose="integrity-check") as reader:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fti_gateway.core.errors import ConfigError, IntegrityError, NotFoundError
-from fti_gateway.core.keys import COMMITMENT_SECRET, SIGNING_KEY, ensure_keys, write_once
 
 DEFAULT_HOME = "fti-home"
 MARKER = "workspace.json"
@@ -76,6 +75,9 @@ class Workspace:
         """Create (or complete) a workspace; never overwrites keys or data, so it is safe
         to re-run. Refuses to mint new keys beside a ledger that already has some: that
         ledger's checkpoints and commitments were made with the lost ones."""
+        # cryptography is loaded only here: opening a workspace needs no key code.
+        from fti_gateway.core.keys import ensure_keys, write_once
+
         ws = cls(home)
         marker = ws.home / MARKER
         if marker.exists():
@@ -106,6 +108,8 @@ class Workspace:
                 where="--name",
                 hint=f"re-run without --name, or create another workspace for {name!r}",
             )
+        from fti_gateway.core.keys import COMMITMENT_SECRET, SIGNING_KEY
+
         missing = [k for k in (SIGNING_KEY, COMMITMENT_SECRET) if not (self.keys_dir / k).exists()]
         if missing and self.ledger_dir.is_dir() and any(self.ledger_dir.iterdir()):
             raise IntegrityError(

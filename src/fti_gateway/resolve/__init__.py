@@ -72,6 +72,7 @@ def resolve(
     ``subject_id, taxpayer_id, status, match_weight, match_probability, runner_up_weight,
     explanation`` + ``runner_up_taxpayer_id``, ``pass``. Trains the model if missing."""
     from fti_gateway.resolve.backends import open_backend
+    from fti_gateway.resolve.candidates import cap_candidates
     from fti_gateway.resolve.cascade import OUTPUT_COLUMNS, run
     from fti_gateway.resolve.scoring import load_model
     from fti_gateway.resolve.subjects import check, prepare
@@ -93,7 +94,7 @@ def resolve(
     )
     backend = open_backend(s.backend, idx, s)
     try:
-        return run(
+        matches = run(
             backend,
             chunks,
             model,
@@ -102,10 +103,12 @@ def resolve(
             floor=s.floor_weight,
             require_corroboration=s.require_corroboration,
             strict_corroboration=s.strict_corroboration,
+            candidate_floor=s.candidate_floor_bits,
             progress=progress,
         )
     finally:
         backend.close()
+    return cap_candidates(matches, s.candidate_review_cap)
 
 
 def _ahead(items: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:

@@ -40,6 +40,9 @@ OUTPUT_COLUMNS = [
     "explanation",
     "runner_up_taxpayer_id",
     "pass",
+    # "review": a lone plausible candidate sent to review; "over_cap": one the request's
+    # review cap turned back to no match (see candidates.py); null otherwise
+    "candidate_review",
 ]
 
 
@@ -181,6 +184,7 @@ def run(
     floor: float,
     require_corroboration: bool = True,
     strict_corroboration: bool = False,
+    candidate_floor: float | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Resolve chunks of normalized subjects (from :func:`.subjects.prepare`). Results are
@@ -269,6 +273,7 @@ def run(
                 tin_conflict_ids=conflict_map.get(uid, set()),
                 tin_dob_holder=dob_holds.get(uid),
                 require_corroboration=require_corroboration,
+                candidate_floor=candidate_floor,
             )
             best, second = v.best, v.runner_up
             pass_ = "deterministic" if rule else "probabilistic"
@@ -307,6 +312,7 @@ def run(
                 second.taxpayer_id if (second is not None and v.status == "ambiguous") else None
             )
             results["pass"].append(pass_)
+            results["candidate_review"].append("review" if v.one_candidate else None)
         if progress is not None:
             progress(len(chunk))
     return pd.DataFrame(results, columns=OUTPUT_COLUMNS)

@@ -3,6 +3,10 @@
 - precision = correct matches / subjects resolved as ``match``;
 - recall = correct matches / subjects whose person is in the vault;
 - F1 their harmonic mean. ``ambiguous`` counts as not matched (it goes to review).
+
+``outcomes`` counts matched / to review / no candidate apart (:func:`.candidates.outcome_counts`),
+and ``review_right`` how many subjects sent to review had their true taxpayer as the pick a
+reviewer sees first (what the review desk can still recover).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from fti_gateway.core.errors import InputError
+from fti_gateway.resolve.candidates import outcome_counts
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,8 @@ class Evaluation:
     correct: int
     wrong: int
     by_status: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    review_right: int = 0
 
     @property
     def precision(self) -> float:
@@ -47,6 +54,8 @@ class Evaluation:
             "recall": self.recall,
             "f1": self.f1,
             "by_status": dict(self.by_status),
+            "outcomes": dict(self.outcomes),
+            "review_right": self.review_right,
         }
 
 
@@ -68,11 +77,13 @@ def evaluate(matches: pd.DataFrame, truth: pd.DataFrame) -> Evaluation:
             )
     t = truth[["subject_id", "taxpayer_id"]].astype({"subject_id": str}).copy()
     t["taxpayer_id"] = _clean(t["taxpayer_id"])
+    outcomes = outcome_counts(matches)
     m = matches[["subject_id", "taxpayer_id", "status"]].astype({"subject_id": str}).copy()
     m["taxpayer_id"] = _clean(m["taxpayer_id"])
     j = t.merge(m, on="subject_id", how="left", suffixes=("_true", "_got"))
     is_match = j["status"] == "match"
     correct = is_match & (j["taxpayer_id_got"] == j["taxpayer_id_true"])
+    review_right = (j["status"] == "ambiguous") & (j["taxpayer_id_got"] == j["taxpayer_id_true"])
     by_status = {str(k): int(v) for k, v in m["status"].value_counts().sort_index().items()}
     return Evaluation(
         subjects=len(t),
@@ -81,4 +92,6 @@ def evaluate(matches: pd.DataFrame, truth: pd.DataFrame) -> Evaluation:
         correct=int(correct.sum()),
         wrong=int((is_match & ~correct).sum()),
         by_status=by_status,
+        outcomes=outcomes,
+        review_right=int(review_right.sum()),
     )

@@ -26,6 +26,13 @@ Precision first. A subject is a ``match`` only when *all* hold:
    does not (a typo, or a son giving his father's TIN), unless that taxpayer is the pick:
    the TIN says one person and the rest of the evidence another (or nobody) → ``ambiguous``.
 ``ambiguous`` results carry both candidates.
+
+Short of all that, a subject whose best taxpayer is still *plausible* (weight at least
+``candidate_floor``: posterior odds of at least even, the prior included) and the only
+plausible one is not ``no_match`` but ``ambiguous`` with :data:`ONE_CANDIDATE` among its
+reasons (``one_candidate`` set): a person sees the candidate and its explanation on the
+review desk. Never a match — the evidence did not reach the threshold. How many such items
+one request may raise is capped afterwards (:mod:`.candidates`).
 """
 
 from __future__ import annotations
@@ -54,12 +61,28 @@ def _unscored(taxpayer_id: str) -> Candidate:
     return Candidate(taxpayer_id, float("nan"), float("nan"))
 
 
+#: The reason a lone plausible candidate goes to review instead of "no candidate".
+ONE_CANDIDATE = "one plausible candidate, short of corroboration: a person decides"
+
+
 @dataclass
 class Verdict:
     status: str
     best: Candidate | None
     runner_up: Candidate | None
     reasons: list[str] = field(default_factory=list)
+    #: an ``ambiguous`` verdict for a lone plausible candidate (subject to the review cap)
+    one_candidate: bool = False
+
+
+def _short(
+    best: Candidate, second: Candidate | None, reasons: list[str], floor: float | None
+) -> Verdict:
+    """A best pick below the threshold: review when it is the only plausible candidate
+    (``floor`` set, best at or above it, no runner-up at or above it), else no match."""
+    if floor is not None and best.weight >= floor and (second is None or second.weight < floor):
+        return Verdict("ambiguous", best, second, [*reasons, ONE_CANDIDATE], one_candidate=True)
+    return Verdict("no_match", best, second, reasons)
 
 
 def decide(
@@ -74,10 +97,13 @@ def decide(
     tin_conflict_ids: set[str],
     require_corroboration: bool = True,
     tin_dob_holder: str | None = None,
+    candidate_floor: float | None = None,
 ) -> Verdict:
     """``candidates``: best pair per taxpayer; ``namesakes``: taxpayers with a same-household
     namesake; ``tin_conflict_ids``: taxpayers holding the subject's TIN under another name;
-    ``tin_dob_holder``: the taxpayer holding it under a compatible name but another DOB."""
+    ``tin_dob_holder``: the taxpayer holding it under a compatible name but another DOB;
+    ``candidate_floor``: the weight from which a lone candidate short of the threshold goes
+    to review (None: it is no match, as before)."""
     reasons: list[str] = []
     pool = [c for c in candidates if c.taxpayer_id not in tin_conflict_ids]
     if tin_conflict_ids:
@@ -122,7 +148,7 @@ def decide(
     # evidence good enough to say "one of these two", never enough to say which.
     if not strong and best.weight < threshold - margin:
         reasons.append(f"best weight {best.weight:.1f} is below the threshold {threshold:.1f}")
-        return Verdict("no_match", best, second, reasons)
+        return _short(best, second, reasons, candidate_floor)
     if best.taxpayer_id in namesakes and not subject_has_dob and not best.tin_equal:
         twin = namesakes[best.taxpayer_id]
         other = next((c for c in pool if c.taxpayer_id == twin), None)
@@ -133,7 +159,7 @@ def decide(
         return Verdict("ambiguous", best, other, reasons)
     if not strong:
         reasons.append(f"best weight {best.weight:.1f} is below the threshold {threshold:.1f}")
-        return Verdict("no_match", best, second, reasons)
+        return _short(best, second, reasons, candidate_floor)
     if deterministic:
         reasons.append(f"deterministic rule: {deterministic}")
     if (

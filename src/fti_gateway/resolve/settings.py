@@ -45,12 +45,25 @@ class ResolveSettings:
     #: Pairs below this weight are dropped right after scoring (never matches, rarely
     #: runner-ups that matter).
     floor_weight: float = -5.0
+    #: A subject whose best taxpayer falls short of the threshold but weighs at least this
+    #: (log2 posterior odds: 0 = as likely as not, the prior included), with no other
+    #: taxpayer that plausible, goes to review with that candidate instead of "no match".
+    #: None turns it off. It is never a match: a person decides.
+    candidate_floor_bits: float | None = 0.0
+    #: At most this many such single-candidate reviews per request (the office's review
+    #: capacity); the heaviest are kept, the rest stay "no match" with the reason "review
+    #: cap reached" (column ``candidate_review`` = "over_cap"), counted apart.
+    candidate_review_cap: int = 1000
     spark_master: str = "local[1]"
     #: How Splink cuts Spark lineage between steps: "persist" (memory, fine locally) or
     #: "checkpoint"/"parquet" on a cluster (see resolve/README.md).
     spark_break_lineage: str = "persist"
     spark_partitions: int = 2
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.candidate_review_cap < 0:
+            raise ValueError("candidate_review_cap must be 0 or more")
 
     @property
     def threshold_bits(self) -> float:

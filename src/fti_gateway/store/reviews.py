@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from fti_gateway.core.errors import BusyError, InputError, NotFoundError
+from fti_gateway.core.roles import ROLES
 from fti_gateway.store import models as m
 from fti_gateway.store.state import StateStore
 
-ROLES = ("officer", "supervisor", "auditor")
+__all__ = ["ROLES", "DispositionRecord", "OfficerRecord", "ReviewStore"]
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from fti_gateway.resolve.index import VaultIndex, export_parquet
 from fti_gateway.resolve.settings import ResolveSettings
 
 
-def spark_session(master: str = "local[1]") -> Any:
-    """The active SparkSession, or a new small one (UI off, few shuffle partitions)."""
+def spark_session(master: str = "local[1]", conf: dict[str, str] | None = None) -> Any:
+    """The active SparkSession, or a new small one (UI off, few shuffle partitions);
+    ``conf`` adds or overrides settings (a cluster's executor memory, partitions)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as e:  # pragma: no cover - pyspark is a declared extra
@@ -31,16 +32,18 @@ def spark_session(master: str = "local[1]") -> Any:
     if active is not None:
         return active
     os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
-    return (
-        SparkSession.builder.master(master)
-        .appName("fti-resolve")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.memory", "2g")
-        .getOrCreate()
-    )
+    settings = {
+        "spark.ui.enabled": "false",
+        "spark.sql.shuffle.partitions": "2",
+        "spark.default.parallelism": "2",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.driver.memory": "2g",
+        **(conf or {}),
+    }
+    builder = SparkSession.builder.master(master).appName("fti-resolve")
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 class SparkBackend:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only: `fti synth request --help` lists the kinds without numpy
+    import numpy as np
 
 REQUEST_FORMAT = "fti/request/v1"
 
