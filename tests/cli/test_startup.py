@@ -47,6 +47,11 @@ def imported_modules(*args: str, cwd: Path) -> set[str]:
         ("ledger", "verify", "--help"),
         ("synth", "request", "--help"),
         ("officer", "add", "--help"),
+        ("monitor", "run", "--help"),
+        ("witness", "serve", "--help"),
+        ("taxpayer", "view", "--help"),
+        ("employees", "load", "--help"),
+        ("report", "p3c", "--help"),
     ],
     ids=lambda a: " ".join(a),
 )

@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace, print_rejects
-from fti_gateway.monitor.events import import_file
 
 app = typer.Typer(
     help="Inspection events: import other systems' audit trails.", no_args_is_help=True
@@ -24,6 +23,8 @@ def import_(
     home: HomeOpt,
 ) -> None:
     """Import inspection events; bad lines are listed by number and kept aside."""
+    from fti_gateway.monitor.events import import_file  # pyarrow, DuckDB: when it runs
+
     ws = open_workspace(home)
     r = import_file(ws, file)
     if r.already:

@@ -15,7 +15,6 @@ from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
 from fti_gateway.core.errors import InputError
-from fti_gateway.monitor import alerts
 
 app = typer.Typer(
     help="The UNAX monitor: alerts on looks at return information.", no_args_is_help=True
@@ -34,6 +33,8 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Run every rule of the catalogue over all inspections; record new alerts."""
+    from fti_gateway.monitor import alerts  # DuckDB, pyarrow: when it runs
+
     ws = open_workspace(home)
     start = None
     if since:
@@ -72,6 +73,8 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """One alert: rule, evidence, explanation; the taxpayer only to a reviewer."""
+    from fti_gateway.monitor import alerts  # DuckDB, pyarrow: when it runs
+
     ws = open_workspace(home)
     doc, tins = alerts.open_alert(ws, alert, as_)
     decided = alerts.dispositions(ws).get(alert)
@@ -117,6 +120,8 @@ def decide(
     officer: Annotated[str, typer.Option("--officer", help="The reviewer's employee id.")] = "",
 ) -> None:
     """Record a reviewer's disposition of an alert (in the ledger, once)."""
+    from fti_gateway.monitor import alerts  # DuckDB, pyarrow: when it runs
+
     if substantiated is None:
         raise InputError("say --substantiated or --not-substantiated")
     if not officer:
@@ -137,6 +142,8 @@ def summary(
     as_json: JsonOpt = False,
 ) -> None:
     """Annual figures: alerts, substantiated, median detection lag."""
+    from fti_gateway.monitor import alerts  # DuckDB, pyarrow: when it runs
+
     ws = open_workspace(home)
     s = alerts.summary(ws, year)
     if as_json:

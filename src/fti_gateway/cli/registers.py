@@ -13,7 +13,6 @@ import typer
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
 from fti_gateway.core.errors import InputError
-from fti_gateway.monitor import registers
 
 FileArg = Annotated[Path, typer.Argument(help="YAML (format, as_of, list) or JSON Lines.")]
 AsOfOpt = Annotated[
@@ -21,12 +20,22 @@ AsOfOpt = Annotated[
 ]
 
 
+# The formats of FORMATS §10–§11 (monitor.registers.KINDS, which loads pyarrow: kept light here).
+FORMATS = {
+    "employees": "fti/employees/v1",
+    "cases": "fti/cases/v1",
+    "high-profile": "fti/high-profile/v1",
+}
+
+
 def _group(kind: str, what: str) -> typer.Typer:
-    app = typer.Typer(help=f"The {what} ({registers.KINDS[kind].format}).", no_args_is_help=True)
+    app = typer.Typer(help=f"The {what} ({FORMATS[kind]}).", no_args_is_help=True)
 
     @app.command()
     def load(file: FileArg, home: HomeOpt, as_of: AsOfOpt = None) -> None:
         """Check the list and store it as a dated snapshot (all entries, or none)."""
+        from fti_gateway.monitor import registers
+
         ws = open_workspace(home)
         try:
             day = date.fromisoformat(as_of) if as_of else None

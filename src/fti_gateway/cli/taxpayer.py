@@ -14,9 +14,6 @@ import typer
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
-from fti_gateway.ledger.workspace import commitment_secret, verifier_key
-from fti_gateway.report import taxpayer
-from fti_gateway.store import StateStore
 
 app = typer.Typer(help="A taxpayer's view of the ledger (office-run).", no_args_is_help=True)
 
@@ -34,6 +31,10 @@ def view(
     """Every event about the taxpayer — requests naming them, decisions (denials too),
     inspections, dispositions, disclosures with elements and periods — each with an
     inclusion proof against one signed checkpoint; deferred entries counted, not shown."""
+    from fti_gateway.ledger.workspace import commitment_secret, verifier_key
+    from fti_gateway.report import taxpayer
+    from fti_gateway.store import StateStore
+
     ws = open_workspace(home)
     store = StateStore.for_workspace(ws)
     try:

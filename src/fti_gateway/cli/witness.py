@@ -13,7 +13,6 @@ from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
 from fti_gateway.core.errors import BusyError, IntegrityError
-from fti_gateway.witness.cosignature import Cosigner
 
 app = typer.Typer(
     help="Witness cosigning (C2SP tlog-witness): serve a witness, cosign the ledger.",
@@ -30,6 +29,8 @@ def keygen(
     out: Annotated[Path, typer.Option("--out", help="Where to write the private key.")],
 ) -> None:
     """Make a cosigning key (Ed25519, cosignature/v1); print its verifier key."""
+    from fti_gateway.witness.cosignature import Cosigner
+
     signer = Cosigner.generate(name)
     signer.save(out)
     typer.echo(signer.verifier_key)
@@ -38,6 +39,8 @@ def keygen(
 @app.command()
 def key(key: KeyFile) -> None:
     """Print the verifier key of a witness key (for the log's witness-policy)."""
+    from fti_gateway.witness.cosignature import Cosigner
+
     typer.echo(Cosigner.load(key).verifier_key)
 
 
