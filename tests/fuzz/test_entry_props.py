@@ -111,7 +111,7 @@ def _leaves(t: dict[str, Any], when: datetime) -> list[bytes]:
         entries.inspection(
             agency=t["agency"],
             request_id=t["rid"],
-            inspector=t["a"],
+            inspector=entries.pseudonym(SECRET, t["a"]),
             reason_digest=entries.digest_text(SECRET, t["b"]),
             taxpayer=COMMITMENT,
             elements=t["many"],

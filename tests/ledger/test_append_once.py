@@ -38,7 +38,7 @@ def _leaves(request_id: str, tins: list[str], when: datetime | None = None) -> l
         entries.inspection(
             agency="DOJ",
             request_id=request_id,
-            inspector="fti-gateway/resolve",
+            inspector=entries.pseudonym(SECRET, "fti-gateway/resolve"),
             reason_digest=entries.digest_text(SECRET, "identity resolution"),
             taxpayer=entries.commit_taxpayer(SECRET, tin),
             time=when,

@@ -17,6 +17,7 @@ from fti_gateway.ledger.tiles import MAX_ENTRY
 
 SECRET = b"s" * 32
 T = datetime(2025, 6, 4, 15, 30, tzinfo=UTC)
+U1 = entries.pseudonym(SECRET, "u1")
 
 
 def test_commitment_is_hmac_sha256_of_the_digits() -> None:
@@ -73,7 +74,7 @@ def test_a_raw_tin_or_name_can_never_become_a_leaf(taxpayer: str) -> None:
         entries.inspection(
             agency="DOJ",
             request_id="R-1",
-            inspector="u1",
+            inspector=U1,
             reason_digest=entries.digest_text(SECRET, "r"),
             taxpayer=taxpayer,
         )
@@ -117,7 +118,7 @@ def test_every_kind_parses_back() -> None:
         entries.inspection(
             agency="DOJ",
             request_id="R-1",
-            inspector="officer-7",
+            inspector=entries.pseudonym(SECRET, "officer-7"),
             reason_digest=entries.digest_text(SECRET, "review of an ambiguous match"),
             taxpayer=c,
             time=T,
@@ -240,7 +241,7 @@ def test_every_leaf_has_an_id_from_its_identity_never_its_time() -> None:
             entries.inspection(
                 agency="DOJ",
                 request_id="R-1",
-                inspector="u1",
+                inspector=U1,
                 reason_digest=why,
                 taxpayer=c1,
                 time=time,
@@ -261,7 +262,11 @@ def test_every_leaf_has_an_id_from_its_identity_never_its_time() -> None:
     d = {"agency": "DOJ", "request_id": "R-1", "authority": "x", "outcome": "deny"}
     assert entries.id_of(entries.decision(**d, revision=2)) != first[1]  # type: ignore[arg-type]
     other = entries.inspection(
-        agency="DOJ", request_id="R-1", inspector="u2", reason_digest=why, taxpayer=c1
+        agency="DOJ",
+        request_id="R-1",
+        inspector=entries.pseudonym(SECRET, "u2"),
+        reason_digest=why,
+        taxpayer=c1,
     )
     assert entries.id_of(other) != first[3]
     assert entries.id_of(other.replace(c1.encode(), c2.encode())) is not None
@@ -293,7 +298,7 @@ def test_free_text_reasons_never_enter_a_leaf() -> None:
     c = entries.commit_taxpayer(SECRET, "900123456")
     with pytest.raises(InputError, match="only as a keyed digest"):
         entries.inspection(
-            agency="DOJ", request_id="R-1", inspector="u1", reason_digest=reason, taxpayer=c
+            agency="DOJ", request_id="R-1", inspector=U1, reason_digest=reason, taxpayer=c
         )
 
 

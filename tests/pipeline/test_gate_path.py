@@ -11,8 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from fti_gateway.core.keys import load_commitment_secret
 from fti_gateway.core.workspace import Workspace
-from fti_gateway.ledger import verify
+from fti_gateway.ledger import entries, verify
 from fti_gateway.ledger.reader import TileReader
 from fti_gateway.ledger.storage import FsStorage
 from fti_gateway.ledger.tiles import TILE_WIDTH
@@ -63,7 +64,10 @@ def test_every_vault_read_of_a_submit_goes_through_the_gate(
         assert (access.RESOLVER.id, purpose, rid, "allowed") in steps, steps
     leaves = [json.loads(x) for x in _raw_leaves(ws)]
     inspectors = {x["inspector"] for x in leaves if x["kind"] == "inspection"}
-    assert inspectors == {access.RESOLVER.id}  # the principal that ran the step
+    # the principal that ran the step, as its pseudonym (issue 18: no account id in a leaf)
+    secret = load_commitment_secret(ws.keys_dir)
+    assert inspectors == {entries.pseudonym(secret, access.RESOLVER.id)}
+    assert not any(access.RESOLVER.id.encode() in x for x in _raw_leaves(ws))
 
 
 def _raw_leaves(ws: Workspace) -> list[bytes]:

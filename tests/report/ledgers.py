@@ -79,6 +79,38 @@ def leaves(event: dict[str, Any]) -> list[bytes]:
     ]
 
 
+def inspection_v1(account: str, tin: str, request_id: str, day: str) -> bytes:
+    """An inspection leaf of the first layout — no ``v``, the account id in clear — as a log
+    written before layout 2 holds it (the builders write only layout 2 now)."""
+    taxpayer = entries.commit_taxpayer(SECRET, tin)
+    leaf = {
+        "format": entries.FORMAT,
+        "kind": "inspection",
+        "id": entries.leaf_id("inspection", "IRS", request_id, taxpayer, account),
+        "time": _when(day).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "request": {"agency": "IRS", "id": request_id},
+        "inspector": account,
+        "reason": entries.digest_text(SECRET, "case review"),
+        "taxpayer": taxpayer,
+        "elements": ["identity.address"],
+        "authority": None,
+    }
+    return entries.canonical(leaf)
+
+
+def inspection(account: str, tin: str, request_id: str, day: str) -> bytes:
+    """The same look, as the builder writes it now (layout 2, the inspector's pseudonym)."""
+    return entries.inspection(
+        agency="IRS",
+        request_id=request_id,
+        inspector=entries.pseudonym(SECRET, account),
+        reason_digest=entries.digest_text(SECRET, "case review"),
+        taxpayer=entries.commit_taxpayer(SECRET, tin),
+        elements=["identity.address"],
+        time=_when(day),
+    )
+
+
 def build(dir: Path, events: list[dict[str, Any]], key: Ed25519PrivateKey | None = None) -> str:
     """A ledger in ``dir`` holding ``events`` (appended one event per checkpoint); returns
     the verifier key."""

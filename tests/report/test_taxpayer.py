@@ -3,6 +3,7 @@ and any disclosure, each with a proof the ledger README's stand-alone checker ac
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from fti_gateway.report import taxpayer
 from fti_gateway.vault.store import Vault
 from fti_gateway.vault.synth import master, request
 from tests.cli.runner import run
-from tests.report.ledgers import SECRET, build, disclosed
+from tests.report.ledgers import SECRET, build, disclosed, inspection, inspection_v1
 
 README = Path(fti_gateway.ledger.__file__).with_name("README.md")
 
@@ -143,3 +144,35 @@ def test_deferred_entries_are_counted_not_shown_and_the_index_agrees_with_a_scan
     for extra in ("state.sqlite-wal", "state.sqlite-shm"):
         (d / extra).unlink(missing_ok=True)
     assert taxpayer.view(d, vk, SECRET, tin).to_json() == v
+
+
+def test_inspections_show_pseudonyms_and_new_proofs_hold_no_account_id(tmp_path: Path) -> None:
+    """Issue 18: the view names officials by pseudonym, and the leaf bytes a proof carries
+    must not name them either. A first-layout leaf (logged before) still shows, under the
+    same pseudonym, with a proof that checks."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from fti_gateway.ledger.log import Ledger
+    from fti_gateway.ledger.proofs import check_tlog_proof
+    from tests.report.ledgers import ORIGIN
+
+    key = Ed25519PrivateKey.generate()
+    d, tin = tmp_path / "l", "900000001"
+    vk = build(d, [disclosed("DOJ", "A", "grand-jury", "2025-01-02", [tin])], key)
+    with Ledger.open(d, ORIGIN, key, durable=False) as led:
+        led.append_once([inspection_v1("officer-7", tin, "C-1", "2025-02-01")])
+        led.append_once([inspection("officer-7", tin, "C-2", "2025-03-01")])
+        led.append_once([inspection("officer-8", tin, "C-3", "2025-04-01")])
+    events = taxpayer.view(d, vk, SECRET, tin).to_json()["events"]
+    looks = {e["request"]["id"]: e for e in events if e["kind"] == "inspection"}
+    assert sorted(looks) == ["C-1", "C-2", "C-3"]
+    seven, eight = (entries.pseudonym(SECRET, a) for a in ("officer-7", "officer-8"))
+    assert [looks[r]["inspector"] for r in ("C-1", "C-2", "C-3")] == [seven, seven, eight]
+    assert "officer-" not in json.dumps(looks["C-2"]) + json.dumps(looks["C-3"])
+    for rid, ev in looks.items():
+        leaf = base64.b64decode(ev["proof"]["entry"])
+        assert check_tlog_proof(ev["tlog_proof"], leaf, vk)[0] == ev["index"]
+        if rid == "C-1":  # logged in clear before layout 2; the log is never rewritten
+            assert b'"inspector":"officer-7"' in leaf and b'"v"' not in leaf
+        else:
+            assert b"officer-" not in leaf and json.loads(leaf)["inspector"] == ev["inspector"]

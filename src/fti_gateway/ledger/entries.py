@@ -9,7 +9,11 @@ recipient and elements — and nothing that identifies a taxpayer in the clear:
   commitment ``hmac-sha256:<hex>`` = HMAC-SHA256(workspace secret, TIN). Whoever holds
   the secret (the disclosure office) can answer "who saw my data?" for a TIN; anyone
   else sees an opaque value that cannot be brute-forced over the 10⁹ possible TINs;
-- ``inspection``: someone examined return information ((b)(7));
+- ``inspection``: someone examined return information ((b)(7)). Versioned since its
+  second layout: a ``"v": 2`` leaf names the inspector by keyed pseudonym
+  (:func:`pseudonym`), like every other official in the log; a leaf without ``v`` (the
+  first layout, still read and verified: the log is never rewritten) holds the account id
+  as written. :func:`inspector_pseudonym` reads both the same way;
 - ``disposition``: an officer decided, proposed or confirmed a review item (the review
   desk). Its own layout is versioned (``"v": 1``) so it can grow without a new format;
   the officer is a keyed pseudonym (:func:`pseudonym`), never a name;
@@ -60,6 +64,9 @@ KINDS = (
     "alert_disposition",
 )
 DISPOSITION_VERSION = 1
+INSPECTION_VERSION = 2
+"""The inspection layout written now: ``"v": 2``, the inspector a :func:`pseudonym`. A
+leaf without ``v`` is layout 1 (inspector in clear), written before this one."""
 ALERT_VERSION = 1
 ALERT_AGENCY = "TREASURY"
 """The "agency" of an alert's leaves: the monitor is the Department's own control."""
@@ -171,10 +178,13 @@ def pseudonym(secret: bytes, officer: str) -> str:
     same officer always gets the same id (who decided what can be counted and audited);
     only the office, holding the secret and the account list, can say who it is."""
     _check_secret(secret)
-    return (
-        "hmac-sha256:"
-        + hmac.new(secret, _OFFICER_DOMAIN + officer.encode(), hashlib.sha256).hexdigest()
-    )
+    try:
+        account = officer.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            "an account id holds a lone surrogate, which is not a character", where="officer"
+        ) from None
+    return "hmac-sha256:" + hmac.new(secret, _OFFICER_DOMAIN + account, hashlib.sha256).hexdigest()
 
 
 def _check_secret(secret: bytes) -> None:
@@ -586,10 +596,13 @@ def inspection(
     event: str | None = None,
     policies: Sequence[str] = (),
 ) -> bytes:
-    """``inspector`` (an office user id, never a taxpayer) examined a taxpayer's data;
-    ``reason_digest`` is :func:`digest_text` of why. Identity: the request, the taxpayer
-    and the inspector — and, for a read through the read gate (``event``: its
-    ``fti/inspection/v1`` id), that event, so each look is its own leaf.
+    """``inspector`` — the :func:`pseudonym` of an office user, never the account id,
+    which a proof of the leaf would otherwise hand to everyone it is shown to — examined a
+    taxpayer's data; ``reason_digest`` is :func:`digest_text` of why. Identity: the
+    request, the taxpayer and the inspector's pseudonym (stable for one account under one
+    workspace secret, so a retry builds the same id) — and, for a read through the read
+    gate (``event``: its ``fti/inspection/v1`` id), that event, so each look is its own
+    leaf. The leaf is layout ``"v": 2`` (:data:`INSPECTION_VERSION`).
 
     ``outcome`` is ``"denied"`` for an attempt the read policy refused (recorded too: an
     attempt to inspect without need is what 7213A punishes), with the ``policies`` that
@@ -598,12 +611,13 @@ def inspection(
         raise InputError(f"an inspection is allowed or denied, not {outcome!r}")
     identity: list[str] = [
         _commitment(taxpayer),
-        _check("inspector", inspector, "inspector"),
+        _pseudonymous(inspector, "inspector"),
     ]
     if event is not None:
         identity.append(_check("event", event, "event"))
     leaf = _base("inspection", agency, request_id, time, *identity)
     leaf.update(
+        v=INSPECTION_VERSION,
         inspector=inspector,
         reason=_digest(reason_digest, "reason"),
         taxpayer=taxpayer,
@@ -617,6 +631,34 @@ def inspection(
     if policies:
         leaf["policies"] = _list("policy", policies, "policies", "policies")
     return _leaf(leaf)
+
+
+def _pseudonymous(value: object, field: str) -> str:
+    """``value`` if it is a :func:`pseudonym`; an InputError that shows none of it
+    otherwise (it may be the account id that must not be kept)."""
+    if not isinstance(value, str) or not DIGEST.fullmatch(value):
+        raise InputError(
+            "a ledger leaf names an official only by pseudonym, never by account id",
+            where=field,
+            hint="pass entries.pseudonym(secret, account)",
+        )
+    return value
+
+
+def inspector_pseudonym(secret: bytes, obj: Mapping[str, Any]) -> str:
+    """The inspector of an inspection leaf as a pseudonym, whichever its layout: a
+    ``"v": 2`` leaf holds it already; a first-layout leaf (no ``v``) holds the account id,
+    which is turned into its pseudonym here, so one official has one name in every view
+    across the change of layout."""
+    if obj.get("kind") != "inspection":
+        raise InputError(f"a {obj.get('kind')} leaf has no inspector")
+    value = obj.get("inspector")
+    version = obj.get("v", 1)
+    if version == INSPECTION_VERSION:
+        return _pseudonymous(value, "inspector")
+    if version != 1:
+        raise InputError(f"unknown inspection leaf layout v{version!r}", where="v")
+    return pseudonym(secret, _check("inspector", value, "inspector"))
 
 
 def _depth(data: bytes) -> int:

@@ -241,11 +241,12 @@ def open_alert(
     reviewer(ws, as_reviewer, doc, cat)
     tins = _event_tins(ws, doc["events"])
     secret = commitment_secret(ws)
+    who = entries.pseudonym(secret, as_reviewer)
     leaves = [
         entries.inspection(
             agency=entries.ALERT_AGENCY,
             request_id=alert,
-            inspector=as_reviewer,
+            inspector=who,
             reason_digest=entries.digest_text(secret, f"UNAX review of alert {alert}"),
             taxpayer=entries.commit_taxpayer(secret, tin),
             authority="6103(h)(1)",

@@ -46,14 +46,16 @@ def inspections(
     parsed: ParsedRequest, commitments: Iterable[str], secret: bytes, *, inspector: str
 ) -> list[bytes]:
     """6103(b)(7): resolving a subject examines the matched taxpayer's record; ``inspector``
-    is the principal that ran the step (the read gate's principal, FORMATS §9)."""
+    is the principal that ran the step (the read gate's principal, FORMATS §9), recorded as
+    its pseudonym."""
     m = parsed.manifest
     reason = entries.digest_text(secret, RESOLVER_REASON.format(authority=m.authority))
+    who = entries.pseudonym(secret, inspector)
     return [
         entries.inspection(
             agency=m.requester.agency,
             request_id=m.id,
-            inspector=inspector,
+            inspector=who,
             reason_digest=reason,
             taxpayer=taxpayer,
             elements=list(RESOLVED_ELEMENTS),

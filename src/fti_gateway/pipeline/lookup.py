@@ -65,7 +65,7 @@ def inspection_leaf(secret: bytes, event: InspectionEvent, elements: tuple[str, 
     return entries.inspection(
         agency=INTERNAL_AGENCY,
         request_id=event.case or NO_CASE,
-        inspector=event.principal,
+        inspector=entries.pseudonym(secret, event.principal),
         reason_digest=entries.digest_text(secret, event.purpose),
         taxpayer=entries.commit_taxpayer(secret, event.taxpayer),
         elements=list(elements),

@@ -18,7 +18,11 @@ checker in ``ledger/README.md`` reads) and the same proof as C2SP tlog-proof tex
 against one signed checkpoint. Leaves marked ``"notice": "deferred"`` are not shown; they
 are counted, under the provision ``notice.yaml`` cites, with a SHA-256 over their indices
 and leaf hashes, so the office can later show exactly those leaves were in the log now.
-Officials appear as keyed pseudonyms (``entries.pseudonym``), never account names.
+Officials appear as keyed pseudonyms (``entries.pseudonym``), never account names — in
+the event and in the leaf bytes its proof carries: an inspection leaf of layout ``"v": 2``
+holds only the pseudonym. A first-layout inspection leaf (written before, kept because the
+log is never rewritten) holds the account id; its event shows the pseudonym, but its
+proof's bytes are what was logged.
 
 Leaves are found through the local state's subject and id index up to the size it
 reaches (checked against the tiles' root there), and by reading only the tail after it.
@@ -182,7 +186,7 @@ def _event(
         ev["refused"] = obj.get("elements", {}).get("refused", {})
         ev["revision"] = obj.get("revision", 1)
     if obj["kind"] == "inspection":
-        ev["inspector"] = entries.pseudonym(secret, str(obj["inspector"]))
+        ev["inspector"] = entries.inspector_pseudonym(secret, obj)
     if obj["kind"] == "disposition":
         ev.update({k: obj.get(k) for k in ("rule", "action", "item_kind", "officer")})
         if obj.get("confirmed_by"):
