@@ -22,6 +22,7 @@ from fuzz import targets  # noqa: E402
 CORPUS = ROOT / "fuzz" / "corpus"
 WHEN = datetime(2025, 6, 4, 12, 0, tzinfo=UTC)
 TAXPAYER = "hmac-sha256:" + "5a" * 32
+SECRET = b"fuzz corpus secret, not a workspace's"  # keyed digests and pseudonyms
 
 MANIFEST = """\
 format: fti/request/v1
@@ -66,7 +67,7 @@ def _leaves() -> list[bytes]:
             received="2025-06-04",
             digest="sha256:" + "0" * 64,
             purpose="criminal-investigation",
-            reason="wire fraud",
+            reason_digest=entries.digest_text(SECRET, "wire fraud"),
             statutes=["18 U.S.C. 1343"],
             elements=["identity.address"],
             periods=["2022"],
@@ -80,7 +81,7 @@ def _leaves() -> list[bytes]:
             authority="6103(i)(2)",
             outcome="partial",
             elements_allowed=["identity.address"],
-            elements_refused={"return.agi": "not allowed"},
+            elements_refused={"return.agi": "6103(i)(2)(A)"},
             subjects={"total": 2, "approved": 1, "denied": 1, "review": 0},
             digest="0" * 64,
             time=WHEN,
@@ -98,8 +99,8 @@ def _leaves() -> list[bytes]:
         entries.inspection(
             agency="DOJ",
             request_id="FUZZ-1",
-            inspector="fti-gateway/resolve",
-            reason="identity resolution",
+            inspector=entries.pseudonym(SECRET, "fti-gateway/resolve"),
+            reason_digest=entries.digest_text(SECRET, "identity resolution"),
             taxpayer=TAXPAYER,
             time=WHEN,
         ),
