@@ -79,3 +79,11 @@ def desk_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Pa
     from tests.deskworld import make_source
 
     return make_source(tmp_path_factory.mktemp("desk-src"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The real-browser tests run last. pytest-playwright's sync API keeps an asyncio loop
+    running in the main thread from its first browser test to the end of the session, and
+    any later test that calls ``asyncio.run`` (the upload and job tests do) would fail with
+    "cannot be called from a running event loop". A stable sort keeps every other order."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/browser/"))
