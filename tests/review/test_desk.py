@@ -310,3 +310,58 @@ def test_a_cleared_match_to_a_confidential_informant_is_barred_under_i6(
     assert (got["result"], got["rule"]) == ("deny", "6103(i)(6)")
     assert f"taxpayer {best} chosen on review" in got["message"]
     assert "confidential informant" in got["message"]
+
+
+def _packages(ws: Workspace) -> dict[str, dict[str, object]]:
+    """Every signed package of the request: its manifest digest → its manifest."""
+    import hashlib
+    import json
+
+    base = run_dir_for(ws, AGENCY, RID)
+    return {
+        hashlib.sha256(m.read_bytes()).hexdigest(): json.loads(m.read_text())
+        for m in sorted(base.glob("**/package/manifest.json"))
+    }
+
+
+def test_after_a_partial_release_a_subject_without_records_is_not_released_again(
+    source: tuple[Workspace, Path], tmp_path: Path
+) -> None:
+    """Issue 16: a subject released with no records for the periods never shows in a
+    package's data; it is still dealt with, so the revisions after it (the match items
+    cleared one by one) build no empty package and account no disclosure twice."""
+    import pandas as pd
+
+    ws = fresh(source, tmp_path / "ws")
+    found = items(ws)
+    signer = found["request"][0].item.id
+    decide(ws, signer, "avery", "approve", reason="the ICE Director heads ICE")
+    partial = confirm(ws, signer, "blake").run
+    assert partial is not None and partial.outcome == "review" and partial.disclosed > 0
+    findings = pd.read_csv(partial.run_dir / "subject_findings.csv", dtype=str)
+    approved = set(findings.loc[findings["result"] == "approve", "subject_id"])
+    in_data = set(released(ws))
+    # The world has taxpayers without records for some periods: the reproduction needs one.
+    assert approved - in_data and in_data <= approved
+    assert len(_packages(ws)) == 1
+
+    last: desk.DeskResult | None = None
+    for x in found["match"]:
+        before = set(_packages(ws))
+        last = decide(ws, x.item.id, "avery", "deny", reason="neither candidate is the subject")
+        assert last.run is not None
+        # Denying a match releases nobody new: no package, no disclosure leaf.
+        assert set(_packages(ws)) == before and last.run.disclosed == 0
+        assert not (last.run.run_dir / "package").exists()
+    assert last is not None and last.open_items == 0 and last.run is not None
+    assert last.run.outcome == "partial" and status(ws) == "disclosed"
+    doc = last.run.decision
+    assert doc["revision"] == len(found["match"]) + 2
+    assert all(p["data"]["subjects"] for p in _packages(ws).values())  # type: ignore[index]
+    # Each disclosure is accounted once, pointing at the one package that holds it.
+    disclosures = leaves(ws, "disclosure")
+    assert len(disclosures) == len(in_data) == len(released(ws))
+    assert {str(d["package"]) for d in disclosures} == set(_packages(ws))
+    assert len({d["id"] for d in disclosures}) == len(disclosures)
+    final = pd.read_csv(last.run.run_dir / "subject_findings.csv", dtype=str)
+    assert set(final.loc[final["result"] == "approve", "subject_id"]) == approved

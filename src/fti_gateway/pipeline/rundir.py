@@ -65,16 +65,40 @@ def latest_matches(run_dir: Path, before: int) -> Path | None:
 
 
 def released_earlier(run_dir: Path, before: int) -> set[str]:
-    """The subject ids the packages of revisions before ``before`` released."""
+    """The subject ids the revisions before ``before`` released: every approved, matched
+    subject of a revision that built a package, whether or not the vault had records for
+    the periods. A subject without records never shows in a package's data, yet it was
+    dealt with: handed to the builder again, it would make an empty package each time."""
+    import pandas as pd
+
+    out = disclosed_earlier(run_dir, before)
+    for folder in _packaged(run_dir, before):
+        findings = folder / FINDINGS
+        if findings.is_file():  # absent only in a revision that stopped before finishing
+            table = pd.read_csv(findings, dtype=str, usecols=["subject_id", "result"])
+            out.update(table.loc[table["result"] == "approve", "subject_id"].dropna())
+    return out
+
+
+def disclosed_earlier(run_dir: Path, before: int) -> set[str]:
+    """The subject ids whose data the packages of revisions before ``before`` hold."""
     import pyarrow.parquet as pq
 
     out: set[str] = set()
-    for n in range(1, before):
-        data = revision_dir(run_dir, n) / PACKAGE / "data.parquet"
-        if (data.parent / "manifest.json").is_file() and data.is_file():
+    for folder in _packaged(run_dir, before):
+        data = folder / PACKAGE / "data.parquet"
+        if data.is_file():
             ids = pq.read_table(data, columns=["subject_id"]).column(0).to_pylist()
             out.update(str(i) for i in ids)
     return out
+
+
+def _packaged(run_dir: Path, before: int) -> Iterator[Path]:
+    """The folders of the revisions before ``before`` that built a package."""
+    for n in range(1, before):
+        folder = revision_dir(run_dir, n)
+        if (folder / PACKAGE / "manifest.json").is_file():
+            yield folder
 
 
 def revisions_of(run_dir: Path) -> list[int]:

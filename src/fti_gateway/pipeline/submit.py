@@ -59,6 +59,7 @@ from fti_gateway.pipeline.rundir import (
     PACKAGE,
     SUMMARY,
     clean_temporaries,
+    disclosed_earlier,
     finished,
     latest_matches,
     released_earlier,
@@ -174,7 +175,7 @@ def run_steps(
         revision = 1 + len(effective)
         run_dir = revision_dir(base, revision)
         if finished(run_dir):
-            return _finished_result(ws, store, run_dir, receipt, released_earlier(base, revision))
+            return _finished_result(ws, store, run_dir, receipt, disclosed_earlier(base, revision))
         run_dir.mkdir(parents=True, exist_ok=True)
         parsed = load_stored(store, receipt.request_pk)
         run = _Run(ws, store, parsed, receipt, run_dir, say)
@@ -191,7 +192,7 @@ def _finished_result(
 ) -> RunResult:
     """A finished run's result. A run stopped after renaming ``decision.json`` in but
     before its last bookkeeping (the request's status, the run's end) is settled here.
-    ``earlier``: the subjects earlier revisions released (they count as disclosed)."""
+    ``earlier``: the subjects whose data earlier revisions disclosed."""
     doc = json.loads((run_dir / DECISION).read_text())
     disclosed = (run_dir / PACKAGE / "manifest.json").is_file()
     status = _status(str(doc["outcome"]), int(disclosed) + len(earlier or ()))
@@ -240,7 +241,10 @@ class _Run:
         self.base, self.revision = run_dir, 1
         self.dispositions: list[Disposition] = []
         self.cause: str | None = None
+        # Subjects earlier revisions released (approved and matched, with records or
+        # not), and those of them whose data went out (the request's status counts these).
         self.released_before: set[str] = set()
+        self.disclosed_before: set[str] = set()
 
     def review(
         self, base: Path, revision: int, dispositions: list[Disposition], cause: str | None
@@ -294,7 +298,7 @@ class _Run:
             self.store.finish_run(run_pk, "failed", {"error": reason})
             self.store.set_status(pk, "failed", note=reason)
             raise
-        status = _status(decision.outcome, self.disclosed + len(self.released_before))
+        status = _status(decision.outcome, self.disclosed + len(self.disclosed_before))
         # Released only under a checkpoint the witness quorum cosigned (if a policy says so).
         self.store.set_status(pk, witnessing.gate(self.ws, status, self.checkpoint))
         self.store.finish_run(
@@ -430,8 +434,10 @@ class _Run:
 
     def disclose(self, decision: Decision) -> Decision:
         """Package the approved, matched subjects, and account each disclosure. A revision
-        packages only the subjects no earlier revision released: each disclosure happens
-        once, in the package of the revision that made it."""
+        packages only the subjects no earlier revision released — with records for the
+        periods or not, so a subject without any is not handed over again to make an empty
+        package — and a revision that releases nobody new builds none: each disclosure
+        happens once, in the package of the revision that made it."""
         if not self.releasable(decision) or self.matches.empty:
             return decision
         released = decision.subject_findings.merge(
@@ -439,6 +445,7 @@ class _Run:
         )
         released = released[(released["result"] == "approve") & (released["status"] == "match")]
         self.released_before = released_earlier(self.base, self.revision)
+        self.disclosed_before = disclosed_earlier(self.base, self.revision)
         released = released[~released["subject_id"].astype(str).isin(self.released_before)]
         if not len(released) or not decision.elements_allowed:
             return decision
