@@ -33,6 +33,7 @@ import pytest
 
 from fti_gateway.resolve import ResolveSettings, resolve, train
 from fti_gateway.resolve.io import read_table
+from fti_gateway.vault.access import VaultReader
 from fti_gateway.vault.store import Vault
 from fti_gateway.vault.synth import master as synth_master
 from fti_gateway.vault.synth import request as synth_request
@@ -199,14 +200,15 @@ def test_spark_cluster_equals_duckdb(cluster: Cluster, tmp_path: Path) -> None:
     people, size = _size()
     vault = Vault(tmp_path / "vault")
     synth_master.generate(vault.master_dir, people, 1)
-    files = synth_request.generate(vault, "ice-2025", size, 2, tmp_path / "request")
+    reader = VaultReader(vault)  # as the read gate hands it to the resolver service
+    files = synth_request.generate(reader, "ice-2025", size, 2, tmp_path / "request")
     subjects = read_table(files.subjects, "subjects")
     models = tmp_path / "models"
     # Both backends use this one model; a smaller training and calibration sample than the
     # defaults (20,000 / 50,000) only makes it quicker to build (200k people: about 8 min
     # with the defaults on a loaded 2-core machine), not less of a test of the backends.
-    train(vault, models, ResolveSettings(training_sample=5000, calibration_sample=5000))
-    duck = resolve(subjects, vault, models_dir=models, settings=ResolveSettings())
+    train(reader, models, ResolveSettings(training_sample=5000, calibration_sample=5000))
+    duck = resolve(subjects, reader, models_dir=models, settings=ResolveSettings())
 
     session = _cluster_session(cluster.url)
     try:
@@ -214,7 +216,7 @@ def test_spark_cluster_equals_duckdb(cluster: Cluster, tmp_path: Path) -> None:
         settings = ResolveSettings(
             backend="spark", spark_master=cluster.url, spark_partitions=PARTITIONS, chunk_size=size
         )
-        sprk = resolve(subjects, vault, models_dir=models, settings=settings)
+        sprk = resolve(subjects, reader, models_dir=models, settings=settings)
         # block managers the driver knows: its own and one per executor that worked
         executors = session.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1
         apps = _status(cluster.ui_port)
