@@ -154,6 +154,8 @@ def synth(
     home = root / name / "home"
     req = root / name / "req"
     if not (home / "vault" / "master").is_dir():
+        # only `fti init` creates a workspace; every other command refuses a missing one
+        subprocess.run([fti, "init", "--home", str(home)], check=True, capture_output=True)
         subprocess.run(
             [fti, "synth", "master", "--home", str(home), "--people", str(people), "--seed", "1"],
             check=True,

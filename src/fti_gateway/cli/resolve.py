@@ -7,6 +7,7 @@ against a truth file.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,11 @@ def run(
     out: Path | None = typer.Option(
         None, "--out", help="Where to write matches (FORMATS §6 Parquet)."
     ),
-    backend: str = typer.Option("duckdb", "--backend", help="duckdb (default) or spark."),
+    backend: str | None = typer.Option(
+        None,
+        "--backend",
+        help="duckdb or spark (default: the workspace's resolve.yaml, else duckdb).",
+    ),
     rejects_out: Path | None = typer.Option(
         None, "--rejects", help="Also write every rejected row (line, field, reason) to this CSV."
     ),
@@ -45,12 +50,13 @@ def run(
         help="The request this resolution serves, recorded with the read "
         "(default: the subjects file's name).",
     ),
-    review_cap: int = typer.Option(
-        1000,
+    review_cap: int | None = typer.Option(
+        None,
         "--review-cap",
         min=0,
         help="At most this many lone candidates short of the threshold go to review; the "
-        "rest stay 'no candidate' (reason: review cap reached).",
+        "rest stay 'no candidate' (reason: review cap reached). Default: the workspace's "
+        "resolve.yaml (candidate_review_cap), else 1000.",
     ),
 ) -> None:
     """Resolve subjects (runs when no subcommand is given).
@@ -64,12 +70,18 @@ def run(
         console.print(ctx.get_help())
         raise typer.Exit(2)
     from fti_gateway.intake import load_subjects
-    from fti_gateway.resolve import ResolveSettings, resolve
+    from fti_gateway.resolve import resolve
     from fti_gateway.resolve.candidates import describe, outcome_counts
     from fti_gateway.resolve.io import write_matches
+    from fti_gateway.resolve.office import office_resolve_settings
     from fti_gateway.vault.access import RESOLVER, Gate
 
     ws = open_workspace(home)
+    settings = office_resolve_settings(ws.home)  # a bad resolve.yaml fails before any read
+    if backend is not None:
+        settings = replace(settings, backend=backend)
+    if review_cap is not None:
+        settings = replace(settings, candidate_review_cap=review_cap)
     checked = load_subjects(subjects)
     _report_rejects(checked.rejects, checked.warnings, rejects_out)
     df = checked.subjects
@@ -94,12 +106,12 @@ def run(
             df,
             reader,
             models_dir=ws.models_dir,
-            settings=ResolveSettings(backend=backend, candidate_review_cap=review_cap),
+            settings=settings,
         )
     write_matches(matches, out)
     console.print(
         f"wrote {len(matches):,} results to {out}: "
-        + describe(outcome_counts(matches), review_cap)
+        + describe(outcome_counts(matches), settings.candidate_review_cap)
         + (f"; {len(checked.rejects):,} row(s) rejected" if checked.rejects else ""),
         highlight=False,
     )

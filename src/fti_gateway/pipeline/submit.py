@@ -73,6 +73,7 @@ from fti_gateway.pipeline.stored import load_stored
 from fti_gateway.pipeline.witnessing import AWAITING, RELEASED
 from fti_gateway.report.decision import render_summary
 from fti_gateway.resolve import resolve
+from fti_gateway.resolve.office import office_resolve_settings
 from fti_gateway.review.dispositions import law_dispositions
 from fti_gateway.store import StateStore
 from fti_gateway.store.reviews import ReviewStore
@@ -421,7 +422,12 @@ class _Run:
         else:
             self.say(f"resolve: matching {len(subjects):,} subjects against the vault")
             with self.export("identity-resolution", rows=len(subjects)) as reader:
-                matches = resolve(subjects, reader, models_dir=self.ws.models_dir)
+                matches = resolve(
+                    subjects,
+                    reader,
+                    models_dir=self.ws.models_dir,
+                    settings=office_resolve_settings(self.ws.home),
+                )
         return matches
 
     def releasable(self, decision: Decision) -> bool:
