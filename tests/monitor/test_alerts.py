@@ -13,7 +13,7 @@ from fti_gateway.core.workspace import Workspace
 from fti_gateway.ledger import accounting
 from fti_gateway.ledger.workspace import verifier_key
 from fti_gateway.monitor.paths import GATE_LOG, inspections_dir
-from tests.cli.runner import run
+from tests.cli.runner import SIGN_IN, accounts, run
 
 REGISTERS = {
     "employees": """\
@@ -78,6 +78,7 @@ def ws(
         ev(5, "2026-03-03T07:00:00Z", "E1", "900-00-0001", "C1"),  # 02:00 in New York
     ]) + "\n")  # fmt: skip
     assert run(capsys, monkeypatch, "inspect", "import", str(trail), "--home", home)[0] == 0
+    accounts(workspace.home, "E1", "E2", "AUD")
     # the gate's own log is read beside the imports
     inspections_dir(workspace).mkdir(exist_ok=True)
     (inspections_dir(workspace) / GATE_LOG).write_text(
@@ -114,21 +115,28 @@ def test_run_show_decide_summary(
     alert = by_rule["other-employee"]["id"]
     code, out, _ = run(capsys, monkeypatch, "monitor", "show", alert, "--home", home)
     assert code == 0 and "900000022" not in out
-    code, _, err = run(capsys, monkeypatch, "monitor", "show", alert, "--as", "E2", "--home", home)
+    show = ["monitor", "show", alert, "--home", home, "--password-stdin"]
+    code, _, err = run(capsys, monkeypatch, *show, "--as", "E2", stdin=SIGN_IN)
     assert code == 7 and "not a reviewer" in err
-    code, out, _ = run(capsys, monkeypatch, "monitor", "show", alert, "--as", "AUD", "--home", home)
+    code, out, err = run(capsys, monkeypatch, *show, "--as", "AUD", stdin="a wrong password\n")
+    assert code == 7 and "password is wrong" in err and "900000022" not in out
+    assert [r.kind for r in _ledger(ws)][-1] == "alert"  # nothing opened, nothing recorded
+    code, out, _ = run(capsys, monkeypatch, *show, "--as", "AUD", stdin=SIGN_IN)
     assert code == 0 and "900000022" in out
     assert [r.kind for r in _ledger(ws)][-1] == "inspection"  # the reviewer's look
 
     args = ["monitor", "decide", alert, "--substantiated", "--reason", "curiosity", "--home", home]
-    code, _, err = run(capsys, monkeypatch, *args, "--officer", "E1")
+    args += ["--password-stdin"]
+    code, _, err = run(capsys, monkeypatch, *args, "--officer", "E1", stdin=SIGN_IN)
     assert code == 7  # the principal is not a reviewer (nor may review themselves)
-    code, out, _ = run(capsys, monkeypatch, *args, "--officer", "AUD")
+    code, _, err = run(capsys, monkeypatch, *args, "--officer", "AUD", stdin="guess\n")
+    assert code == 7 and "password is wrong" in err
+    code, out, _ = run(capsys, monkeypatch, *args, "--officer", "AUD", stdin=SIGN_IN)
     assert code == 0
     last = _ledger(ws)[-1]
     assert last.kind == "alert_disposition" and last.outcome == "substantiated"
     assert last.reason and last.reason.startswith("hmac-sha256:")
-    code, _, err = run(capsys, monkeypatch, *args, "--officer", "AUD")
+    code, _, err = run(capsys, monkeypatch, *args, "--officer", "AUD", stdin=SIGN_IN)
     assert code == 2 and "already decided" in err
 
     code, out, _ = run(

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, open_workspace
+from fti_gateway.cli.officer import PasswordStdin, sign_in
 from fti_gateway.core.errors import InputError
 
 app = typer.Typer(
@@ -68,14 +69,21 @@ def show(
     home: HomeOpt,
     as_: Annotated[
         str | None,
-        typer.Option("--as", help="Open as this reviewer: shows the taxpayer (recorded)."),
+        typer.Option(
+            "--as",
+            help="Open as this reviewer (signs in with the account's password): shows the "
+            "taxpayer (recorded).",
+        ),
     ] = None,
     as_json: JsonOpt = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """One alert: rule, evidence, explanation; the taxpayer only to a reviewer."""
     from fti_gateway.monitor import alerts  # DuckDB, pyarrow: when it runs
 
     ws = open_workspace(home)
+    if as_:
+        as_ = sign_in(ws.home, as_, password_stdin)
     doc, tins = alerts.open_alert(ws, alert, as_)
     decided = alerts.dispositions(ws).get(alert)
     out = {k: v for k, v in doc.items() if k != "ledger_index"}
@@ -117,7 +125,13 @@ def decide(
         str,
         typer.Option("--reason", help="Why (kept in the workspace; the ledger holds its digest)."),
     ] = "",
-    officer: Annotated[str, typer.Option("--officer", help="The reviewer's employee id.")] = "",
+    officer: Annotated[
+        str,
+        typer.Option(
+            "--officer", help="The reviewer's employee id (signs in with the account's password)."
+        ),
+    ] = "",
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Record a reviewer's disposition of an alert (in the ledger, once)."""
     from fti_gateway.monitor import alerts  # DuckDB, pyarrow: when it runs
@@ -127,6 +141,7 @@ def decide(
     if not officer:
         raise InputError("name the reviewer", where="--officer")
     ws = open_workspace(home)
+    officer = sign_in(ws.home, officer, password_stdin)
     rec = alerts.decide(ws, alert, substantiated=substantiated, reason=reason, officer=officer)
     console.print(
         f"{alert}: {rec['outcome']} (ledger entry {rec['ledger_index']})", highlight=False

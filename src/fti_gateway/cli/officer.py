@@ -38,6 +38,18 @@ def read_password(from_stdin: bool, *, confirm: bool = False) -> str:
     return str(typer.prompt("password", hide_input=True, confirmation_prompt=confirm))
 
 
+def sign_in(home: Path, name: str, password_stdin: bool) -> str:
+    """``name`` if its owner proves it: the password of the active account of that name
+    (``fti officer add``). A person's look at return information (``vault lookup --as``,
+    ``monitor show --as``) and an alert's disposition name a person; a name typed on a
+    command line proves nothing, so each asks for the account's password (exit 7 when it
+    is wrong, without saying whether the account exists). What the person may then do is
+    the read policy's or the register's to decide, not the account's role."""
+    from fti_gateway.review.officers import authenticate
+
+    return authenticate(_reviews(home), name, read_password(password_stdin)).name
+
+
 def _reviews(home: Path) -> ReviewStore:
     from fti_gateway.store import StateStore
     from fti_gateway.store.reviews import ReviewStore

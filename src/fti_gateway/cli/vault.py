@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from fti_gateway.cli.common import HomeOpt, console, err_console, open_workspace
+from fti_gateway.cli.officer import PasswordStdin, sign_in
 
 if TYPE_CHECKING:
     from fti_gateway.vault.access import VaultInfo
@@ -99,13 +100,18 @@ def lookup(
     tin: Annotated[str, typer.Option("--tin", help="The taxpayer's TIN.")],
     employee: Annotated[
         str,
-        typer.Option("--as", help="Your employee id (employee register, else principals.yaml)."),
+        typer.Option(
+            "--as",
+            help="Your employee id (employee register, else principals.yaml); you sign in "
+            "with your account's password (`fti officer add`).",
+        ),
     ],
     purpose: Annotated[str, typer.Option("--purpose", help="Why you look (e.g. case-work).")],
     case: Annotated[
         str | None, typer.Option("--case", help="The case assigned to you this look is for.")
     ] = None,
     as_json: JsonOpt = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """A person's look at one taxpayer's record: decided by the read policy, recorded in
     the inspection trail and the ledger whether allowed or not; exit 7 with the policy's
@@ -114,6 +120,7 @@ def lookup(
     from fti_gateway.vault.principals import principal_for
 
     ws = open_workspace(home)
+    employee = sign_in(ws.home, employee, password_stdin)
     result = look(ws, principal_for(ws.home, employee), tin, purpose=purpose, case=case)
     if as_json:
         rows = json.loads(result.rows.to_json(orient="records", date_format="iso"))
