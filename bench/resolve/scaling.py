@@ -101,7 +101,7 @@ def _spark_stages(spark: Any) -> dict[str, Any]:
     """Totals over the application's completed stages, from Spark's monitoring REST API."""
     app = spark.sparkContext.applicationId
     url = f"{spark.sparkContext.uiWebUrl}/api/v1/applications/{app}/stages?status=complete"
-    with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310 - loopback, our own UI
+    with urllib.request.urlopen(url, timeout=30) as r:  # loopback: our own Spark UI
         stages = json.load(r)
     keys = ("inputBytes", "shuffleWriteBytes", "shuffleReadBytes", "outputBytes")
     total = {k: sum(int(st.get(k, 0)) for st in stages) for k in keys}

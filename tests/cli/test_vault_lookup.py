@@ -106,7 +106,7 @@ def test_a_person_who_cannot_sign_in_reads_nothing(
         "--as", who, "--case", "C-1", "--purpose", "case-work", "--password-stdin",
         stdin=password + "\n",
     )  # fmt: skip
-    assert code == 7 and "name or password is wrong" in err
+    assert code == 7 and "name or password is wrong" in err and out == ""
     assert not gate_log(home).exists()
 
 
