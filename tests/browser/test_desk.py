@@ -112,6 +112,24 @@ def test_every_desk_page_passes_axe(
     (request_item,) = open_items(ws, "request")
     page.goto(f"{desk_url}/desk/items/{request_item.item.id}")
     check(page, axe)
+    (ws.home / "principals.yaml").write_text(
+        "format: fti/principals/v1\nprincipals:\n  - {id: avery, role: disclosure_officer, "
+        "unit: disclosure, cases: [C-1], cleared_from: 2024-01-01}\n"
+    )
+    page.goto(f"{desk_url}/desk/lookup")
+    check(page, axe)
+    page.get_by_label("TIN").fill("000000001")  # no one: the look is still recorded
+    page.get_by_label("Case").fill("C-1")
+    page.get_by_label("Purpose").fill("case-work")
+    page.get_by_role("button", name="Look up (recorded)").click()
+    page.get_by_text("No taxpayer with this TIN").wait_for()
+    check(page, axe)
+    page.get_by_label("Case").fill("C-9")
+    page.get_by_role("button", name="Look up (recorded)").click()
+    page.get_by_role("heading", name="Refused").wait_for()
+    check(page, axe)
+    screenshot(page, "desk-lookup-refused")
+
     page.goto(f"{desk_url}/desk/items/it-no-such-item")  # the error page
     assert "no review item" in page.content()
     check(page, axe)

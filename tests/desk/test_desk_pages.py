@@ -219,3 +219,66 @@ def test_sign_out_ends_the_session(app: object) -> None:
     assert c.post("/desk/signout", data={"csrf": token}).status_code == 303
     c.cookies.set("fti_desk_session", sid or "", path="/desk")
     assert c.get("/desk/").status_code == 303
+
+
+LOOKUP_PRINCIPALS = """\
+format: fti/principals/v1
+principals:
+  - {id: avery, role: disclosure_officer, unit: disclosure, cases: [C-1], cleared_from: 2024-01-01}
+"""
+
+
+def _a_taxpayer(ws: Workspace) -> tuple[str, str]:
+    """A TIN in the vault and its holder's last name."""
+    from fti_gateway.vault.store import Vault
+
+    con = Vault(ws.vault_dir).connect()
+    try:
+        row = con.execute("SELECT tin, last_name FROM master ORDER BY tin LIMIT 1").fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return str(row[0]), str(row[1])
+
+
+def test_a_lookup_at_the_desk_is_the_policys_and_recorded_either_way(
+    app: object, ws: Workspace
+) -> None:
+    """The desk's look is `fti vault lookup` for the signed-in person: the register or
+    principals.yaml decides (not the desk role), the TIN goes in the body, and the allowed
+    and the refused look are both in the gate's trail and the taxpayer's accounting."""
+    from fti_gateway.core.keys import load_commitment_secret
+    from fti_gateway.ledger import accounting, entries
+    from fti_gateway.ledger.workspace import verifier_key
+    from fti_gateway.vault.inspections import gate_log, read_events
+
+    (ws.home / "principals.yaml").write_text(LOOKUP_PRINCIPALS)
+    tin, last_name = _a_taxpayer(ws)
+    c = client(app)
+    assert c.get("/desk/lookup").status_code == 303  # signed in first
+    csrf = sign_in(c, "avery")
+    assert 'action="/desk/lookup"' in c.get("/desk/lookup").text
+    before = len(list(read_events(gate_log(ws.home)))) if gate_log(ws.home).exists() else 0
+    form = {"tin": tin, "case": "C-1", "purpose": "case-work"}
+    assert c.post("/desk/lookup", data=form).status_code == 403  # no CSRF token
+
+    ok = c.post("/desk/lookup", data={**form, "csrf": csrf})
+    assert ok.status_code == 200, ok.text
+    assert "officer-lookup-in-assigned-case" in ok.text and f"<td>{last_name}</td>" in ok.text
+    assert ok.headers["cache-control"] == "no-store"
+    refused = c.post("/desk/lookup", data={**form, "case": "C-9", "csrf": csrf})
+    assert refused.status_code == 403 and "Refused" in refused.text
+    assert last_name not in refused.text  # no record shown
+    missing = c.post("/desk/lookup", data={"tin": tin, "case": "C-1", "csrf": csrf})
+    assert missing.status_code == 400 and "purpose" in missing.text
+
+    trail = [o for _, o in read_events(gate_log(ws.home))][before:]
+    assert [(e["principal"], e["taxpayer"], e["outcome"]) for e in trail] == [
+        ("avery", tin, "allowed"), ("avery", tin, "denied"),
+    ]  # fmt: skip
+    commitment = entries.commit_taxpayer(load_commitment_secret(ws.keys_dir), tin)
+    view = accounting.load(ws.ledger_dir, verifier_key(ws))
+    rows = accounting.query(view.rows, taxpayer=commitment, kinds=["inspection"])
+    assert [(r.kind, r.outcome) for r in rows][-2:] == [
+        ("inspection", "allowed"), ("inspection", "denied"),
+    ]  # fmt: skip

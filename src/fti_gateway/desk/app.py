@@ -46,6 +46,7 @@ from fti_gateway.review import AuthenticationFailed, NotAllowed, authenticate, s
 from fti_gateway.review.items import candidate_ids
 from fti_gateway.store import StateStore
 from fti_gateway.store.reviews import ReviewStore
+from fti_gateway.vault.access import AccessDenied
 
 HERE = Path(__file__).parent
 CSP = (
@@ -257,6 +258,27 @@ def desk_app(
         r = await run_in_threadpool(confirm_as, ws, who, item_id)
         s.flash = _said(r)
         return back(f"/desk/items/{quote(item_id)}")
+
+    # --- a person's look at one taxpayer (issue 19: the same as `fti vault lookup`) -------
+    @app.get("/lookup", response_class=HTMLResponse)
+    def lookup_form(request: Request) -> Response:
+        s = signed_in(request)
+        return page(request, "lookup.html", s, f=views.LookupForm(), result=None, refused=None)
+
+    @app.post("/lookup", response_class=HTMLResponse)
+    async def lookup(request: Request) -> Response:
+        """The signed-in person's look, decided by the read policy from the register (not
+        by the desk role) and recorded allowed or refused, as `fti vault lookup` does. The
+        TIN travels in the form body, never in a URL that logs and history keep."""
+        s = _officer(await checked(request))
+        form = await request.form()
+        f = views.LookupForm.read(form)
+        who = still_active(ReviewStore(store), str(s.officer))
+        try:
+            result = await run_in_threadpool(views.look_up, ws, who.name, f)
+        except AccessDenied as e:
+            return page(request, "lookup.html", s, 403, f=f, result=None, refused=e)
+        return page(request, "lookup.html", s, f=f, result=result, refused=None)
 
     return app
 

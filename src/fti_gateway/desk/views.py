@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from fti_gateway.core.errors import FtiError
+from fti_gateway.core.errors import FtiError, InputError
 from fti_gateway.core.workspace import Workspace
 from fti_gateway.law import Registry
 from fti_gateway.law.explain import explain, explain_text
@@ -244,3 +244,58 @@ def _candidate(n: int, c: dict[str, Any]) -> Candidate:
 
 def level_of(c: Candidate, name: str) -> dict[str, Any] | None:
     return next((f for f in c.fields if str(f.get("field")) == name), None)
+
+
+@dataclass(frozen=True)
+class LookupForm:
+    """What a person asks to see and why (``fti vault lookup``'s options)."""
+
+    tin: str = ""
+    case: str = ""
+    purpose: str = ""
+
+    @classmethod
+    def read(cls, form: Any) -> LookupForm:
+        def get(key: str) -> str:
+            return str(form.get(key, "")).strip()[:200]
+
+        f = cls(get("tin"), get("case"), get("purpose"))
+        if not f.tin:
+            raise InputError("give the taxpayer's TIN", where="tin")
+        if not f.purpose:
+            raise InputError("say why you look (the purpose is recorded)", where="purpose")
+        return f
+
+
+@dataclass(frozen=True)
+class LookupPage:
+    columns: list[str]
+    years: list[str]
+    cells: list[list[str]]
+    event_id: str
+    policies: list[str]
+
+
+def look_up(ws: Workspace, employee: str, f: LookupForm) -> LookupPage:
+    """The look through ``pipeline.lookup`` (the gate, then the ledger), laid out as the
+    CLI prints it: one column per tax year. Raises ``AccessDenied`` when refused — after
+    the refusal is recorded."""
+    from fti_gateway.pipeline.lookup import lookup
+    from fti_gateway.vault.principals import principal_for
+
+    result = lookup(
+        ws, principal_for(ws.home, employee), f.tin, purpose=f.purpose, case=f.case or None
+    )
+    rows = result.rows.sort_values("tax_year") if len(result.rows) else result.rows
+    years = [str(y) for y in rows["tax_year"]] if len(rows) else []
+    columns = [c for c in rows.columns if c != "tax_year"]
+    cells = [["" if _blank(v) else str(v) for v in rows[c]] for c in columns]
+    policies = [str(p) for p in result.event.extra.get("policies", [])]
+    return LookupPage(columns, years, cells, result.event.id, policies)
+
+
+def _blank(v: object) -> bool:
+    try:
+        return v is None or bool(v != v)  # None, NaN, NaT
+    except (TypeError, ValueError):
+        return False
