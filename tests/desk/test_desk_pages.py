@@ -268,6 +268,7 @@ def test_a_lookup_at_the_desk_is_the_policys_and_recorded_either_way(
     assert ok.headers["cache-control"] == "no-store"
     refused = c.post("/desk/lookup", data={**form, "case": "C-9", "csrf": csrf})
     assert refused.status_code == 403 and "Refused" in refused.text
+    assert "decided by no-case-no-lookup" in refused.text  # the policy that refused, named
     assert last_name not in refused.text  # no record shown
     missing = c.post("/desk/lookup", data={"tin": tin, "case": "C-1", "csrf": csrf})
     assert missing.status_code == 400 and "purpose" in missing.text
