@@ -108,7 +108,7 @@ def _chart(name: str, rows: list[dict], results: Path) -> str | None:
     color = alt.Color("system:N")
     curves, dots = pd.DataFrame(pts), pd.DataFrame(ops)
 
-    def panel(lo: float, title: str) -> alt.LayerChart:
+    def panel(lo: float, title: str) -> alt.LayerChart | alt.FacetChart:
         y = alt.Y("precision:Q", scale=alt.Scale(domain=[lo, 1.0]), title="precision")
         layers = [
             alt.Chart(curves[curves["precision"] >= lo])

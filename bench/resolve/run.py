@@ -212,7 +212,7 @@ def main() -> None:
                 row["error"] = log.strip().splitlines()[-1] if log.strip() else "killed"
             rows.append(row)
             brief = {k: v for k, v in row.items() if k != "sweep"}
-            sw = row.get("sweep") or {}
+            sw: dict = row.get("sweep") or {}  # type: ignore[assignment]
             brief.update({k: v for k, v in sw.items() if k.startswith(("at_", "operating"))})
             print(json.dumps(brief), flush=True)
         (a.results / f"{d.name}.json").write_text(json.dumps(rows, indent=2) + "\n")
