@@ -135,9 +135,16 @@ def splink_standard(vault_glob: str, subjects_csv: str) -> pd.DataFrame:
 
 
 def recordlinkage_ecm(
-    vault: pd.DataFrame, subjects: pd.DataFrame, max_pairs: int = 20_000_000
+    vault: pd.DataFrame, subjects: pd.DataFrame, max_pairs: int | None = None
 ) -> pd.DataFrame:
+    """``max_pairs``: the cap on candidate pairs (default ``FTI_BENCH_ECM_MAX_PAIRS`` or
+    20M): recordlinkage builds them all in memory, on a machine shared with other jobs."""
+    import os
+
     import recordlinkage
+
+    if max_pairs is None:
+        max_pairs = int(os.environ.get("FTI_BENCH_ECM_MAX_PAIRS", "20000000"))
 
     left = _clean(subjects, "subject_id").set_index("unique_id")
     right = _clean(vault, "taxpayer_id").set_index("unique_id")
