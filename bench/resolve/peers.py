@@ -5,10 +5,12 @@
     ZIP (the tutorial's ``PostcodeComparison`` parses UK postcodes, so ZIPs get ``ExactMatch``
     with a term-frequency adjustment), exact city; blocking on name and DOB; λ from a
     deterministic rule, u by random sampling, m by EM — all at run time. Inputs get the
-    tutorial's cleaning (lower case, trimmed). A subject's best candidate with
-    p ≥ 0.99 is its match (as in the issue's reference figure).
+    tutorial's cleaning (lower case, trimmed). A subject's best candidate (highest match
+    weight) with p ≥ 0.99 is its match (as in the issue's reference figure); that candidate's
+    match weight is the score the equal-precision sweep runs over.
 (b) **recordlinkage ECM**: blocking on surname and on DOB, binary Jaro-Winkler/exact
-    features, ``ECMClassifier``; best predicted link per subject. Skipped (and recorded as
+    features, ``ECMClassifier``; a subject's best pair by ECM's posterior is its match when ECM
+    classes it a link; the posterior is the score the sweep runs over. Skipped (and recorded as
     not finished) when the candidate pairs exceed a cap it cannot hold in memory here.
 """
 
@@ -105,28 +107,44 @@ def splink_standard(vault_glob: str, subjects_csv: str) -> pd.DataFrame:
         block_on("first_name", "last_name")
     )
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-    pred = linker.inference.predict(threshold_match_probability=0.5)
+    # down to p = 0.001 (weight ≈ −10): the sweep needs the low end of the curve too
+    pred = linker.inference.predict(threshold_match_probability=0.001)
+    # Each subject's best candidate, whatever its probability (down to predict's 0.001), and its
+    # match weight: the sweep (sweep.py) runs over the weight, which unlike the probability
+    # does not saturate at 1.0 in floating point.
     best = con.execute(
-        f"""SELECT uid_l, uid_r FROM (
+        f"""SELECT uid_l, uid_r, match_weight, match_probability FROM (
               SELECT CASE WHEN starts_with(unique_id_l, 's|') THEN unique_id_l ELSE unique_id_r END AS uid_l,
                      CASE WHEN starts_with(unique_id_l, 's|') THEN unique_id_r ELSE unique_id_l END AS uid_r,
-                     match_probability FROM {pred.physical_name})
-            QUALIFY row_number() OVER (PARTITION BY uid_l ORDER BY match_probability DESC, uid_r) = 1
-                AND match_probability >= 0.99"""
+                     match_weight, match_probability FROM {pred.physical_name})
+            QUALIFY row_number() OVER (PARTITION BY uid_l ORDER BY match_weight DESC, uid_r) = 1"""
     ).df()
     ids = con.execute("SELECT substr(unique_id, 3) AS subject_id FROM subj").df()
-    m = dict(zip(best["uid_l"].str[2:], best["uid_r"].str[2:], strict=True))
-    ids["taxpayer_id"] = ids["subject_id"].map(m)
-    ids["status"] = ids["taxpayer_id"].map(
-        lambda t: "no_match" if t is None or pd.isna(t) else "match"
+    best["subject_id"] = best["uid_l"].str[2:]
+    best["candidate"] = best["uid_r"].str[2:]
+    ids = ids.merge(
+        best[["subject_id", "candidate", "match_weight", "match_probability"]],
+        on="subject_id",
+        how="left",
     )
+    is_match = ids["match_probability"].fillna(0.0) >= 0.99
+    ids["taxpayer_id"] = ids["candidate"].where(is_match, None)
+    ids["status"] = is_match.map({True: "match", False: "no_match"})
+    ids["score"] = ids["match_weight"]
     return ids
 
 
 def recordlinkage_ecm(
-    vault: pd.DataFrame, subjects: pd.DataFrame, max_pairs: int = 20_000_000
+    vault: pd.DataFrame, subjects: pd.DataFrame, max_pairs: int | None = None
 ) -> pd.DataFrame:
+    """``max_pairs``: the cap on candidate pairs (default ``FTI_BENCH_ECM_MAX_PAIRS`` or
+    20M): recordlinkage builds them all in memory, on a machine shared with other jobs."""
+    import os
+
     import recordlinkage
+
+    if max_pairs is None:
+        max_pairs = int(os.environ.get("FTI_BENCH_ECM_MAX_PAIRS", "20000000"))
 
     left = _clean(subjects, "subject_id").set_index("unique_id")
     right = _clean(vault, "taxpayer_id").set_index("unique_id")
@@ -154,19 +172,25 @@ def recordlinkage_ecm(
     feats = c.compute(pairs, left, right).fillna(0).astype(int)
     ecm = recordlinkage.ECMClassifier(binarize=None)
     links = ecm.fit_predict(feats)
-    prob = (
-        pd.Series(ecm.prob(feats.loc[links]), index=links) if len(links) else pd.Series(dtype=float)
+    # ECM's posterior for every pair (not only the predicted links): the sweep (sweep.py)
+    # runs over it. A link is a pair ECM classes as a match (posterior ≥ 0.5).
+    linked = pd.Series(True, index=links).reindex(feats.index, fill_value=False)
+    best = pd.DataFrame(
+        {
+            "subject_id": feats.index.get_level_values(0).astype(str),
+            "candidate": feats.index.get_level_values(1).astype(str),
+            "p": ecm.prob(feats),
+            "link": linked.to_numpy(),
+        }
     )
-    best = prob.reset_index()
-    best.columns = ["subject_id", "taxpayer_id", "p"]
-    best = best.sort_values(["subject_id", "p"], ascending=[True, False]).drop_duplicates(
-        "subject_id"
-    )
+    best = best.sort_values(
+        ["subject_id", "p", "candidate"], ascending=[True, False, True], kind="stable"
+    ).drop_duplicates("subject_id")
     out = pd.DataFrame({"subject_id": subjects["subject_id"].astype(str)})
-    out["taxpayer_id"] = out["subject_id"].map(
-        dict(zip(best["subject_id"], best["taxpayer_id"], strict=True))
-    )
-    out["status"] = out["taxpayer_id"].map(
-        lambda t: "no_match" if t is None or pd.isna(t) else "match"
-    )
-    return out
+    out = out.merge(best, on="subject_id", how="left")
+    is_match = out["link"].fillna(False).astype(bool)
+    out["taxpayer_id"] = out["candidate"].where(is_match, None)
+    out["status"] = is_match.map({True: "match", False: "no_match"})
+    out["score"] = out["p"]
+    out["match_probability"] = out["p"]
+    return out.drop(columns=["p", "link"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ sys.path.insert(0, str(HERE))
 
 import datasets as ds  # noqa: E402
 import peers  # noqa: E402
+import sweep  # noqa: E402
 
 SHARED = Path(os.environ.get("FTI_SHARED_DATA", "/work/shared/data"))
 
@@ -52,10 +54,53 @@ def run_one(system: str, vault_dir: Path, subjects: Path, out: Path, models: Pat
         res = peers.recordlinkage_ecm(peers.load_vault_latest(vault.master_glob), subj)
     else:
         raise SystemExit(f"unknown system {system}")
+    if system in ("ours", "ours-cold", "ours-spark"):
+        # per subject: the best candidate and the score the sweep runs over (sweep.py), read
+        # from what resolve returns; the calibrated threshold is in every explanation
+        per = sweep.ours_scores(res)
+        res["candidate"], res["score"] = per["candidate"].to_numpy(), per["score"].to_numpy()
+        res["operating"] = _calibrated(res)
     # candidate_review (ours only) tells a lone candidate sent to review, and one the
     # review cap turned back, from the rest (see resolve/candidates.py)
-    keep = [c for c in ("subject_id", "taxpayer_id", "status", "candidate_review") if c in res]
+    cols = ("subject_id", "taxpayer_id", "status", "candidate_review", "candidate", "score")
+    keep = [c for c in (*cols, "match_probability", "operating") if c in res]
     res[keep].to_parquet(out, index=False)
+
+
+def _calibrated(res: pd.DataFrame) -> float:
+    """Ours' operating threshold (bits): the calibrated one, as each explanation states it."""
+    for e in res["explanation"]:
+        if isinstance(e, str):
+            return float(json.loads(e)["threshold"])
+    return float("nan")
+
+
+# What each system's sweep runs over, and its own operating point on that scale.
+SWEPT = {
+    "ours": "match weight (bits) of the best candidate, among subjects its rules let match "
+    "(deterministic matches at any threshold; see sweep.ours_scores); operating point: the "
+    "calibrated threshold",
+    "splink-standard": "Splink match_weight (bits) of the best candidate (pairs predicted with "
+    "p ≥ 0.001); operating point p ≥ 0.99, i.e. weight ≥ log2(99)",
+    "recordlinkage-ecm": "ECM posterior probability (ECMClassifier.prob) of the best pair; "
+    "operating point: ECM's own class (link)",
+}
+OPERATING = {"splink-standard": math.log2(99), "recordlinkage-ecm": 0.5}
+
+
+def equal_precision(system: str, out: Path, truth: pd.DataFrame, in_vault: int) -> dict:
+    """Recall at precision ≥ 0.999 / 0.9995 over the system's own scores (sweep.py)."""
+    m = pd.read_parquet(out)
+    if "score" not in m:
+        return {}
+    m["candidate"] = m["candidate"].astype(object).where(m["candidate"].notna(), None)
+    correct = sweep.mark_correct(m, truth)
+    op = float(m["operating"].iloc[0]) if "operating" in m and len(m) else OPERATING.get(system)
+    key = "ours" if system.startswith("ours") else system
+    return {
+        "swept": SWEPT.get(key, ""),
+        **sweep.summary(m["score"], correct, in_vault, operating=op),
+    }
 
 
 def measure(cmd: list[str], timeout: float) -> tuple[int, float, int, str]:
@@ -162,11 +207,19 @@ def main() -> None:
             if rc == 0 and out.exists():
                 ev = evaluate(pd.read_parquet(out), truth)
                 row.update({k: v for k, v in ev.as_dict().items()})
+                row["sweep"] = equal_precision(system, out, truth, ev.in_vault)
             else:
                 row["error"] = log.strip().splitlines()[-1] if log.strip() else "killed"
             rows.append(row)
-            print(json.dumps(row), flush=True)
+            brief = {k: v for k, v in row.items() if k != "sweep"}
+            sw: dict = row.get("sweep") or {}  # type: ignore[assignment]
+            brief.update({k: v for k, v in sw.items() if k.startswith(("at_", "operating"))})
+            print(json.dumps(brief), flush=True)
         (a.results / f"{d.name}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    # one command makes everything: tables, equal-precision columns and PR charts
+    import report
+
+    report.main(a.results)
 
 
 if __name__ == "__main__":
