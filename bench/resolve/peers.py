@@ -45,30 +45,34 @@ def load_vault_latest(vault_glob: str) -> pd.DataFrame:
     return df
 
 
-def _clean_sql(source: str, id_col: str, prefix: str) -> str:
-    """The tutorial's cleaning (lower case, trimmed, empty → NULL) in DuckDB SQL."""
+def _clean_sql(source: str, id_col: str, prefix: str, tin: bool = False) -> str:
+    """The tutorial's cleaning (lower case, trimmed, empty → NULL) in DuckDB SQL; with
+    ``tin``, the TIN as its nine digits (dashes and spaces dropped)."""
 
     def c(col: str) -> str:
         return f"nullif(lower(trim(CAST({col} AS VARCHAR))), '')"
 
+    digits = f", nullif(regexp_replace({c('tin')}, '[^0-9]', '', 'g'), '') AS tin" if tin else ""
     return f"""
         SELECT '{prefix}' || CAST({id_col} AS VARCHAR) AS unique_id,
                {c("first_name")} AS first_name, {c("last_name")} AS last_name,
                substr({c("dob")}, 1, 10) AS dob, {c("street")} AS street,
-               {c("city")} AS city, substr({c("zip")}, 1, 5) AS zip
+               {c("city")} AS city, substr({c("zip")}, 1, 5) AS zip{digits}
         FROM {source}"""
 
 
-def splink_standard(vault_glob: str, subjects_csv: str) -> pd.DataFrame:
+def splink_standard(vault_glob: str, subjects_csv: str, tin: bool = False) -> pd.DataFrame:
     """Inputs are read and cleaned inside DuckDB (no pandas copy of the vault), so the
-    model's own memory is what is measured."""
+    model's own memory is what is measured. ``tin`` (system ``splink-standard-tin``, the
+    peer issue 20 times ``fti resolve`` against): the same model plus a TIN comparison
+    (exact, one edit, else) and a blocking rule on the TIN."""
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     con = duckdb.connect()
     con.execute(
         f"""CREATE TABLE subj AS {
-            _clean_sql(f"read_csv('{subjects_csv}', all_varchar = true)", "subject_id", "s|")
+            _clean_sql(f"read_csv('{subjects_csv}', all_varchar = true)", "subject_id", "s|", tin)
         };
             CREATE TABLE vault AS {
             _clean_sql(
@@ -76,24 +80,30 @@ def splink_standard(vault_glob: str, subjects_csv: str) -> pd.DataFrame:
                 "QUALIFY row_number() OVER (PARTITION BY taxpayer_id ORDER BY tax_year DESC) = 1)",
                 "taxpayer_id",
                 "v|",
+                tin,
             )
         };"""
     )
+    comparisons = [
+        cl.NameComparison("first_name"),
+        cl.NameComparison("last_name"),
+        cl.DateOfBirthComparison("dob", input_is_string=True),
+        cl.JaroWinklerAtThresholds("street", [0.9, 0.7]),
+        cl.ExactMatch("zip").configure(term_frequency_adjustments=True),
+        cl.ExactMatch("city"),
+    ]
+    blocking = [
+        block_on("first_name", "last_name"),
+        block_on("last_name", "dob"),
+        block_on("first_name", "dob"),
+    ]
+    if tin:
+        comparisons.append(cl.LevenshteinAtThresholds("tin", [1]))
+        blocking.append(block_on("tin"))
     settings = SettingsCreator(
         link_type="link_only",
-        comparisons=[
-            cl.NameComparison("first_name"),
-            cl.NameComparison("last_name"),
-            cl.DateOfBirthComparison("dob", input_is_string=True),
-            cl.JaroWinklerAtThresholds("street", [0.9, 0.7]),
-            cl.ExactMatch("zip").configure(term_frequency_adjustments=True),
-            cl.ExactMatch("city"),
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("first_name", "last_name"),
-            block_on("last_name", "dob"),
-            block_on("first_name", "dob"),
-        ],
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking,
     )
     api = DuckDBAPI(connection=con)
     linker = Linker(

@@ -48,8 +48,9 @@ def run_one(system: str, vault_dir: Path, subjects: Path, out: Path, models: Pat
         res = pd.DataFrame(
             {"subject_id": subj["subject_id"], "taxpayer_id": None, "status": "no_match"}
         )
-    elif system == "splink-standard":
-        res = peers.splink_standard(vault.master_glob, str(subjects))
+    elif system in ("splink-standard", "splink-standard-tin"):
+        tin = system.endswith("-tin")
+        res = peers.splink_standard(vault.master_glob, str(subjects), tin=tin)
     elif system == "recordlinkage-ecm":
         res = peers.recordlinkage_ecm(peers.load_vault_latest(vault.master_glob), subj)
     else:
@@ -85,7 +86,12 @@ SWEPT = {
     "recordlinkage-ecm": "ECM posterior probability (ECMClassifier.prob) of the best pair; "
     "operating point: ECM's own class (link)",
 }
-OPERATING = {"splink-standard": math.log2(99), "recordlinkage-ecm": 0.5}
+SWEPT["splink-standard-tin"] = SWEPT["splink-standard"] + " (with a TIN comparison)"
+OPERATING = {
+    "splink-standard": math.log2(99),
+    "splink-standard-tin": math.log2(99),
+    "recordlinkage-ecm": 0.5,
+}
 
 
 def equal_precision(system: str, out: Path, truth: pd.DataFrame, in_vault: int) -> dict:
