@@ -319,6 +319,22 @@ def test_a_proof_is_accepted_once(doj: Agency) -> None:
     problem_401(call(doj, proof), "invalid_dpop_proof")
 
 
+def test_a_known_dpop_key_does_not_spare_a_proof_its_signature(doj: Agency) -> None:
+    """The proof's key is read once and kept (jwts._proof_key); its signature is not:
+    a proof naming the caller's already-used DPoP key but signed by another key is
+    refused, and a key the cache once refused is refused again."""
+    token = doj.get_token()
+    assert call(doj, doj.proof("GET", BASE + UNKNOWN, token)).status_code == 404  # type: ignore[attr-defined]
+    own = doj.dpop_key.as_dict(private=False)
+    forged = doj.proof("GET", BASE + UNKNOWN, token, key=new_key(), header={"jwk": own})
+    problem_401(call(doj, forged), "invalid_dpop_proof")
+    private = {**own, "d": "AAAA"}
+    for _ in range(2):
+        bad = doj.proof("GET", BASE + UNKNOWN, token, header={"jwk": private})
+        problem_401(call(doj, bad), "invalid_dpop_proof")
+    assert call(doj, doj.proof("GET", BASE + UNKNOWN, token)).status_code == 404  # type: ignore[attr-defined]
+
+
 def test_the_query_is_not_part_of_htu(doj: Agency) -> None:
     token = doj.get_token()
     proof = doj.proof("GET", BASE + UNKNOWN, token)

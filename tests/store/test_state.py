@@ -66,6 +66,41 @@ def test_hard_text_survives_the_bulk_path(store: StateStore) -> None:
     pd.testing.assert_frame_equal(back, df, check_dtype=False)
 
 
+def test_the_row_by_row_loader_keeps_missing_values_and_column_order(store: StateStore) -> None:
+    """SQLite's executemany path builds rows column by column in the statement's order:
+    a frame whose columns come in another order, with None, NaN and pd.NA in object
+    columns and a nullable integer column, is stored value for value."""
+    from fti_gateway.store.bulk import ExecuteManyLoader, loader_for
+
+    if not isinstance(loader_for(store.engine.dialect), ExecuteManyLoader):
+        pytest.skip("this backend takes rows through COPY")
+    rec = store.record_request(new_request(), subjects(0), NO_REJECTS)
+    frame = pd.DataFrame(
+        {
+            "location": pd.Series(["why", None, float("nan"), pd.NA], dtype=object),
+            "line": pd.array([9, 8, 7, 6], dtype="Int64"),
+            "subject_id": ["S9", "S8", "S7", "S6"],
+            "code": pd.Series([None, "tin-invalid", pd.NA, "x"], dtype=object),
+            "reason": ["r9", "r8", "r7", "r6"],
+            "request_pk": rec.pk,
+        }
+    )
+    table = m.RejectedRow.__table__
+    with store.engine.begin() as conn:
+        assert ExecuteManyLoader().load(conn, table, frame) == 4  # type: ignore[arg-type]
+        got = conn.execute(
+            sa.select(table.c.line, table.c.subject_id, table.c.location, table.c.code)
+            .where(table.c.request_pk == rec.pk)
+            .order_by(table.c.pk)
+        ).all()
+    assert [tuple(r) for r in got] == [
+        (9, "S9", "why", None),
+        (8, "S8", None, "tin-invalid"),
+        (7, "S7", None, None),
+        (6, "S6", None, "x"),
+    ]
+
+
 def test_many_rows_round_trip_in_order(store: StateStore) -> None:
     df = subjects(25_000)
     rec = store.record_request(new_request(), df, NO_REJECTS)

@@ -17,6 +17,7 @@ import json
 import warnings
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -144,16 +145,16 @@ def check_proof(
     err = "invalid_dpop_proof"
     if not proof:
         raise Refused(err, "a DPoP proof header is required")
-    holder: dict[str, dict[str, str]] = {}
+    holder: dict[str, str] = {}
 
     def key_for(header: Mapping[str, Any]) -> OKPKey | ECKey:
         if header.get("typ") != "dpop+jwt":
             raise Refused(err, "typ must be dpop+jwt")
         try:
-            holder["jwk"] = public_jwk(header.get("jwk"), "DPoP proof header jwk")
+            key, holder["jkt"] = _proof_key(_canonical(header.get("jwk")))
         except InputError as e:
             raise Refused(err, e.message) from None
-        return load_key(holder["jwk"])
+        return key
 
     _, claims = _verified(proof, err, key_for)
     if _string(claims, "htm", err) != method:
@@ -170,8 +171,29 @@ def check_proof(
             raise Refused(err, "ath (the access token's hash) is missing")
         if not hmac.compare_digest(ath, access_token_hash(access_token)):
             raise Refused(err, "ath does not match the access token")
-    jkt = thumbprint(holder["jwk"])
+    jkt = holder["jkt"]
     return Proof(jti=jti, issuer=jkt, replayable_until=iat + PROOF_WINDOW_S + 1, jkt=jkt)
+
+
+PROOF_KEYS_CACHED = 1024  # DPoP public keys kept read per process (a client keeps one)
+
+
+def _canonical(jwk: Any) -> str:
+    """The proof header's ``jwk`` as one string: the key cache's index."""
+    return json.dumps(jwk, sort_keys=True, separators=(",", ":"))
+
+
+@lru_cache(maxsize=PROOF_KEYS_CACHED)
+def _proof_key(canonical: str) -> tuple[OKPKey | ECKey, str]:
+    """A proof header's public key, loaded, and its thumbprint (the ``jkt``).
+
+    A client signs every proof with the same DPoP key, and reading it (checking its
+    members, importing it, hashing its thumbprint) cost more than verifying the
+    signature; the result depends only on the key's own members, so it is kept. Only
+    the reading is kept: every proof's signature is still verified with the key. A key
+    that is refused raises, and refusals are never kept."""
+    public = public_jwk(json.loads(canonical), "DPoP proof header jwk")
+    return load_key(public), thumbprint(public)
 
 
 def access_token_hash(token: str) -> str:

@@ -127,9 +127,11 @@ def router(svc: Service, authenticate: Authenticator) -> APIRouter:
             spool.discard(folder)
         return JSONResponse(answer, status_code=202)
 
-    @r.get("/requests/{request_id}")
-    def status(request_id: str, principal: Principal = Depends(authenticate)) -> dict[str, Any]:
-        return adapters.status(svc, principal.agency, request_id)
+    @r.get("/requests/{request_id}", response_model=dict[str, Any])
+    def status(request_id: str, principal: Principal = Depends(authenticate)) -> Response:
+        # The most frequent call: its plain-JSON dict is sent as it is, without FastAPI's
+        # validation of a return value against the response model (~10 % of its CPU).
+        return JSONResponse(adapters.status(svc, principal.agency, request_id))
 
     @r.get("/requests/{request_id}/decision")
     def decision(request_id: str, principal: Principal = Depends(authenticate)) -> dict[str, Any]:

@@ -63,14 +63,24 @@ def loader_for(dialect: sa.Dialect) -> BulkLoader:
 
 
 def _records(frame: pd.DataFrame, json_columns: set[str]) -> list[tuple[Any, ...]]:
-    """Plain Python tuples: NaN/NA → None, numpy ints → int, dicts → JSON text if asked."""
+    """Plain Python tuples: NaN/NA → None, numpy ints → int, dicts → JSON text if asked.
+
+    Column by column (one ``tolist`` each) and zipped once: an object column holding
+    only str/None (what arrow's ``to_pandas`` gives) is taken as it is, and a column is
+    scanned for missing values only to replace them. Building rows value by value, or
+    reordering each tuple afterwards, cost ~10 µs a row — more than SQLite's insert."""
     cols = []
     for name in frame.columns:
         s = frame[name]
         if pd.api.types.is_integer_dtype(s.dtype) and not s.isna().any():
             cols.append(s.to_numpy().tolist())
             continue
-        values = s.astype(object).where(s.notna(), None).tolist()
+        if s.dtype == object and not s.isna().any():
+            values = s.tolist()
+        elif s.dtype == object:
+            values = [None if v is None or v is pd.NA or v != v else v for v in s.tolist()]
+        else:
+            values = s.astype(object).where(s.notna(), None).tolist()
         if name in json_columns:
             values = [None if v is None else json.dumps(v, sort_keys=True) for v in values]
         cols.append(values)
@@ -88,12 +98,10 @@ class ExecuteManyLoader:
         stmt = sa.insert(table)
         compiled = stmt.compile(dialect=conn.dialect, column_keys=names)
         sql = str(compiled)
-        order = compiled.positiontup or names
-        position = [names.index(k) for k in order]
-        for start in range(0, len(frame), BATCH_ROWS):
-            rows = _records(frame.iloc[start : start + BATCH_ROWS], json_cols)
-            if position != list(range(len(names))):
-                rows = [tuple(r[i] for i in position) for r in rows]
+        # The statement's parameter order, applied to the columns (not to every row).
+        ordered = frame.loc[:, list(compiled.positiontup or names)]
+        for start in range(0, len(ordered), BATCH_ROWS):
+            rows = _records(ordered.iloc[start : start + BATCH_ROWS], json_cols)
             # exec_driver_sql: the DB-API executemany, with SQLAlchemy's error types.
             conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
         return len(frame)

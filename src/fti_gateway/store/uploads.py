@@ -91,8 +91,9 @@ class StatusView:
 def status_view(store: StateStore, agency: str, api_id: str) -> StatusView | None:
     """``agency``'s request ``api_id`` with its latest decision and the stages of its
     latest run, in ONE query (a status call is the most frequent call an agency makes:
-    one round trip, no ORM objects); None for another agency's, as for none."""
-    with store.engine.connect() as conn:
+    one round trip, no ORM objects); None for another agency's, as for none. One
+    statement sees one snapshot: autocommit spares the BEGIN and ROLLBACK round trips."""
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         found = conn.execute(_STATUS, {"api_id": api_id, "agency": agency}).all()
     if not found:
         return None
