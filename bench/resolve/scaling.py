@@ -135,7 +135,11 @@ def main() -> None:
 
     fti = str(Path(sys.executable).with_name("fti"))
     spark_sizes = {int(x) for x in a.spark_people.split(",") if x}
+    # rows of sizes not run now are kept: the curve can be filled in one size at a time
     rows: list[dict[str, Any]] = []
+    if a.results.exists():
+        ran = {int(x) for x in a.people.split(",")}
+        rows = [r for r in json.loads(a.results.read_text())["rows"] if r["people"] not in ran]
     for people in (int(x) for x in a.people.split(",")):
         d = ds.synth(a.work.resolve(), people, a.subjects, fti)
         models = a.work / d.name / "models-scaling"
