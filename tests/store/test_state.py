@@ -66,13 +66,16 @@ def test_hard_text_survives_the_bulk_path(store: StateStore) -> None:
     pd.testing.assert_frame_equal(back, df, check_dtype=False)
 
 
-def test_the_row_by_row_loader_keeps_missing_values_and_column_order(store: StateStore) -> None:
-    """The executemany path (SQLite's; it runs on any backend, so both test it) builds
+def test_the_row_by_row_loader_keeps_missing_values_and_column_order(tmp_path: Path) -> None:
+    """SQLite's executemany path (PostgreSQL takes rows through COPY, tested above) builds
     rows column by column in the statement's order: a frame whose columns come in another
     order, with None, NaN and pd.NA in object columns and a nullable integer column, is
     stored value for value."""
-    from fti_gateway.store.bulk import ExecuteManyLoader
+    from fti_gateway.store.bulk import ExecuteManyLoader, loader_for
 
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    store.create_all()
+    assert isinstance(loader_for(store.engine.dialect), ExecuteManyLoader)
     rec = store.record_request(new_request(), subjects(0), NO_REJECTS)
     frame = pd.DataFrame(
         {
