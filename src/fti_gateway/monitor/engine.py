@@ -77,9 +77,20 @@ JSON_SELECT = COLUMNS.replace("case_id", '"case" AS case_id').replace(
 
 
 def connect(
-    src: Sources, *, memory_limit: str = "1200MB", temp_dir: Path | None = None
+    src: Sources,
+    *,
+    memory_limit: str = "1200MB",
+    temp_dir: Path | None = None,
+    materialize: bool = True,
 ) -> duckdb.DuckDBPyConnection:
-    """A connection with the monitor's inputs in place (see the module docstring)."""
+    """A connection with the monitor's inputs in place (see the module docstring).
+
+    ``materialize`` (the default, what the rules need): ``ev`` is a table, read from the
+    Parquet parts and JSON Lines once, with the day and ``in_case`` (a documented in-case
+    look, see :func:`with_case`) computed once for every event. Why: the catalogue's eleven
+    rules would otherwise each decode every part again and join every event with the
+    cases again — at ten million events most of a run's time. Without it (a look-up of a
+    few events by id), ``ev`` is a view of the files and has no ``in_case``."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     con.execute("SET TimeZone = 'UTC'")
@@ -104,7 +115,8 @@ def connect(
     union = " UNION ALL ".join(parts)
     # No deduplication here: the importer already drops an event whose (source, id) an
     # earlier import holds, so a window over every event is not paid by every rule.
-    con.execute(f"CREATE VIEW ev AS SELECT *, CAST(time AS DATE) AS d FROM ({union})")
+    if not materialize:
+        con.execute(f"CREATE VIEW ev AS SELECT *, CAST(time AS DATE) AS d FROM ({union})")
     _register(con, "emp", src.employees, "employees")
     _register(con, "cases", src.cases, "cases")
     _register(con, "hp", src.high_profile, "high-profile")
@@ -115,6 +127,29 @@ def connect(
         CREATE TEMP TABLE case_n AS SELECT id AS case_id, len(list_distinct(subjects)) AS n_subjects FROM cases;
         """
     )
+    if materialize:
+        # One pass over the files: the documented in-case test of every event is two hash
+        # joins here instead of four in each rule that needs it; the rules then explain
+        # (with_case) only the few events that fail it. ``case_open`` has one row per
+        # (case, assignee); a case id the register holds twice keeps each span (``spans``).
+        con.execute(
+            f"""
+            CREATE TEMP TABLE case_open AS
+              SELECT ca.case_id, ca.principal, count(*) AS n,
+                any_value(c.opened) AS opened, any_value(c.closed) AS closed,
+                list({{'opened': c.opened, 'closed': c.closed}}) AS spans
+              FROM cases c JOIN case_assign ca ON ca.case_id = c.id GROUP BY ALL;
+            CREATE TEMP TABLE ev AS
+              SELECT e.*, coalesce(
+                  CASE WHEN o.n = 1 THEN o.opened <= e.d AND (o.closed IS NULL OR e.d <= o.closed)
+                       ELSE len(list_filter(o.spans, lambda s: s.opened <= e.d
+                                 AND (s.closed IS NULL OR e.d <= s.closed))) > 0 END
+                  AND (e.taxpayer IS NULL OR cs.tin IS NOT NULL), false) AS in_case
+              FROM (SELECT *, CAST(time AS DATE) AS d FROM ({union})) e
+              LEFT JOIN case_open o ON o.case_id = e.case_id AND o.principal = e.principal
+              LEFT JOIN case_subj cs ON cs.case_id = e.case_id AND cs.tin = e.taxpayer;
+            """
+        )
     household = src.household
     if household is None:
         household = pa.table(
@@ -140,15 +175,15 @@ def connect(
           SELECT emp.id AS principal, z.zone, emp.timezone,
             60 * CAST(split_part(work_start, ':', 1) AS INT) + CAST(split_part(work_start, ':', 2) AS INT) AS s,
             60 * CAST(split_part(work_end, ':', 1) AS INT) + CAST(split_part(work_end, ':', 2) AS INT) AS f,
-            list_sum(list_transform(days, lambda x: 1 << list_position(['Mon','Tue','Wed','Thu','Fri','Sat','Sun'], x)))
-              AS dowmask,
+            CAST(list_sum(list_transform(days, lambda x: 1 << list_position(['Mon','Tue','Wed','Thu','Fri','Sat','Sun'], x)))
+              AS INT) AS dowmask,
             concat(array_to_string(days, ','), ' ', work_start, '–', work_end) AS hours
           FROM emp JOIN zones z USING (timezone);
         CREATE TEMP TABLE tz_offsets AS
           WITH span AS (SELECT epoch_us(min(time)) // 3600000000 AS lo, epoch_us(max(time)) // 3600000000 AS hi FROM ev),
                hours AS (SELECT unnest(range(lo, hi + 1)) AS hour FROM span WHERE lo IS NOT NULL),
                t AS (SELECT hour, to_timestamp(hour * 3600) AS at FROM hours)
-          SELECT z.zone, t.hour,
+          SELECT z.zone, t.hour, CAST(z.zone AS BIGINT) * 10000000 + t.hour AS zone_hour,
             CAST(epoch(CAST(timezone(z.timezone, t.at) AS TIMESTAMP)
                        - CAST(timezone('UTC', t.at) AS TIMESTAMP)) // 60 AS INT) AS offset_minutes
           FROM zones z, t;
@@ -169,7 +204,8 @@ def with_case(events: str) -> str:
     """``events`` (a table or subquery with the ``ev`` columns) with ``case_state`` — 'ok'
     when the event is a documented in-case look: the case exists, was open that day, the
     principal is assigned to it and the taxpayer is one of its subjects — or why not;
-    and ``n_subjects``. Rules filter ``events`` first, so the joins run on few rows."""
+    and ``n_subjects``. Rules filter ``events`` first (``NOT in_case``: the same test,
+    made once for every event by :func:`connect`), so these joins run on few rows."""
     return f"""
         SELECT e.*, n.n_subjects,
           CASE WHEN e.case_id IS NULL THEN 'none'
@@ -211,7 +247,7 @@ def rule_sql(cat: Catalogue) -> dict[str, str]:
         SELECT e.principal, e.taxpayer, concat_ws('|', e.principal, e.taxpayer, e.d) AS gkey,
           list(e.id ORDER BY e.time, e.id) AS events, max(e.time) AS seen, min(e.time) AS first,
           to_json({{'n': count(*), 'day': CAST(e.d AS VARCHAR)}}) AS detail
-        FROM ({with_case("SELECT ev.* FROM ev SEMI JOIN emp ON emp.tin = ev.taxpayer")}) e
+        FROM ({with_case("SELECT ev.* FROM ev SEMI JOIN emp ON emp.tin = ev.taxpayer WHERE NOT ev.in_case")}) e
         JOIN emp o ON o.tin = e.taxpayer AND o.id <> e.principal
         WHERE e.outcome = 'allowed' AND e.action = 'lookup' AND e.case_state <> 'ok'
           AND NOT EXISTS (SELECT 1 FROM household h WHERE h.principal = e.principal AND h.tin = e.taxpayer)
@@ -220,7 +256,7 @@ def rule_sql(cat: Catalogue) -> dict[str, str]:
         SELECT e.principal, e.taxpayer, concat_ws('|', e.principal, e.taxpayer, e.d) AS gkey,
           list(e.id ORDER BY e.time, e.id) AS events, max(e.time) AS seen, min(e.time) AS first,
           to_json({{'n': count(*), 'day': CAST(e.d AS VARCHAR), 'category': any_value(hp.category)}}) AS detail
-        FROM ({with_case("SELECT ev.* FROM ev SEMI JOIN hp ON hp.tin = ev.taxpayer")}) e
+        FROM ({with_case("SELECT ev.* FROM ev SEMI JOIN hp ON hp.tin = ev.taxpayer WHERE NOT ev.in_case")}) e
         JOIN hp ON hp.tin = e.taxpayer AND hp.since <= e.d
         WHERE e.outcome = 'allowed' AND e.action = 'lookup' AND e.case_state <> 'ok'
         GROUP BY e.principal, e.taxpayer, e.d"""
@@ -234,7 +270,7 @@ def rule_sql(cat: Catalogue) -> dict[str, str]:
           {_GROUP},
           to_json({{'n': count(*), 'day': CAST(d AS VARCHAR), 'case': case_id,
                     'why': string_agg(DISTINCT case_state, '; ' ORDER BY case_state)}}) AS detail
-        FROM ({with_case("SELECT * FROM ev WHERE case_id IS NOT NULL AND outcome = 'allowed' AND action = 'lookup'")})
+        FROM ({with_case("SELECT * FROM ev WHERE case_id IS NOT NULL AND NOT in_case AND outcome = 'allowed' AND action = 'lookup'")})
         WHERE case_state <> 'ok' AND {not_exempt}
         GROUP BY principal, case_id, d"""
     rules["bulk-export"] = f"""
@@ -244,17 +280,18 @@ def rule_sql(cat: Catalogue) -> dict[str, str]:
                     'under': CASE WHEN case_id IS NULL THEN ' with no case'
                              ELSE concat(' under case ', case_id, ' (', CASE WHEN case_state = 'ok'
                                THEN concat(n_subjects, ' subjects') ELSE case_state END, ')') END}}) AS detail
-        FROM ({with_case("SELECT * FROM ev WHERE action = 'export' AND outcome = 'allowed'")})
-        WHERE rows >= {p("bulk-export", "min_rows")} AND {not_exempt}
+        FROM ({with_case(f"SELECT * FROM ev WHERE action = 'export' AND outcome = 'allowed' AND rows >= {p('bulk-export', 'min_rows')}")})
+        WHERE {not_exempt}
           AND (case_state <> 'ok' OR rows > coalesce(n_subjects, 0))"""
     w = "volume-baseline"
     rules[w] = f"""
         WITH daily AS (
-          SELECT principal, d, count(*) AS n FROM ev WHERE action = 'lookup' GROUP BY ALL),
+          SELECT principal, d, d - DATE '1970-01-01' AS dn, count(*) AS n
+          FROM ev WHERE action = 'lookup' GROUP BY principal, d),
         base AS (
           SELECT *, avg(n) OVER win AS baseline, count(*) OVER win AS days FROM daily
-          WINDOW win AS (PARTITION BY principal ORDER BY d RANGE BETWEEN
-                         INTERVAL {int(p(w, "window_days"))} DAYS PRECEDING AND INTERVAL 1 DAYS PRECEDING)),
+          WINDOW win AS (PARTITION BY principal ORDER BY dn RANGE BETWEEN
+                         {int(p(w, "window_days"))} PRECEDING AND 1 PRECEDING)),
         hit AS (
           SELECT * FROM base WHERE days >= {p(w, "min_history_days")} AND n >= {p(w, "min_count")}
             AND n > {p(w, "factor")} * baseline)
@@ -270,22 +307,26 @@ def rule_sql(cat: Catalogue) -> dict[str, str]:
     g = int(p("outside-hours", "grace_minutes"))
     rules["outside-hours"] = f"""
         WITH y AS (
-          SELECT e.id, e.time, e.principal, e.taxpayer, h.*,
-            CAST(e.time + to_minutes(o.offset_minutes) AS TIMESTAMP) AS lt
+          SELECT e.id, e.time, e.principal, e.taxpayer, h.s, h.f, h.dowmask, h.hours, h.timezone,
+            epoch_us(e.time) + 60000000 * CAST(o.offset_minutes AS BIGINT) AS lus
           FROM ev e JOIN emp_hours h ON h.principal = e.principal
-          JOIN tz_offsets o ON o.zone = h.zone AND o.hour = epoch_us(e.time) // 3600000000
+          JOIN tz_offsets o ON o.zone_hour = CAST(h.zone AS BIGINT) * 10000000 + epoch_us(e.time) // 3600000000
           WHERE e.action = 'lookup' AND e.outcome = 'allowed' AND NOT list_contains({exempt}, e.role)),
-        z AS (SELECT *, 60 * hour(lt) + minute(lt) AS m FROM y)
-        SELECT principal, {_ONE_TIN} AS taxpayer, concat_ws('|', principal, CAST(lt AS DATE)) AS gkey,
+        z AS (
+          SELECT *, CAST((lus // 60000000) % 1440 AS INT) AS m, lus // 86400000000 AS lday,
+            CAST((lus // 86400000000 + 3) % 7 + 1 AS INT) AS dow
+          FROM y)
+        SELECT principal, {_ONE_TIN} AS taxpayer,
+          concat_ws('|', principal, CAST(make_timestamp(lday * 86400000000) AS DATE)) AS gkey,
           {_GROUP},
-          to_json({{'n': count(*), 'day': CAST(CAST(min(lt) AS DATE) AS VARCHAR),
+          to_json({{'n': count(*), 'day': CAST(CAST(make_timestamp(lday * 86400000000) AS DATE) AS VARCHAR),
                     'hours': any_value(hours), 'timezone': any_value(timezone),
-                    'local': strftime(min(lt), '%a %H:%M')}}) AS detail
+                    'local': strftime(make_timestamp(min(lus)), '%a %H:%M')}}) AS detail
         FROM z
-        WHERE (dowmask >> isodow(lt)) & 1 = 0
+        WHERE (dowmask >> dow) & 1 = 0
            OR (s <= f AND (m < s - {g} OR m >= f + {g}))
            OR (s > f AND m < s - {g} AND m >= f + {g})
-        GROUP BY principal, CAST(lt AS DATE)"""
+        GROUP BY principal, lday"""
     rules["after-separation"] = f"""
         WITH x AS (
           SELECT e.*, CASE
@@ -317,10 +358,10 @@ def rule_sql(cat: Catalogue) -> dict[str, str]:
         WITH pairs AS (
           SELECT DISTINCT principal, taxpayer FROM ev WHERE outcome = 'denied' AND taxpayer IS NOT NULL),
         x AS (
-          SELECT e.id, e.time, e.d, e.principal, e.taxpayer, e.outcome, e.case_state,
+          SELECT e.id, e.time, e.d, e.principal, e.taxpayer, e.outcome, e.in_case,
             lag(e.outcome) OVER w AS prev_outcome, lag(e.time) OVER w AS prev_time,
             lag(e.id) OVER w AS prev_id
-          FROM ({with_case("SELECT ev.* FROM ev SEMI JOIN pairs ON pairs.principal = ev.principal AND pairs.taxpayer = ev.taxpayer")}) e
+          FROM ev e SEMI JOIN pairs ON pairs.principal = e.principal AND pairs.taxpayer = e.taxpayer
           WINDOW w AS (PARTITION BY e.principal, e.taxpayer ORDER BY e.time, e.id))
         SELECT principal, taxpayer, concat_ws('|', principal, prev_id) AS gkey,
           [prev_id, id] AS events, time AS seen, prev_time AS first,
@@ -329,7 +370,7 @@ def rule_sql(cat: Catalogue) -> dict[str, str]:
                                ELSE 'and was denied again' END,
                     'day': CAST(d AS VARCHAR)}}) AS detail
         FROM x WHERE prev_outcome = 'denied' AND time - prev_time <= INTERVAL {within} MINUTES
-          AND (outcome = 'denied' OR case_state <> 'ok')"""
+          AND (outcome = 'denied' OR NOT in_case)"""
     return rules
 
 
