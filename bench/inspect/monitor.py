@@ -31,16 +31,17 @@ DATA = HERE / ".data"
 
 
 SEED = 19
+LAYOUT = 1
 
 
 def cache_key(n: int, seed: int = SEED) -> str:
-    """What a generated trail depends on: its size, its seed and the generator's code (so an
-    edit of ``synth.py`` or of this file makes a fresh trail, never a stale one)."""
+    """What a generated trail depends on: its size, its seed, the layout :func:`generate`
+    writes (``LAYOUT``: bump it when that changes) and the generator's code, ``synth.py`` —
+    so an edit there makes a fresh trail, never a stale one."""
     from fti_gateway.monitor import synth
 
-    h = hashlib.sha256(f"{n}\x00{seed}\x00".encode())
-    for module in (synth.__file__, __file__):
-        h.update(Path(module).read_bytes())
+    h = hashlib.sha256(f"{n}\x00{seed}\x00{LAYOUT}\x00".encode())
+    h.update(Path(synth.__file__).read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -64,9 +65,7 @@ def generate(n: int, folder: Path, seed: int = SEED) -> bool:
         pq.write_table(table, path, compression="zstd")  # type: ignore[arg-type]
         parts.append(path)
 
-    trail = synth.generate(
-        events=n, employees=max(200, n // 2000), plants=10, seed=seed, sink=sink
-    )
+    trail = synth.generate(events=n, employees=max(200, n // 2000), plants=10, seed=seed, sink=sink)
     ws = Workspace.init(folder / "home")
     for kind, path in synth.write_registers(trail, folder / "registers").items():
         registers.load(ws, kind, path)
@@ -137,8 +136,10 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--detect", type=Path, help=argparse.SUPPRESS)  # the measured child
     ap.add_argument(
-        "--drop", action="store_true", help="delete each generated trail after its run "
-        "(by default it is kept in .data/ and reused by the next run of the same size)"
+        "--drop",
+        action="store_true",
+        help="delete each generated trail after its run "
+        "(by default it is kept in .data/ and reused by the next run of the same size)",
     )
     args = ap.parse_args()
     if args.detect:
@@ -152,9 +153,7 @@ def main() -> None:
         gen_s = time.perf_counter() - t0
         cmd = [sys.executable, "-m", "bench.inspect.monitor", "--detect", str(folder)]
         outer, inner = _measured(cmd)
-        row = {
-            "events": n, "generate_s": round(gen_s, 1) if fresh else None, **outer, **inner
-        }
+        row = {"events": n, "generate_s": round(gen_s, 1) if fresh else None, **outer, **inner}
         print(json.dumps(row), flush=True)
         rows.append(row)
         if args.drop:
