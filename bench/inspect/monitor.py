@@ -94,7 +94,10 @@ def detect(folder: Path) -> None:
         household=pq.read_table(folder / "household.parquet"),
     )
     started = time.perf_counter()
-    found = alerts.detect(src, catalogue.load(), b"b" * 32, temp_dir=folder / "tmp")
+    timings: dict[str, float] = {}
+    found = alerts.detect(
+        src, catalogue.load(), b"b" * 32, temp_dir=folder / "tmp", timings=timings
+    )
     seconds = time.perf_counter() - started
     labels = json.loads((folder / "planted.json").read_text())
     planted = labels["planted"]
@@ -114,6 +117,7 @@ def detect(folder: Path) -> None:
                 "false_alerts": false,
                 "documented": labels["documented"],
                 "false_per_10k": round(false * 10_000 / max(1, labels["documented"]), 3),
+                "phases_s": {k: round(v, 2) for k, v in timings.items()},
             }
         )
     )

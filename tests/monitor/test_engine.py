@@ -1,0 +1,70 @@
+"""The engine's shortcuts agree with the slow, plain forms they replace: the in-case test
+made once per event at load (``ev.in_case``) with :func:`engine.with_case`'s explanation,
+and outside-hours' integer local time with DuckDB's own time-zone conversion."""
+
+from __future__ import annotations
+
+from fti_gateway.monitor import engine
+
+from .conftest import Loaded
+
+
+def test_in_case_is_with_cases_ok_for_every_event(loaded: Loaded) -> None:
+    con = engine.connect(loaded.sources)
+    try:
+        n_events = con.execute("SELECT count(*) FROM ev").fetchone()
+        states = dict(
+            con.execute(
+                f"SELECT case_state = 'ok', count(*) FROM ({engine.with_case('SELECT * FROM ev')})"
+                " WHERE in_case <> (case_state = 'ok') OR in_case GROUP BY ALL"
+            ).fetchall()
+        )
+        kinds = con.execute("SELECT count(DISTINCT in_case) FROM ev").fetchone()
+    finally:
+        con.close()
+    assert n_events == (loaded.trail.events.num_rows,)  # no event doubled by the joins
+    assert states == {True: states[True]} and states[True] > 0  # no disagreement
+    assert kinds == (2,)  # both kinds occur, so the comparison said something
+
+
+def test_integer_local_time_is_the_time_zones_own(loaded: Loaded) -> None:
+    con = engine.connect(loaded.sources)
+    try:
+        wrong, checked = con.execute(
+            """
+            WITH y AS (
+              SELECT e.time, h.timezone,
+                epoch_us(e.time) + 60000000 * CAST(o.offset_minutes AS BIGINT) AS lus
+              FROM ev e JOIN emp_hours h ON h.principal = e.principal
+              JOIN tz_offsets o
+                ON o.zone_hour = CAST(h.zone AS BIGINT) * 10000000 + epoch_us(e.time) // 3600000000),
+            z AS (
+              SELECT *, CAST(timezone(timezone, time) AS TIMESTAMP) AS icu,
+                CAST((lus // 60000000) % 1440 AS INT) AS m,
+                CAST((lus // 86400000000 + 3) % 7 + 1 AS INT) AS dow,
+                CAST(make_timestamp(lus // 86400000000 * 86400000000) AS DATE) AS day
+              FROM y)
+            SELECT count(*) FILTER (WHERE m <> 60 * hour(icu) + minute(icu)
+                                       OR dow <> isodow(icu) OR day <> CAST(icu AS DATE)),
+                   count(*)
+            FROM z"""
+        ).fetchone() or (None, None)
+        zones = con.execute("SELECT count(DISTINCT timezone) FROM emp_hours").fetchone()
+    finally:
+        con.close()
+    assert checked and checked > 10_000
+    assert wrong == 0
+    assert zones == (4,)  # four US zones, each crossing DST twice in the trail's year
+
+
+def test_a_view_of_the_files_for_a_few_events(loaded: Loaded) -> None:
+    con = engine.connect(loaded.sources, materialize=False)
+    try:
+        kind = con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_name = 'ev'"
+        ).fetchone()
+        first = con.execute("SELECT id, purpose FROM ev ORDER BY time, id LIMIT 1").fetchone()
+    finally:
+        con.close()
+    assert kind == ("VIEW",)
+    assert first is not None and first[1] == "examination"
