@@ -8,10 +8,7 @@ reads one folder for every look at taxpayer data, whichever system made it.
 Why append-only JSON lines with ``fsync``: a record of who looked must outlive a crash of the
 process that looked (the read is not returned until its line is on disk), and must never be
 rewritten — a log anyone can edit proves nothing. Lines are written under an ``flock`` with one
-``write`` each, so two processes reading at once never interleave half-lines. The file ends in
-a run of blank lines that the next records are written over (see :func:`append_events`: it
-makes the flush one disk write, not two); readers of JSON Lines skip blank lines. A tool that
-follows the file by offset (``tail -f``) must re-read from the last record it saw.
+``write`` each, so two processes reading at once never interleave half-lines.
 
 This module sits in ``vault`` (a low layer) so both the gate and the monitor above it can use it
 without importing each other.
@@ -110,31 +107,13 @@ class InspectionEvent:
         return obj
 
 
-PAD = 0x0A
-"""The byte the trail's unused tail is filled with: a newline, so every reader of JSON Lines
-(this module's, the importer's, DuckDB's) sees blank lines and skips them."""
-GROW_MIN = 64 * 1024
-GROW_MAX = 4 * 1024 * 1024
-
-
 def append_events(
     workspace_root: Path, events: Iterable[InspectionEvent | Mapping[str, Any]]
 ) -> int:
     """Append events to the gate's trail as JSON lines and ``fdatasync`` before returning.
 
-    One write under an exclusive ``flock`` for the whole batch; returns the number of lines
-    written. The folder is created on first use.
-
-    Why the trail has a tail of blank lines: a record must be on disk before the read it
-    records returns, and on a plain append ``fdatasync`` must also write the file's new
-    length — a second write to the disk (on this project's ext4 test machine, 2.3 ms at p50
-    against 0.2 ms for the data alone). So the file is grown ahead of need, by a run of
-    newlines (written blocks, not holes; ``GROW_MIN``–``GROW_MAX`` at a time), and each batch
-    overwrites the start of that run: the length is already on disk, and ``fdatasync`` writes
-    the batch's data only. The flush is the same one; the guarantee (on disk before
-    returning) is unchanged. The content never holds a blank line, so the end of the
-    content is found by a binary search (:func:`_content_end`); a batch is only ever
-    written over blank bytes, checked before the write, so no record can be overwritten.
+    One ``write`` under an exclusive ``flock`` for the whole batch; returns the number of
+    lines written. The folder is created on first use.
     """
     lines = [
         json.dumps(
@@ -151,56 +130,17 @@ def append_events(
     path = gate_log(workspace_root)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = "".join(lines).encode("utf-8")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        size = os.fstat(fd).st_size
-        end = _content_end(fd, size)
-        if end + len(data) <= size and _blank(fd, end, len(data)):
-            at = end  # the common case: into the blank tail, the length unchanged
-        else:  # grow the file: the blank tail is too short (or, never expected, not blank)
-            at = end if _blank(fd, end, size - end) else size
-            if at == size and size and _byte(fd, size - 1) != PAD:
-                data = b"\n" + data  # a line left unterminated (a crash) stays its own line
-            grow = max(GROW_MIN, min(GROW_MAX, size // 8))
-            _pwrite_all(fd, bytes([PAD]) * (at + len(data) + grow - size), size)
-        _pwrite_all(fd, data, at)
-        os.fdatasync(fd)  # the data (and, when grown, the new length); not the file's times
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fdatasync(fd)  # the data and the file's new length; no need for its times
     finally:
         os.close(fd)  # releases the lock
     return len(lines)
-
-
-def _byte(fd: int, at: int) -> int:
-    return os.pread(fd, 1, at)[0]
-
-
-def _blank(fd: int, at: int, n: int) -> bool:
-    chunk = os.pread(fd, n, at)
-    return len(chunk) == n and chunk.count(PAD) == n
-
-
-def _content_end(fd: int, size: int) -> int:
-    """Where the trail's content ends: the smallest ``p`` with ``p == size`` or byte ``p``
-    and the byte before it (if any) both blank. Content lines are never blank, so before
-    the end no two newlines are adjacent and the test is false; from the end on, it is true
-    — a binary search reads ~log2(size) pairs of bytes, not the tail."""
-    lo, hi = 0, size
-    while lo < hi:
-        mid = (lo + hi) // 2
-        pair = os.pread(fd, 2, mid - 1) if mid else b"\n" + os.pread(fd, 1, 0)
-        if pair[0] == PAD and pair[1] == PAD:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-def _pwrite_all(fd: int, data: bytes, at: int) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.pwrite(fd, view, at)
-        view, at = view[n:], at + n
 
 
 def read_events(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
