@@ -4,7 +4,10 @@ and outside-hours' integer local time with DuckDB's own time-zone conversion."""
 
 from __future__ import annotations
 
-from fti_gateway.monitor import engine
+from dataclasses import replace
+from pathlib import Path
+
+from fti_gateway.monitor import alerts, catalogue, engine
 
 from .conftest import Loaded
 
@@ -68,3 +71,25 @@ def test_a_view_of_the_files_for_a_few_events(loaded: Loaded) -> None:
         con.close()
     assert kind == ("VIEW",)
     assert first is not None and first[1] == "examination"
+
+
+def test_an_action_outside_section_9_matches_no_rule_and_breaks_nothing(
+    loaded: Loaded, tmp_path: Path
+) -> None:
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text(
+        '{"format": "fti/inspection/v1", "id": "ODD-1", "time": "2026-06-02T15:00:00Z", '
+        '"principal": "E00001", "role": "revenue-agent", "taxpayer": "900-00-0001", '
+        '"action": "browse", "rows": 1, "case": null, "purpose": "x", '
+        '"source_system": "ODD", "outcome": "maybe"}\n'
+    )
+    src = replace(loaded.sources, jsonl=[odd])
+    con = engine.connect(src)
+    try:
+        row = con.execute("SELECT action, outcome, in_case FROM ev WHERE id = 'ODD-1'").fetchone()
+    finally:
+        con.close()
+    assert row == (None, None, False)
+    found = alerts.detect(src, catalogue.load(), b"k" * 32)
+    assert not any("ODD-1" in a.events for a in found)
+    assert {a.id for a in found} == {a.id for a in loaded.found}
