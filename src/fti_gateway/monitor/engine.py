@@ -1,7 +1,8 @@
 """The monitor's rules as DuckDB SQL over every inspection event.
 
-One connection holds the inputs as views and small tables — ``ev`` (every event, from
-the imported Parquet parts and the JSON Lines logs), ``emp`` (the latest
+One connection holds the inputs as tables — ``ev`` (every event, from the imported
+Parquet parts and the JSON Lines logs, read once, with its day ``d`` and ``in_case``, the
+documented-in-case test; see :func:`connect`), ``emp`` (the latest
 employee register), ``cases`` with ``case_assign``/``case_subj`` (one row per
 assignment and subject), ``hp`` (the high-profile list) and ``household`` (employee,
 TIN of someone at their household address) — and each rule is one query returning
