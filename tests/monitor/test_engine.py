@@ -5,10 +5,12 @@ conversion."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
-from fti_gateway.monitor import alerts, catalogue, engine
+from fti_gateway.core.workspace import Workspace
+from fti_gateway.monitor import alerts, catalogue, engine, registers
 
 from .conftest import Loaded
 
@@ -99,3 +101,64 @@ def test_an_action_outside_section_9_matches_no_rule_and_breaks_nothing(
     found = alerts.detect(src, catalogue.load(), b"k" * 32)
     assert not any("ODD-1" in a.events for a in found)
     assert {a.id for a in found} == {a.id for a in loaded.found}
+
+
+CASES = """\
+format: fti/cases/v1
+as_of: 2026-01-01
+cases:
+  - {id: C1, unit: U1, purpose: exam, opened: 2026-01-01, closed: null,
+     assigned: [E00001], subjects: [900-00-0001]}
+  - {id: C2, unit: U1, purpose: exam, opened: 2026-01-01, closed: 2026-02-01,
+     assigned: [E00001], subjects: [900-00-0001]}
+  - {id: C3, unit: U1, purpose: exam, opened: 2026-06-01, closed: null,
+     assigned: [E00001], subjects: [900-00-0001]}
+"""
+
+
+def _look(i: int, who: str, tin: str | None, case: str | None, day: str = "2026-03-02") -> str:
+    return json.dumps({
+        "format": "fti/inspection/v1", "id": f"L{i}", "time": f"{day}T15:00:00Z",
+        "principal": who, "role": "revenue-agent", "taxpayer": tin, "action": "lookup",
+        "rows": 1, "case": case, "purpose": "exam", "source_system": "T", "outcome": "allowed",
+    })  # fmt: skip
+
+
+def test_not_in_case_is_with_cases_not_ok_on_every_kind_of_look(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    (tmp_path / "cases.yaml").write_text(CASES)
+    registers.load(workspace, "cases", tmp_path / "cases.yaml")
+    looks = tmp_path / "looks.jsonl"
+    looks.write_text("\n".join([
+        _look(1, "E00001", "900-00-0001", "C1"),  # documented
+        _look(2, "E00001", None, "C1"),  # names no taxpayer, in an open case of theirs
+        _look(3, "E00001", "900-00-0001", "C2"),  # the case closed on 1 February
+        _look(4, "E00001", "900-00-0001", "C3"),  # the case opens on 1 June
+        _look(5, "E00002", "900-00-0001", "C1"),  # not assigned
+        _look(6, "E00001", "900-00-0002", "C1"),  # not a subject
+        _look(7, "E00001", "900-00-0001", "C9"),  # no such case
+        _look(8, "E00001", "900-00-0001", "C2", day="2026-02-01"),  # the closing day: open
+        _look(9, "E00002", None, "C1"),  # no taxpayer, not assigned
+    ]) + "\n")  # fmt: skip
+    src = engine.Sources(
+        parquet=[], jsonl=[looks], employees=None,
+        cases=registers.latest(workspace, "cases"), high_profile=None,
+    )  # fmt: skip
+    con = engine.connect(src)
+    try:
+        fast = {
+            r[0]
+            for r in con.execute(
+                f"SELECT id FROM ({engine.not_in_case('SELECT * FROM ev')})"
+            ).fetchall()
+        }
+        plain = dict(
+            con.execute(
+                f"SELECT id, case_state FROM ({engine.with_case('SELECT * FROM ev')})"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert fast == {i for i, state in plain.items() if state != "ok"}
+    assert fast == {"L3", "L4", "L5", "L6", "L7", "L9"}

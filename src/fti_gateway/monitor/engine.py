@@ -131,7 +131,11 @@ def connect(
     con.execute(
         """CREATE TEMP TABLE case_open AS
              SELECT DISTINCT ca.case_id, ca.principal, c.opened, c.closed
-             FROM cases c JOIN case_assign ca ON ca.case_id = c.id"""
+             FROM cases c JOIN case_assign ca ON ca.case_id = c.id;
+           CREATE TEMP TABLE case_look AS
+             SELECT o.case_id, o.principal, cs.tin, o.opened, o.closed
+             FROM case_open o JOIN case_subj cs USING (case_id)
+             UNION ALL SELECT case_id, principal, '', opened, closed FROM case_open"""
     )
     household = src.household
     if household is None:
@@ -194,6 +198,19 @@ def in_case(events: str) -> str:
         FROM ({events}) e
         LEFT JOIN case_open o ON o.case_id = e.case_id AND o.principal = e.principal
         LEFT JOIN case_subj cs ON cs.case_id = e.case_id AND cs.tin = e.taxpayer"""
+
+
+def not_in_case(events: str) -> str:
+    """Those of ``events`` that are not documented in-case looks (``in_case`` false), as one
+    anti join: ``case_look`` holds every look a case documents — (case, assignee, subject)
+    with the case's dates, and (case, assignee, '') for a look that names no taxpayer (a TIN
+    is never ''). For a rule that tests every event with a case (outside-case): measured at
+    less than half the time of :func:`in_case`'s two joins."""
+    return f"""
+        SELECT e.* FROM ({events}) e ANTI JOIN case_look k
+          ON k.case_id = e.case_id AND k.principal = e.principal
+          AND k.tin = coalesce(e.taxpayer, '')
+          AND k.opened <= e.d AND (k.closed IS NULL OR e.d <= k.closed)"""
 
 
 def with_case(events: str) -> str:
@@ -267,7 +284,7 @@ def rule_sql(cat: Catalogue) -> dict[str, str]:
           {_GROUP},
           to_json({{'n': count(*), 'day': CAST(d AS VARCHAR), 'case': case_id,
                     'why': string_agg(DISTINCT case_state, '; ' ORDER BY case_state)}}) AS detail
-        FROM ({with_case(f"SELECT * FROM ({in_case(_CASED)}) WHERE NOT in_case")})
+        FROM ({with_case(not_in_case(_CASED))})
         WHERE case_state <> 'ok' AND {not_exempt}
         GROUP BY principal, case_id, d"""
     rules["bulk-export"] = f"""
