@@ -168,3 +168,16 @@ def test_a_policy_without_an_id_is_refused(tmp_path: Path) -> None:
     (tmp_path / "anon.cedar").write_text("permit (principal, action, resource);\n")
     with pytest.raises(ConfigError, match="@id"):
         PolicySet.load(tmp_path)
+
+
+def test_the_contexts_now_is_the_second_in_utc_however_the_time_is_given() -> None:
+    from datetime import timedelta, timezone
+
+    from fti_gateway.vault.access import _now_value
+
+    aware = datetime(2026, 3, 1, 12, 0, 0, 999_999, tzinfo=UTC)
+    naive = datetime(2026, 3, 1, 12, 0, 0, 5)
+    east = datetime(2026, 3, 1, 13, 0, 0, tzinfo=timezone(timedelta(hours=1)))
+    want = {"__extn": {"fn": "datetime", "arg": "2026-03-01T12:00:00Z"}}
+    assert _now_value(aware) == _now_value(naive) == _now_value(east) == want
+    assert _now_value(aware + timedelta(microseconds=1))["__extn"]["arg"] == "2026-03-01T12:00:01Z"

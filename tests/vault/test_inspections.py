@@ -73,3 +73,29 @@ def test_processes_writing_at_once_never_interleave_lines(tmp_path: Path) -> Non
     lines = gate_log(tmp_path).read_text().splitlines()
     assert len(lines) == 200
     assert len({json.loads(x)["id"] for x in lines}) == 200
+
+
+def test_times_and_ids_keep_their_format() -> None:
+    import re
+    from datetime import UTC, datetime
+
+    from fti_gateway.vault.inspections import new_event_id, utc_now
+
+    before = datetime.now(UTC)
+    stamp, eid = utc_now(), new_event_id()
+    after = datetime.now(UTC)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", stamp)
+    assert before <= datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) <= after
+    m = re.fullmatch(r"gate-(\d{8}T\d{12})-[0-9a-f]{16}", eid)
+    assert m is not None
+    t = datetime.strptime(m.group(1), "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+    assert before <= t <= after
+
+
+def test_a_trail_folder_removed_between_records_is_made_again(tmp_path: Path) -> None:
+    import shutil
+
+    append_events(tmp_path, [_event(1)])
+    shutil.rmtree(gate_log(tmp_path).parent)
+    append_events(tmp_path, [_event(2)])
+    assert [o["principal"] for _, o in read_events(gate_log(tmp_path))] == ["E00002"]

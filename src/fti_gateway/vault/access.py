@@ -31,7 +31,9 @@ returns (:attr:`Gate.events`) are turned into ledger entries by the layer that c
 from __future__ import annotations
 
 import json
+import math
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,7 +41,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, get_args
 
 import cedarpy
 import duckdb
@@ -146,6 +148,23 @@ UNAX_MONITORING = "unax-monitoring"
 
 def _datetime(text: str) -> dict[str, Any]:
     return {"__extn": {"fn": "datetime", "arg": text}}
+
+
+_ACTIONS = {a: {"type": f"{NAMESPACE}::Action", "id": a} for a in get_args(Action)}
+
+
+def _now_value(now: datetime | None) -> dict[str, Any]:
+    """The context's ``now`` (to the second, as the policies compare dates): formatted once
+    per second, since a busy gate decides many reads in the same one."""
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:  # a naive time is read as UTC, as it always was
+        now = now.replace(tzinfo=UTC)
+    return _now_at(math.floor(now.timestamp()))
+
+
+@lru_cache(maxsize=4)
+def _now_at(second: int) -> dict[str, Any]:
+    return _datetime(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
 
 
 @dataclass(frozen=True)
@@ -262,10 +281,7 @@ class PolicySet:
         request: str | None = None,
         now: datetime | None = None,
     ) -> Verdict:
-        context: dict[str, Any] = {
-            "purpose": purpose,
-            "now": _datetime((now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")),
-        }
+        context: dict[str, Any] = {"purpose": purpose, "now": _now_value(now)}
         if case:
             context["case"] = case
         if request:
@@ -273,7 +289,7 @@ class PolicySet:
         result = cedarpy.is_authorized(
             {
                 "principal": principal.uid(),
-                "action": {"type": f"{NAMESPACE}::Action", "id": action},
+                "action": _ACTIONS.get(action) or {"type": f"{NAMESPACE}::Action", "id": action},
                 "resource": RESOURCE,
                 "context": context,
             },
