@@ -90,6 +90,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     # Other databases.
     ("ledger/state.py", ".connect("): "the ledger's SQLite state",
     ("store/uploads.py", ".connect("): "the state store (SQLAlchemy)",
+    ("store/agencies.py", ".connect("): "the state store (SQLAlchemy): the replay cache",
     ("store/state.py", ".connect("): "the state store (SQLAlchemy)",
     ("store/migrate.py", ".connect("): "the state store (SQLAlchemy)",
     ("pipeline/pgjobs.py", ".connect("): "the job queue's database",
