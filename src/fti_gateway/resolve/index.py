@@ -35,12 +35,12 @@ from fti_gateway.core.locks import hold
 from fti_gateway.resolve.normalize.frame import normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
 
-INDEX_VERSION = "9"
+INDEX_VERSION = "10"
 #: Columns whose agreement is weighed by how common the agreeing value is in the vault
 #: (Splink's term-frequency adjustment, one ``tf_<column>`` table each): sharing "Smith",
-#: a birth date half the vault has ("1825-01-01", a year given as a date) or a big city is
-#: worth less than sharing "Przybylski", a one-off date or a small town.
-TF_COLUMNS = ("fn", "ln", "dob_s", "city")
+#: a birth date half the vault has ("1825-01-01", a year given as a date) is
+#: worth less than sharing "Przybylski" or a one-off date.
+TF_COLUMNS = ("fn", "ln", "dob_s")
 #: How long a request waits for another one's build and training (a 10M vault: minutes).
 BUILD_WAIT = 3600.0
 
