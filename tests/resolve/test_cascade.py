@@ -194,6 +194,14 @@ def results(small_vault: tuple[FakeVault, Path], master_rows: pd.DataFrame) -> p
                 state="ME",
                 zip="04401",
             ),
+            # A rare name and the town, nothing else: no DOB, street or ZIP to block on.
+            dict(
+                subject_id="name_city",
+                first_name="Zephyrine",
+                last_name="Okonkwo",
+                city="Bangor",
+                state="ME",
+            ),
             # Nobody we know.
             dict(
                 subject_id="stranger",
@@ -267,6 +275,21 @@ def test_name_and_exact_address_stand_alone(
     r = results.loc["name_address"]
     assert r.status == "match"
     assert r.taxpayer_id == taxpayer_of(master_rows, "Zephyrine", "Okonkwo")
+
+
+def test_name_and_town_alone_reach_their_taxpayer(
+    results: pd.DataFrame, master_rows: pd.DataFrame
+) -> None:
+    """No DOB, street or ZIP: only first name + surname + city blocks it; whether it is a
+    match is then the weight's call, with no Jr/Sr signal."""
+    e = _expl(results, "name_city")
+    best = e["best"]
+    assert isinstance(best, dict)
+    assert best["taxpayer_id"] == taxpayer_of(master_rows, "Zephyrine", "Okonkwo")
+    address = next(f for f in best["fields"] if f["field"] == "address")
+    assert address["level"] == "same city, street differs or not given"
+    r = results.loc["name_city"]
+    assert r.status == ("match" if r.match_weight >= e["threshold"] else "ambiguous")
 
 
 def test_a_run_on_street_is_nearly_the_same_street(
@@ -373,6 +396,11 @@ def test_explanation_sums_to_the_match_weight(results: pd.DataFrame) -> None:
     assert {f["field"] for f in fields} >= {"first_name", "last_name", "dob", "address"}
     first = next(f for f in fields if f["field"] == "first_name")
     assert first["level"] == "first name is a nickname of the other"
+    # an equal DOB is weighed by how many in the vault share it (Splink's term-frequency
+    # adjustment), and the explanation says by how much
+    dob = next(f for f in fields if f["field"] == "dob")
+    assert dob["level"] == "date of birth equal"
+    assert dob.get("frequency_adjustment_bits")
 
 
 def test_model_is_trained_once_and_reused(small_vault: tuple[FakeVault, Path]) -> None:

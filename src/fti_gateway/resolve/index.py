@@ -35,7 +35,12 @@ from fti_gateway.core.locks import hold
 from fti_gateway.resolve.normalize.frame import normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
 
-INDEX_VERSION = "8"
+INDEX_VERSION = "10"
+#: Columns whose agreement is weighed by how common the agreeing value is in the vault
+#: (Splink's term-frequency adjustment, one ``tf_<column>`` table each): sharing "Smith",
+#: a birth date half the vault has ("1825-01-01", a year given as a date) is
+#: worth less than sharing "Przybylski" or a one-off date.
+TF_COLUMNS = ("fn", "ln", "dob_s")
 #: How long a request waits for another one's build and training (a 10M vault: minutes).
 BUILD_WAIT = 3600.0
 
@@ -183,12 +188,6 @@ def build(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> Vault
                      AS is_latest
             FROM d WHERE rn = 1;
             DROP TABLE records_all;
-            CREATE OR REPLACE TABLE tf_fn AS
-            SELECT fn, count(*) / sum(count(*)) OVER () AS tf_fn
-            FROM records WHERE is_latest AND fn IS NOT NULL GROUP BY fn;
-            CREATE OR REPLACE TABLE tf_ln AS
-            SELECT ln, count(*) / sum(count(*)) OVER () AS tf_ln
-            FROM records WHERE is_latest AND ln IS NOT NULL GROUP BY ln;
             CREATE OR REPLACE TABLE namesakes AS
             SELECT DISTINCT a.taxpayer_id, b.taxpayer_id AS other_id
             FROM records a JOIN records b
@@ -198,6 +197,12 @@ def build(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> Vault
               AND (a.fn = b.fn OR list_contains(a.fn_alts, b.fn) OR list_contains(b.fn_alts, a.fn));
             """
         )
+        for c in TF_COLUMNS:
+            con.execute(
+                f"""CREATE OR REPLACE TABLE tf_{c} AS
+                    SELECT {c}, count(*) / sum(count(*)) OVER () AS tf_{c}
+                    FROM records WHERE is_latest AND {c} IS NOT NULL GROUP BY {c}"""
+            )
     finally:
         con.close()
     write_atomic(idx.dir / "READY", idx.fingerprint + "\n")
@@ -214,14 +219,14 @@ def write_atomic(path: Path, text: str) -> None:
 
 def export_parquet(idx: VaultIndex, settings: ResolveSettings) -> Path:
     """Write the index tables as Parquet (what the Spark backend reads); cached. ``records``
-    is written last, under the build lock, so its presence means all four are whole."""
+    is written last, under the build lock, so its presence means all the others are whole."""
     if idx.records_parquet.exists():
         return idx.records_parquet
     with idx.building():
         if not idx.records_parquet.exists():
             con = idx.connect(settings, read_only=True)
             try:
-                for t in ("namesakes", "tf_fn", "tf_ln", "records"):
+                for t in ("namesakes", *(f"tf_{c}" for c in TF_COLUMNS), "records"):
                     tmp = idx.dir / f".{t}.parquet.tmp"
                     con.execute(f"COPY {t} TO '{tmp}' (FORMAT parquet)")
                     os.replace(tmp, idx.dir / f"{t}.parquet")
