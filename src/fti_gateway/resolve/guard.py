@@ -8,8 +8,7 @@ Precision first. A subject is a ``match`` only when *all* hold:
    no exact TIN): Sr and Jr are indistinguishable then → ``ambiguous``;
 4. nothing suggests an unfiled household namesake (a Jr who files no return looks exactly
    like his father on name and address): the DOB or TIN agrees, or — with neither given —
-   name and address agree closely (or both names exactly, with only a ZIP or city given)
-   and no Jr/Sr suffix is on one side only; and the birth
+   name and address agree closely and no Jr/Sr suffix is on one side only; and the birth
    years are not a generation apart (:func:`.levels.namesake_risks`). Otherwise the pick is
    ``ambiguous`` (``require_corroboration``; on by default);
 5. the first names do not flatly disagree (equal, nickname, one or two edits, an initial

@@ -26,12 +26,6 @@ GENERATION_YEARS = 14
 #: Catherine and Cassandra share ("Cassie"); surname equal, one or two edits or a shared
 #: compound part; the same address, or the same house number and ZIP with a near street.
 NAME_ADDRESS_ONLY = {"first_name": (0,), "last_name": (0, 1, 2, 3), "address": (0, 2)}
-#: The looser place a request may give instead (the same ZIP or city, no street) stands
-#: only with both names exactly equal: a household's Jr/Sr is no likelier there than at the
-#: same address, which stands already, while a random same-named stranger in the same place is
-#: what the weight (frequency-adjusted names and place, and the vault-size prior) must rule
-#: out before the pick reaches the threshold at all.
-NAME_PLACE_ONLY = {"first_name": (0,), "last_name": (0,), "address": (3, 4)}
 
 GENERATION = "the birth years are a generation apart: a parent or child of the same name"
 DOB_DISAGREES = (
@@ -107,9 +101,8 @@ def namesake_risks(
     Ruled out by a TIN that agrees at least nearly, or by a DOB that does. A DOB that
     disagrees outright (not a typo, swap or neighbouring year) is not explained away by name
     and address: a Jr's date, mistyped once, still looks like that. Without DOB or TIN, name
-    and address may stand alone when both agree closely (:data:`NAME_ADDRESS_ONLY`), or both
-    names exactly with the same ZIP or city (:data:`NAME_PLACE_ONLY`), and no generational
-    suffix appears on one side only. Birth years a generation apart are ruled
+    and address may stand alone when both agree closely (:data:`NAME_ADDRESS_ONLY`) and no
+    generational suffix appears on one side only. Birth years a generation apart are ruled
     out only by an agreeing TIN with the dates one digit apart (a typo in the decade).
     ``strict``: only DOB or TIN rules it out. Columns read: ``mw_*``, ``null_*``, ``dob_y_s/_r``,
     ``dob_s_s/_r``, ``sfx_s/_r``.
@@ -126,10 +119,6 @@ def namesake_risks(
     close = np.ones(n, dtype=bool)
     for c, ok in NAME_ADDRESS_ONLY.items():
         close &= np.isin(codes[c], ok)
-    place = np.ones(n, dtype=bool)
-    for c, ok in NAME_PLACE_ONLY.items():
-        place &= np.isin(codes[c], ok)
-    close |= place
     sfx = [
         df[c].fillna("").astype(str).to_numpy() if c in df.columns else np.full(n, "")
         for c in ("sfx_s", "sfx_r")
