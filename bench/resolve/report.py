@@ -24,6 +24,8 @@ def main(results: Path | None = None) -> None:
     ]
     for f in sorted(results.glob("*.json")):
         rows = json.loads(f.read_text())
+        if not isinstance(rows, list):  # scaling.json (scaling.py) is not a data set's rows
+            continue
         chart = _chart(f.stem, rows, results)
         out += [
             f"## {f.stem}",
