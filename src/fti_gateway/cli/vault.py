@@ -116,6 +116,7 @@ def lookup(
     """A person's look at one taxpayer's record: decided by the read policy, recorded in
     the inspection trail and the ledger whether allowed or not; exit 7 with the policy's
     reason when refused."""
+    from fti_gateway.pipeline.lookup import by_year
     from fti_gateway.pipeline.lookup import lookup as look
     from fti_gateway.vault.principals import principal_for
 
@@ -129,11 +130,10 @@ def lookup(
     if result.rows.empty:
         console.print("no taxpayer with this TIN in the vault (the look is recorded)")
     else:
-        table = Table("column", *(str(y) for y in result.rows["tax_year"]))
-        for col in result.rows.columns:
-            values = result.rows[col].tolist()
-            if any(v is not None and v == v for v in values):
-                table.add_row(col, *("" if v is None or v != v else str(v) for v in values))
+        years, fields = by_year(result.rows)
+        table = Table("column", *years)
+        for col, cells in fields:
+            table.add_row(col, *cells)
         console.print(table)
     console.print(
         f"recorded as {result.event.id} ({', '.join(result.event.extra['policies'])})",

@@ -269,33 +269,22 @@ class LookupForm:
 
 @dataclass(frozen=True)
 class LookupPage:
-    columns: list[str]
     years: list[str]
-    cells: list[list[str]]
+    fields: list[tuple[str, list[str]]]
     event_id: str
     policies: list[str]
 
 
 def look_up(ws: Workspace, employee: str, f: LookupForm) -> LookupPage:
     """The look through ``pipeline.lookup`` (the gate, then the ledger), laid out as the
-    CLI prints it: one column per tax year. Raises ``AccessDenied`` when refused — after
-    the refusal is recorded."""
-    from fti_gateway.pipeline.lookup import lookup
+    CLI prints it (``lookup.by_year``): one column per tax year. Raises ``AccessDenied``
+    when refused — after the refusal is recorded."""
+    from fti_gateway.pipeline.lookup import by_year, lookup
     from fti_gateway.vault.principals import principal_for
 
     result = lookup(
         ws, principal_for(ws.home, employee), f.tin, purpose=f.purpose, case=f.case or None
     )
-    rows = result.rows.sort_values("tax_year") if len(result.rows) else result.rows
-    years = [str(y) for y in rows["tax_year"]] if len(rows) else []
-    columns = [c for c in rows.columns if c != "tax_year"]
-    cells = [["" if _blank(v) else str(v) for v in rows[c]] for c in columns]
+    years, fields = by_year(result.rows)
     policies = [str(p) for p in result.event.extra.get("policies", [])]
-    return LookupPage(columns, years, cells, result.event.id, policies)
-
-
-def _blank(v: object) -> bool:
-    try:
-        return v is None or bool(v != v)  # None, NaN, NaT
-    except (TypeError, ValueError):
-        return False
+    return LookupPage(years, fields, result.event.id, policies)

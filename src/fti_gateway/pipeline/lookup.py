@@ -57,6 +57,22 @@ def lookup(
     return Lookup(rows, event, checkpoint)
 
 
+def by_year(rows: pd.DataFrame) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """A look's rows turned for reading, as `fti vault lookup` and the desk show them: the
+    tax years (the gate returns them in order) and, for each field that holds a value in
+    some year, its value per year ("" where blank)."""
+    years = [str(y) for y in rows["tax_year"]] if len(rows) else []
+    fields = []
+    for col in rows.columns:
+        values = rows[col].tolist()
+        blank = [pd.api.types.is_scalar(v) and bool(pd.isna(v)) for v in values]
+        if not all(blank):
+            fields.append(
+                (str(col), ["" if b else str(v) for v, b in zip(values, blank, strict=True)])
+            )
+    return years, fields
+
+
 def inspection_leaf(secret: bytes, event: InspectionEvent, elements: tuple[str, ...]) -> bytes:
     """The ledger leaf of one gate event of a single taxpayer."""
     if event.taxpayer is None:
