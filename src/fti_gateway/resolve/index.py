@@ -41,6 +41,7 @@ INDEX_VERSION = "10"
 #: a birth date half the vault has ("1825-01-01", a year given as a date) is
 #: worth less than sharing "Przybylski" or a one-off date.
 TF_COLUMNS = ("fn", "ln", "dob_s")
+TF_TABLES = tuple(f"tf_{c}" for c in TF_COLUMNS)
 #: How long a request waits for another one's build and training (a 10M vault: minutes).
 BUILD_WAIT = 3600.0
 
@@ -226,7 +227,7 @@ def export_parquet(idx: VaultIndex, settings: ResolveSettings) -> Path:
         if not idx.records_parquet.exists():
             con = idx.connect(settings, read_only=True)
             try:
-                for t in ("namesakes", *(f"tf_{c}" for c in TF_COLUMNS), "records"):
+                for t in ("namesakes", *TF_TABLES, "records"):
                     tmp = idx.dir / f".{t}.parquet.tmp"
                     con.execute(f"COPY {t} TO '{tmp}' (FORMAT parquet)")
                     os.replace(tmp, idx.dir / f"{t}.parquet")

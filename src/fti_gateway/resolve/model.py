@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from splink import SettingsCreator, block_on
+from splink import Linker, SettingsCreator, block_on
 from splink.comparison_level_library import CustomLevel, ElseLevel
 from splink.comparison_library import CustomComparison
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
+
+from fti_gateway.resolve.index import TF_COLUMNS
 
 #: The level a subject who gives only an initial reaches; its u is set from the vault's
 #: initials after training (see :func:`.training.initial_u`).
@@ -199,3 +201,12 @@ def settings_creator(probability_two_random_records_match: float) -> SettingsCre
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=[],
     )
+
+
+def register_frequencies(linker: Linker, api: Any) -> None:
+    """Give ``linker`` the vault's value frequencies (``index.TF_COLUMNS``, the tables
+    ``api`` sees as ``tf_<column>``), for the levels weighed by them: training and scoring
+    must weigh with the same ones."""
+    for col in TF_COLUMNS:
+        tf = api.register(f"tf_{col}", table_name=f"tf_{col}_sdf")
+        linker.table_management.register_term_frequency_lookup(tf, col)

@@ -14,7 +14,7 @@ from splink import Linker
 from splink.internals.blocking_rule_creator_utils import to_blocking_rule_creator
 
 from fti_gateway.resolve.backends.base import Backend
-from fti_gateway.resolve.index import TF_COLUMNS
+from fti_gateway.resolve.model import register_frequencies
 from fti_gateway.resolve.normalize.frame import COMPARED
 
 SUBJECT_COLS = f"uid, {COMPARED}"
@@ -110,9 +110,7 @@ class Scorer:
         self.linker = Linker(self._records, model, log_level=logging.WARNING)
         # Value frequencies come from the vault (Splink's term-frequency adjustment):
         # agreeing on "Smith" is worth less than agreeing on "Przybylski" (index.TF_COLUMNS).
-        for col in TF_COLUMNS:
-            tf = api.register(f"tf_{col}", table_name=f"tf_{col}_sdf")
-            self.linker.table_management.register_term_frequency_lookup(tf, col)
+        register_frequencies(self.linker, api)
         # Each comparison's null-level condition over the subject (s) and record (r) sides.
         self._null_sql = {
             c["output_column_name"]: "("

@@ -29,8 +29,8 @@ from nicknames import NickNamer
 from splink import DuckDBAPI, Linker
 
 from fti_gateway.core.formats import IDENTITY_COLUMNS
-from fti_gateway.resolve.index import TF_COLUMNS, VaultIndex, VaultLike, write_atomic
-from fti_gateway.resolve.model import FIRST_INITIAL, settings_creator
+from fti_gateway.resolve.index import VaultIndex, VaultLike, write_atomic
+from fti_gateway.resolve.model import FIRST_INITIAL, register_frequencies, settings_creator
 from fti_gateway.resolve.normalize.frame import COMPARED, normalize_records
 from fti_gateway.resolve.settings import ResolveSettings
 
@@ -213,10 +213,7 @@ def train(vault: VaultLike, idx: VaultIndex, settings: ResolveSettings) -> dict[
         db_api = DuckDBAPI(connection=con)
         sdf = db_api.register("training")
         linker = Linker(sdf, settings_creator(1e-4), log_level=logging.WARNING)
-        for col in TF_COLUMNS:
-            linker.table_management.register_term_frequency_lookup(
-                db_api.register(f"tf_{col}", table_name=f"tf_{col}_sdf"), col
-            )
+        register_frequencies(linker, db_api)
         max_pairs = float(min(5e6, max(1e5, n_taxpayers * 20)))
         # One thread: DuckDB's seeded sample is repeatable only when one thread scans, and a
         # vault must get the same model every time it is trained (an auditor re-derives it).

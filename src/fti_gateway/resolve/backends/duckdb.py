@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 from splink import DuckDBAPI
 
-from fti_gateway.resolve.index import TF_COLUMNS, VaultIndex, configure
+from fti_gateway.resolve.index import TF_TABLES, VaultIndex, configure
 from fti_gateway.resolve.settings import ResolveSettings
 
 
@@ -29,7 +29,7 @@ class DuckDBBackend:
         configure(self.con, settings, Path(self._tmp.name) / "spill", settings.request_memory_limit)
         self.con.execute(f"ATTACH '{idx.db_path}' AS idx (READ_ONLY)")
         self.con.execute("CREATE OR REPLACE VIEW records AS SELECT * FROM idx.records")
-        for t in ("namesakes", *(f"tf_{c}" for c in TF_COLUMNS)):
+        for t in ("namesakes", *TF_TABLES):
             self.con.execute(f"CREATE OR REPLACE VIEW {t} AS SELECT * FROM idx.{t}")
         self.splink_api = DuckDBAPI(connection=self.con)
 

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from fti_gateway.core.errors import ConfigError
-from fti_gateway.resolve.index import TF_COLUMNS, VaultIndex, export_parquet
+from fti_gateway.resolve.index import TF_TABLES, VaultIndex, export_parquet
 from fti_gateway.resolve.settings import ResolveSettings
 
 
@@ -54,7 +54,7 @@ class SparkBackend:
 
         self.spark = spark_session(settings.spark_master)
         export_parquet(idx, settings)
-        for t in ("records", "namesakes", *(f"tf_{c}" for c in TF_COLUMNS)):
+        for t in ("records", "namesakes", *TF_TABLES):
             self.spark.read.parquet(str(idx.dir / f"{t}.parquet")).createOrReplaceTempView(t)
         self.splink_api = SparkAPI(
             spark_session=self.spark,
