@@ -33,7 +33,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ import pyarrow.parquet as pq
 from fti_gateway.core.errors import ConfigError, FtiError, InputError
 from fti_gateway.vault.check import ensure_no_duplicates
 from fti_gateway.vault.info import VaultInfo, vault_info
-from fti_gateway.vault.inspections import InspectionEvent, append_events
+from fti_gateway.vault.inspections import InspectionEvent, append_events, utc_second
 from fti_gateway.vault.store import Vault
 
 POLICIES_DIR = "policies"
@@ -159,12 +158,7 @@ def _now_value(now: datetime | None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     if now.tzinfo is None:  # a naive time is read as UTC, as it always was
         now = now.replace(tzinfo=UTC)
-    return _now_at(math.floor(now.timestamp()))
-
-
-@lru_cache(maxsize=4)
-def _now_at(second: int) -> dict[str, Any]:
-    return _datetime(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return _datetime(utc_second(math.floor(now.timestamp()), "%Y-%m-%dT%H:%M:%SZ"))
 
 
 @dataclass(frozen=True)

@@ -51,20 +51,20 @@ def gate_log(workspace_root: Path) -> Path:
 def utc_now() -> str:
     """RFC 3339 in UTC with ``Z`` and microseconds (FORMATS §9 ``time``)."""
     second, micro = divmod(time.time_ns() // 1000, 1_000_000)
-    return f"{_second(second, '%Y-%m-%dT%H:%M:%S')}.{micro:06d}Z"
+    return f"{utc_second(second, '%Y-%m-%dT%H:%M:%S')}.{micro:06d}Z"
 
 
 def new_event_id() -> str:
     """Unique per source: a time-ordered prefix and 64 random bits (no counter to share
     between processes)."""
     second, micro = divmod(time.time_ns() // 1000, 1_000_000)
-    return f"gate-{_second(second, '%Y%m%dT%H%M%S')}{micro:06d}-{secrets.token_hex(8)}"
+    return f"gate-{utc_second(second, '%Y%m%dT%H%M%S')}{micro:06d}-{secrets.token_hex(8)}"
 
 
 @lru_cache(maxsize=8)
-def _second(second: int, fmt: str) -> str:
-    """One second in UTC, formatted once: every read is recorded, and ``strftime`` was a
-    fifth of a record's own work."""
+def utc_second(second: int, fmt: str) -> str:
+    """One second (Unix time) in UTC, formatted once: every read is decided and recorded,
+    many in the same second, and ``strftime`` was a fifth of a record's own work."""
     return time.strftime(fmt, time.gmtime(second))
 
 
